@@ -1,0 +1,61 @@
+"""The Engine protocol: one async method that turns a validated input into images.
+
+An engine is a transport in httpx's sense: it knows how to produce images and nothing else.
+Retry, failover and routing wrap engines (``router.py``); fetching inputs and storing outputs is
+the worker's job. Engines raise ``imagegate.errors.TaskError`` subclasses that say whether
+another engine could help (``EngineUnavailable``, ``GenerationFailed``) or not
+(``InputRejected``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class SourceImage:
+    """An input image the worker fetched and checked (type by magic bytes, size, pixels)."""
+
+    url: str
+    data: bytes
+    mime_type: str  # image/jpeg | image/png | image/webp
+    width: int
+    height: int
+
+
+def _ignore_progress(_percent: int) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineJob:
+    """Everything an engine needs for one task."""
+
+    task_id: str
+    model: str
+    input: Mapping[str, Any]  # validated, with the spec's defaults applied
+    # Fetched images by input field name (``image_url`` → one image; list fields → several).
+    images: Mapping[str, Sequence[SourceImage]] = field(default_factory=dict)
+    # Engines may report 0-100; the worker records it as the task's ``progress``.
+    report_progress: Callable[[int], None] = _ignore_progress
+
+
+@dataclass(frozen=True, slots=True)
+class OutputImage:
+    data: bytes
+    mime_type: str  # image/png | image/jpeg | image/webp
+    width: int
+    height: int
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Produces images for the models it supports."""
+
+    name: str
+
+    def supports(self, model: str) -> bool: ...
+
+    async def run(self, job: EngineJob) -> list[OutputImage]: ...

@@ -1,0 +1,148 @@
+"""Configuration: command-line flags, then ``IMAGEGATE_*`` environment variables, then a TOML file.
+
+Every setting has an embedded default, so ``imagegate serve`` needs nothing but a writable
+working directory: SQLite and files live under ``./imagegate-data/``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEFAULT_CONFIG_FILE = "imagegate.toml"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the optional TOML file named by ``IMAGEGATE_CONFIG`` (or ``./imagegate.toml``).
+
+    Keys are the settings' names without the prefix, e.g. ``data_dir = "/srv/imagegate"``.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = os.environ.get("IMAGEGATE_CONFIG", DEFAULT_CONFIG_FILE)
+        self._data: dict[str, Any] = {}
+        if Path(path).is_file():
+            with open(path, "rb") as fh:
+                self._data = tomllib.load(fh)
+        elif "IMAGEGATE_CONFIG" in os.environ:
+            raise FileNotFoundError(f"IMAGEGATE_CONFIG names {path!r}, which is not a file")
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._data.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Field ``foo`` is ``IMAGEGATE_FOO`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="IMAGEGATE_", extra="ignore")
+
+    # Where the embedded topology keeps its SQLite file, its files and its generated secrets.
+    data_dir: Path = Path("imagegate-data")
+    # SQLAlchemy URL; empty means a SQLite file under data_dir.
+    database_url: str = ""
+    # Bearer token of the admin API; empty means one is generated and printed on first start.
+    admin_key: str = ""
+    # Base of the file URLs handed out (results, uploads); empty means http://HOST:PORT.
+    public_url: str = ""
+    # Hosts or CIDRs that may be fetched or called back although private or loopback.
+    url_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Secret that signs file URLs; empty means one is generated under data_dir.
+    secret_key: str = ""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Route every model to the mock engine.
+    mock: bool = False
+    mock_latency: float = Field(default=0.0, ge=0)
+    mock_fail_rate: float = Field(default=0.0, ge=0, le=1)
+
+    # Kie's documented limits are the defaults: 20 createTask per 10 s, 10 recordInfo per second.
+    create_rate: str = "20/10s"
+    query_rate: str = "10/1s"
+
+    # Credits granted to the default account created on first start.
+    default_account_credits: float = 1000.0
+
+    # Kie keeps uploads 3 days and results 14 days; download-url links live 20 minutes.
+    upload_retention_hours: float = 72.0
+    result_retention_hours: float = 336.0
+    download_url_minutes: float = 20.0
+    janitor_interval_seconds: float = 60.0
+
+    # Worker: concurrent tasks in this process, and how long a claim lasts without a heartbeat.
+    worker_concurrency: int = Field(default=4, ge=0)
+    lease_seconds: float = Field(default=30.0, gt=0)
+    # How long the worker sleeps when the queue looks empty and nothing woke it.
+    poll_interval_seconds: float = Field(default=1.0, gt=0)
+
+    # Callbacks: Kie's 15 s timeout; retries with exponential backoff from the base, capped.
+    callback_timeout_seconds: float = 15.0
+    callback_max_attempts: int = Field(default=12, ge=1)
+    callback_backoff_base_seconds: float = 5.0
+    callback_backoff_max_seconds: float = 3600.0
+
+    # Input images: size cap while streaming, pixel cap against decompression bombs.
+    max_image_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    fetch_timeout_seconds: float = 30.0
+
+    # Request bodies: JSON endpoints and uploads.
+    max_json_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    # Kie has been seen answering business errors with HTTP 200; this mirrors that.
+    business_errors_http_200: bool = False
+
+    log_level: str = "info"
+
+    @field_validator("url_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Flags arrive as init kwargs, so they beat the environment, which beats the file.
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'imagegate.db').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from flags (``overrides``, ``None`` meaning "not given"), env and TOML."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

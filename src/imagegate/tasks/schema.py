@@ -1,0 +1,133 @@
+"""The database tables, in SQLAlchemy Core, shared by SQLite and PostgreSQL.
+
+Times are epoch milliseconds (the wire format of spec 000), credits are integer millicredits so
+that prices like 3.5 credits add up exactly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    # SHA-256 of the API key: keys are 256-bit random tokens, so a fast hash is as safe as a slow
+    # one and lets every request find its account with one indexed lookup.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False),
+    Column("credits_milli", BigInteger, nullable=False, default=0),
+    # Needed in clear to compute HMAC signatures of callbacks (it is a shared secret).
+    Column("webhook_secret", String(200), nullable=True),
+    # Per-account overrides of the rate limits, e.g. "100/10s"; NULL means the server default.
+    Column("create_rate", String(32), nullable=True),
+    Column("query_rate", String(32), nullable=True),
+    Column("disabled", Integer, nullable=False, default=0),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", String(32), nullable=False),
+    Column("model", String(100), nullable=False),
+    Column("state", String(16), nullable=False),
+    # The complete create request as the caller sent it (spec 000: `param`).
+    Column("param", Text, nullable=False),
+    # The validated input with the spec's defaults applied: what engines run on.
+    Column("input", Text, nullable=False),
+    Column("callback_url", Text, nullable=True),
+    Column("result_json", Text, nullable=True),
+    Column("fail_code", String(16), nullable=True),
+    Column("fail_msg", Text, nullable=True),
+    Column("progress", Integer, nullable=False, default=0),
+    Column("price_milli", BigInteger, nullable=False, default=0),
+    Column("create_time", BigInteger, nullable=False),
+    Column("update_time", BigInteger, nullable=False),
+    Column("complete_time", BigInteger, nullable=True),
+    Column("cost_time", BigInteger, nullable=True),
+    # Which engine produced the result (or last failed), for operators.
+    Column("engine", String(64), nullable=True),
+    # Leasing: a claim is valid while lease_expires_at is in the future; lease_token increases
+    # with every claim and fences a slow worker whose lease was taken over.
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_token", Integer, nullable=False, default=0),
+    Column("lease_expires_at", BigInteger, nullable=True),
+    Index("ix_tasks_state_lease", "state", "lease_expires_at"),
+    Index("ix_tasks_account_create", "account_id", "create_time"),
+)
+
+# Every change of a balance, with the task it belongs to. The unique (task_id, reason) pair is
+# what makes "charged once, refunded once" a database guarantee rather than a hope.
+credit_ledger = Table(
+    "credit_ledger",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(32), nullable=False),
+    Column("task_id", String(64), nullable=True),
+    Column("reason", String(16), nullable=False),  # debit | refund | grant
+    Column("delta_milli", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("task_id", "reason", name="uq_ledger_task_reason"),
+)
+
+# The callback outbox: one row per task that asked for a callback, written in the same
+# transaction that ends the task, so no terminal callback can be lost.
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", String(64), nullable=False, unique=True),
+    Column("account_id", String(32), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("lease_expires_at", BigInteger, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("delivered_at", BigInteger, nullable=True),
+    Index("ix_callbacks_state_next", "state", "next_attempt_at"),
+)
+
+# Files served by imagegate (uploads and results); the janitor deletes rows and blobs past
+# expires_at.
+files = Table(
+    "files",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("account_id", String(32), nullable=True),
+    Column("kind", String(16), nullable=False),  # upload | result
+    Column("task_id", String(64), nullable=True),
+    Column("file_name", String(300), nullable=False),
+    Column("mime_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_files_expires", "expires_at"),
+)
+
+# Server-wide values that must survive restarts (the admin key's hash).
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,59 @@
+"""TaskState and its named transitions: the lifecycle, written once.
+
+    waiting ──claim──▶ queuing ──start──▶ generating ──succeed──▶ success
+       │                  │                   │
+       └──────────────────┴───────fail────────┴─────────────────▶ fail
+
+``waiting``: accepted and paid for, not yet claimed by a worker. ``queuing``: claimed under a
+lease; the worker is fetching the inputs and waiting for an engine slot. ``generating``: an
+engine is running. A lease that expires in ``queuing`` or ``generating`` lets another worker
+claim the task again (it goes back through ``queuing``), which is how a killed worker's task
+still finishes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskState(StrEnum):
+    WAITING = "waiting"
+    QUEUING = "queuing"
+    GENERATING = "generating"
+    SUCCESS = "success"
+    FAIL = "fail"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+    @property
+    def is_claimed(self) -> bool:
+        """States a worker holds under a lease."""
+        return self in (TaskState.QUEUING, TaskState.GENERATING)
+
+
+TERMINAL_STATES = frozenset({TaskState.SUCCESS, TaskState.FAIL})
+
+# The allowed moves; anything else is a bug, and the store's conditional UPDATEs refuse it.
+TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
+    TaskState.WAITING: frozenset({TaskState.QUEUING, TaskState.FAIL}),
+    TaskState.QUEUING: frozenset({TaskState.QUEUING, TaskState.GENERATING, TaskState.FAIL}),
+    TaskState.GENERATING: frozenset(
+        {TaskState.QUEUING, TaskState.SUCCESS, TaskState.FAIL}
+    ),
+    TaskState.SUCCESS: frozenset(),
+    TaskState.FAIL: frozenset(),
+}
+
+
+def can_move(src: TaskState, dst: TaskState) -> bool:
+    return dst in TRANSITIONS[src]
+
+# Progress shown while a task is not yet generating (the engine reports the rest).
+PROGRESS = {
+    TaskState.WAITING: 0,
+    TaskState.QUEUING: 5,
+    TaskState.GENERATING: 10,
+    TaskState.SUCCESS: 100,
+}

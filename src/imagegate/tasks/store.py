@@ -1,0 +1,345 @@
+"""The task store on SQLite: tasks, accounts, the credit ledger and the callback outbox rows.
+
+Each public method is one transaction. The lifecycle's rules (which state may follow which,
+what a failure refunds, when a callback is due) are decided in ``lifecycle.py``; here they are
+only enforced, by conditional UPDATEs that refuse a move from the wrong state or by a worker
+whose lease token is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from imagegate.errors import InsufficientCredits
+from imagegate.tasks.model import Account, NewTask, Task, milli_to_credits
+from imagegate.tasks.sqlite import SqliteDatabase
+from imagegate.tasks.state import PROGRESS, TaskState
+from imagegate.tasks.time import now_ms
+
+CallbackBodyFn = Callable[[Task, int], str]
+"""Renders the callback body from the finished task and the account's balance after it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """How a claimed task ends: success with stored result files, or failure."""
+
+    state: TaskState
+    result_json: str | None = None
+    fail_code: str | None = None
+    fail_msg: str | None = None
+    engine: str | None = None
+
+
+class SqliteStore:
+    """Tasks, accounts, ledger and outbox on one SQLite database."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self.db = db
+
+    # ----------------------------------------------------------------- accounts
+
+    async def create_account(
+        self,
+        *,
+        name: str,
+        key_hash: str,
+        key_prefix: str,
+        credits_milli: int,
+        webhook_secret: str | None = None,
+        create_rate: str | None = None,
+        query_rate: str | None = None,
+    ) -> Account:
+        return await self.db.write(
+            lambda conn: self._create_account(
+                conn, name, key_hash, key_prefix, credits_milli, webhook_secret,
+                create_rate, query_rate,
+            )
+        )
+
+    def create_account_now(self, **kwargs: Any) -> Account:
+        """``create_account`` for synchronous callers (the CLI, first start)."""
+        return self.db.write_now(
+            lambda conn: self._create_account(
+                conn, kwargs["name"], kwargs["key_hash"], kwargs["key_prefix"],
+                kwargs["credits_milli"], kwargs.get("webhook_secret"),
+                kwargs.get("create_rate"), kwargs.get("query_rate"),
+            )
+        )
+
+    @staticmethod
+    def _create_account(
+        conn: sqlite3.Connection,
+        name: str,
+        key_hash: str,
+        key_prefix: str,
+        credits_milli: int,
+        webhook_secret: str | None,
+        create_rate: str | None,
+        query_rate: str | None,
+    ) -> Account:
+        account_id = uuid.uuid4().hex
+        now = now_ms()
+        row = conn.execute(
+            "INSERT INTO accounts (id, name, key_hash, key_prefix, credits_milli, webhook_secret,"
+            " create_rate, query_rate, disabled, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING *",
+            (account_id, name, key_hash, key_prefix, credits_milli, webhook_secret,
+             create_rate, query_rate, now),
+        ).fetchone()
+        if credits_milli:
+            conn.execute(
+                "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
+                " VALUES (?, NULL, 'grant', ?, ?)",
+                (account_id, credits_milli, now),
+            )
+        return Account.from_row(row)
+
+    async def account_by_key_hash(self, key_hash: str) -> Account | None:
+        row = self.db.conn.execute(
+            "SELECT * FROM accounts WHERE key_hash = ?", (key_hash,)
+        ).fetchone()
+        return Account.from_row(row) if row else None
+
+    async def get_account(self, account_id: str) -> Account | None:
+        row = self.db.conn.execute(
+            "SELECT * FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()
+        return Account.from_row(row) if row else None
+
+    async def list_accounts(self) -> list[Account]:
+        rows = self.db.conn.execute("SELECT * FROM accounts ORDER BY created_at").fetchall()
+        return [Account.from_row(r) for r in rows]
+
+    async def grant_credits(self, account_id: str, delta_milli: int) -> int | None:
+        """Add (or with a negative delta, take) credits; the new balance, None if no account."""
+
+        def tx(conn: sqlite3.Connection) -> int | None:
+            row = conn.execute(
+                "UPDATE accounts SET credits_milli = credits_milli + ? WHERE id = ?"
+                " RETURNING credits_milli",
+                (delta_milli, account_id),
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
+                " VALUES (?, NULL, 'grant', ?, ?)",
+                (account_id, delta_milli, now_ms()),
+            )
+            return int(row[0])
+
+        return await self.db.write(tx)
+
+    async def ledger(self, account_id: str) -> list[dict[str, Any]]:
+        rows = self.db.conn.execute(
+            "SELECT task_id, reason, delta_milli, created_at FROM credit_ledger"
+            " WHERE account_id = ? ORDER BY id",
+            (account_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    # ----------------------------------------------------------------- meta
+
+    def get_meta_now(self, key: str) -> str | None:
+        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta_now(self, key: str, value: str) -> None:
+        self.db.write_now(
+            lambda conn: conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
+
+    # ----------------------------------------------------------------- tasks
+
+    async def create_task(self, new: NewTask) -> Task:
+        """Debit the price and insert the task in one transaction (402 when short)."""
+
+        def tx(conn: sqlite3.Connection) -> Task:
+            now = now_ms()
+            if new.price_milli:
+                debited = conn.execute(
+                    "UPDATE accounts SET credits_milli = credits_milli - ?"
+                    " WHERE id = ? AND credits_milli >= ? RETURNING credits_milli",
+                    (new.price_milli, new.account_id, new.price_milli),
+                ).fetchone()
+                if debited is None:
+                    balance = conn.execute(
+                        "SELECT credits_milli FROM accounts WHERE id = ?", (new.account_id,)
+                    ).fetchone()
+                    have = milli_to_credits(balance[0]) if balance else 0
+                    raise InsufficientCredits(
+                        f"Insufficient credits: this task costs "
+                        f"{milli_to_credits(new.price_milli)}, the balance is {have}"
+                    )
+                conn.execute(
+                    "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
+                    " created_at) VALUES (?, ?, 'debit', ?, ?)",
+                    (new.account_id, new.id, -new.price_milli, now),
+                )
+            row = conn.execute(
+                "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
+                " progress, price_milli, create_time, update_time, attempts, lease_token)"
+                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0) RETURNING *",
+                (new.id, new.account_id, new.model, new.param,
+                 json.dumps(new.input, separators=(",", ":")), new.callback_url,
+                 new.price_milli, now, now),
+            ).fetchone()
+            return Task.from_row(row)
+
+        return await self.db.write(tx)
+
+    async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None:
+        """The task, or None if unknown or (when ``account_id`` is given) another account's."""
+        if account_id is None:
+            row = self.db.conn.execute("SELECT * FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        else:
+            row = self.db.conn.execute(
+                "SELECT * FROM tasks WHERE id = ? AND account_id = ?", (task_id, account_id)
+            ).fetchone()
+        return Task.from_row(row) if row else None
+
+    async def claim(self, worker_id: str, lease_ms: int) -> Task | None:
+        """Take the oldest waiting task, or one whose lease expired, into ``queuing``.
+
+        Each claim increments ``lease_token``; later writes of this worker carry the token, so
+        a worker that was presumed dead and comes back cannot overwrite the new owner's work.
+        """
+
+        def tx(conn: sqlite3.Connection) -> Task | None:
+            now = now_ms()
+            row = conn.execute(
+                "UPDATE tasks SET state = 'queuing', progress = ?, lease_owner = ?,"
+                " lease_token = lease_token + 1, lease_expires_at = ?, attempts = attempts + 1,"
+                " update_time = ?"
+                " WHERE id = (SELECT id FROM tasks WHERE state = 'waiting'"
+                "   OR (state IN ('queuing', 'generating') AND lease_expires_at < ?)"
+                "   ORDER BY create_time LIMIT 1)"
+                " RETURNING *",
+                (PROGRESS[TaskState.QUEUING], worker_id, now + lease_ms, now, now),
+            ).fetchone()
+            return Task.from_row(row) if row else None
+
+        return await self.db.write(tx)
+
+    async def start_generating(self, task_id: str, token: int, engine: str | None) -> bool:
+        """``queuing`` → ``generating``; False if the lease was lost."""
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE tasks SET state = 'generating', progress = MAX(progress, ?), engine = ?,"
+                " update_time = ? WHERE id = ? AND lease_token = ?"
+                " AND state IN ('queuing', 'generating')",
+                (PROGRESS[TaskState.GENERATING], engine, now_ms(), task_id, token),
+            )
+            return cur.rowcount == 1
+
+        return await self.db.write(tx)
+
+    async def heartbeat(
+        self, task_id: str, token: int, lease_ms: int, progress: int | None = None
+    ) -> bool:
+        """Extend the lease (and record progress); False if another worker holds it now."""
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            now = now_ms()
+            cur = conn.execute(
+                "UPDATE tasks SET lease_expires_at = ?, update_time = ?,"
+                " progress = MAX(progress, COALESCE(?, progress))"
+                " WHERE id = ? AND lease_token = ? AND state IN ('queuing', 'generating')",
+                (now + lease_ms, now, progress, task_id, token),
+            )
+            return cur.rowcount == 1
+
+        return await self.db.write(tx)
+
+    async def finish(
+        self, task_id: str, token: int, outcome: Finish, callback_body: CallbackBodyFn
+    ) -> Task | None:
+        """End a claimed task: its final state, the refund of a failure, the callback row.
+
+        All in one transaction; None when the lease token is stale (someone else finishes it).
+        """
+
+        def tx(conn: sqlite3.Connection) -> Task | None:
+            now = now_ms()
+            row = conn.execute(
+                "UPDATE tasks SET state = ?, result_json = ?, fail_code = ?, fail_msg = ?,"
+                " engine = COALESCE(?, engine), progress = CASE WHEN ? = 'success' THEN 100"
+                " ELSE progress END, complete_time = ?, cost_time = ? - create_time,"
+                " update_time = ?, lease_owner = NULL, lease_expires_at = NULL"
+                " WHERE id = ? AND lease_token = ? AND state IN ('queuing', 'generating')"
+                " RETURNING *",
+                (outcome.state.value, outcome.result_json, outcome.fail_code, outcome.fail_msg,
+                 outcome.engine, outcome.state.value, now, now, now, task_id, token),
+            ).fetchone()
+            if row is None:
+                return None
+            return self._after_terminal(conn, Task.from_row(row), now, callback_body)
+
+        return await self.db.write(tx)
+
+    async def fail_unclaimed(
+        self, task_id: str, fail_code: str, fail_msg: str, callback_body: CallbackBodyFn
+    ) -> Task | None:
+        """Fail a task that no worker holds (e.g. its model lost every engine); None if it
+        is no longer waiting."""
+
+        def tx(conn: sqlite3.Connection) -> Task | None:
+            now = now_ms()
+            row = conn.execute(
+                "UPDATE tasks SET state = 'fail', fail_code = ?, fail_msg = ?, complete_time = ?,"
+                " cost_time = ? - create_time, update_time = ?"
+                " WHERE id = ? AND state = 'waiting' RETURNING *",
+                (fail_code, fail_msg, now, now, now, task_id),
+            ).fetchone()
+            if row is None:
+                return None
+            return self._after_terminal(conn, Task.from_row(row), now, callback_body)
+
+        return await self.db.write(tx)
+
+    @staticmethod
+    def _after_terminal(
+        conn: sqlite3.Connection, task: Task, now: int, callback_body: CallbackBodyFn
+    ) -> Task:
+        if task.state is TaskState.FAIL and task.price_milli:
+            # The unique (task_id, reason) pair makes a second refund impossible.
+            refunded = conn.execute(
+                "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
+                " VALUES (?, ?, 'refund', ?, ?) ON CONFLICT (task_id, reason) DO NOTHING",
+                (task.account_id, task.id, task.price_milli, now),
+            ).rowcount
+            if refunded:
+                conn.execute(
+                    "UPDATE accounts SET credits_milli = credits_milli + ? WHERE id = ?",
+                    (task.price_milli, task.account_id),
+                )
+        if task.callback_url:
+            balance_row = conn.execute(
+                "SELECT credits_milli FROM accounts WHERE id = ?", (task.account_id,)
+            ).fetchone()
+            balance = int(balance_row[0]) if balance_row else 0
+            conn.execute(
+                "INSERT INTO callbacks (task_id, account_id, url, body, state, attempts,"
+                " next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)"
+                " ON CONFLICT (task_id) DO NOTHING",
+                (task.id, task.account_id, task.callback_url, callback_body(task, balance),
+                 now, now),
+            )
+        return task
+
+    async def count_by_state(self) -> dict[str, int]:
+        rows = self.db.conn.execute(
+            "SELECT state, COUNT(*) FROM tasks GROUP BY state"
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
