@@ -60,6 +60,7 @@ class SqliteDatabase:
         # keeps that disk work off the event loop.
         self.conn.execute("PRAGMA wal_autocheckpoint=0")
         self._stop = threading.Event()
+        self._closed = False
         self._checkpointer: threading.Thread | None = None
         if path != ":memory:":
             self._checkpointer = threading.Thread(
@@ -147,7 +148,14 @@ class SqliteDatabase:
         conn.execute("COMMIT")
         return result
 
+    @property
+    def conn_closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self._stop.set()
         if self._checkpointer is not None:
             self._checkpointer.join(timeout=5)

@@ -1,0 +1,23 @@
+"""Kie's account endpoint: ``GET /api/v1/chat/credit`` answers the balance as ``data``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from imagegate.api.auth import current_account
+from imagegate.api.deps import get_runtime
+from imagegate.api.envelope import success
+from imagegate.runtime import Runtime
+from imagegate.tasks.model import Account, milli_to_credits
+
+router = APIRouter(tags=["account"])
+
+
+@router.get("/api/v1/chat/credit")
+async def credit(
+    account: Account = Depends(current_account), runtime: Runtime = Depends(get_runtime)
+) -> Response:
+    """The account's remaining credits."""
+    fresh = await runtime.store.get_account(account.id)
+    return success(milli_to_credits(fresh.credits_milli if fresh else 0))

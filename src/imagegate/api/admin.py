@@ -1,0 +1,103 @@
+"""The admin API under ``/api/admin/``: accounts, keys and credits. Needs the admin key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, field_validator
+
+from imagegate.api.auth import require_admin
+from imagegate.api.body import read_json_object
+from imagegate.api.deps import get_runtime
+from imagegate.api.envelope import success
+from imagegate.api.ratelimit import parse_rate
+from imagegate.errors import NotFound, ValidationFailed
+from imagegate.runtime import Runtime
+from imagegate.tasks.keys import AccountRequest, create_account_now
+from imagegate.tasks.model import Account, credits_to_milli, milli_to_credits
+
+router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+class NewAccount(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    credits: float = Field(default=0, ge=0)
+    webhook_secret: str | None = Field(default=None, alias="webhookSecret", max_length=200)
+    create_rate: str | None = Field(default=None, alias="createRate")
+    query_rate: str | None = Field(default=None, alias="queryRate")
+
+    model_config = {"populate_by_name": True}
+
+    @field_validator("create_rate", "query_rate")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_rate(value)
+        return value
+
+
+def account_view(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "name": account.name,
+        "keyPrefix": account.key_prefix,
+        "credits": milli_to_credits(account.credits_milli),
+        "hasWebhookSecret": account.webhook_secret is not None,
+        "createRate": account.create_rate,
+        "queryRate": account.query_rate,
+        "disabled": account.disabled,
+        "createdAt": account.created_at,
+    }
+
+
+def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ValidationFailed(field, first["msg"]) from exc
+
+
+@router.post("/accounts")
+async def create_account(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+    """Create an account and its key; the key is in the answer and nowhere else."""
+    body = _parse(NewAccount, await read_json_object(request, 64 * 1024))
+    account, key = create_account_now(
+        runtime.store,
+        AccountRequest(
+            body.name, body.credits, body.webhook_secret, body.create_rate, body.query_rate
+        ),
+    )
+    return success({**account_view(account), "apiKey": key})
+
+
+@router.get("/accounts")
+async def list_accounts(runtime: Runtime = Depends(get_runtime)) -> Response:
+    return success([account_view(a) for a in await runtime.store.list_accounts()])
+
+
+class CreditGrant(BaseModel):
+    credits: float
+
+
+@router.post("/accounts/{account_id}/credits")
+async def grant_credits(
+    account_id: str, request: Request, runtime: Runtime = Depends(get_runtime)
+) -> Response:
+    """Add credits (negative to take them back); answers the new balance."""
+    body = _parse(CreditGrant, await read_json_object(request, 64 * 1024))
+    balance = await runtime.store.grant_credits(account_id, credits_to_milli(body.credits))
+    if balance is None:
+        raise NotFound(f"Account not found: {account_id}")
+    return success(milli_to_credits(balance))
+
+
+@router.get("/routes")
+async def routes(runtime: Runtime = Depends(get_runtime)) -> Response:
+    """Which engines serve which model, in failover order."""
+    return success(runtime.router.describe())

@@ -1,0 +1,40 @@
+"""The HTTP application: one router module per API surface, the envelope for every error."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from imagegate import __version__
+from imagegate.api import account, admin, files, health, jobs
+from imagegate.api.envelope import install_error_handlers
+from imagegate.runtime import Runtime
+
+
+def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
+    """The FastAPI app over ``runtime``; with ``manage_runtime`` its lifespan starts and stops
+    the worker, callback sender and janitor."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if manage_runtime:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                await runtime.stop()
+
+    app = FastAPI(
+        title="imagegate",
+        version=__version__,
+        description="Self-hosted, Kie.ai-compatible API for AI image tasks.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app, http_200=runtime.settings.business_errors_http_200)
+    for module in (jobs, account, files, admin, health):
+        app.include_router(module.router)
+    return app

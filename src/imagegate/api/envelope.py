@@ -1,0 +1,89 @@
+"""The error envelope: every refusal answered in the shape of the surface that was called.
+
+Kie's jobs API v1: ``{code, msg, data}``; v2 adds ``message`` (spec 002); the upload endpoints
+add ``success`` (provider notes). HTTP status mirrors ``code`` where the meaning is the same,
+or is always 200 when the operator switches to Kie's observed habit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from imagegate.errors import ApiError, BadRequest, NotFound, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+UPLOAD_PATHS = ("/api/file-stream-upload", "/api/file-base64-upload", "/api/file-url-upload")
+
+
+class JSONBody(JSONResponse):
+    """JSON without spaces, as the providers answer."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def success(data: Any, *, v2: bool = False) -> JSONBody:
+    body: dict[str, Any] = {"code": 200, "msg": "success", "data": data}
+    if v2:
+        body = {"code": 200, "message": "success", "msg": "success", "data": data}
+    return JSONBody(body)
+
+
+def error_body(path: str, code: int, msg: str) -> dict[str, Any]:
+    if path.startswith(UPLOAD_PATHS):
+        return {"success": False, "code": code, "msg": msg, "data": None}
+    if path.startswith("/api/v2/"):
+        return {"code": code, "message": msg, "msg": msg, "data": None}
+    return {"code": code, "msg": msg, "data": None}
+
+
+def error_response(
+    request: Request, error: ApiError, *, http_200: bool = False
+) -> Response:
+    headers = {}
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    status = 200 if http_200 else error.http_status
+    return JSONBody(error_body(request.url.path, error.code, error.msg), status, headers)
+
+
+def install_error_handlers(app: FastAPI, *, http_200: bool) -> None:
+    """Map every exception to the envelope; nothing escapes as a bare 500 page."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(request, exc, http_200=http_200)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
+        field = ".".join(loc) or "request"
+        return error_response(
+            request, ValidationFailed(field, str(first.get("msg", "invalid"))), http_200=http_200
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            error: ApiError = NotFound(f"Not found: {request.method} {request.url.path}")
+        else:
+            error = BadRequest(str(exc.detail))
+            error.http_status = exc.status_code
+            error.code = exc.status_code
+        return error_response(request, error, http_200=http_200)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        body = error_body(request.url.path, 500, "Internal server error")
+        return JSONBody(body, 200 if http_200 else 500)

@@ -1,0 +1,139 @@
+"""Kie's jobs API: ``POST /api/v1/jobs/createTask``, ``GET /api/v1/jobs/recordInfo`` and the
+v2 ``createTask`` of spec 002. One create path serves both versions; only the answer differs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from imagegate.api.auth import current_account
+from imagegate.api.body import read_json_object
+from imagegate.api.deps import get_runtime
+from imagegate.api.envelope import success
+from imagegate.catalog import all_models, get_model
+from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
+from imagegate.runtime import Runtime
+from imagegate.tasks.model import Account, NewTask, Task
+from imagegate.tasks.record import record_data
+
+router = APIRouter(tags=["jobs"])
+
+_CREATE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["model", "input"],
+                "properties": {
+                    "model": {"type": "string", "example": "ideogram/v3-reframe"},
+                    "input": {"type": "object", "description": "The model's input fields"},
+                    "callBackUrl": {"type": "string", "format": "uri"},
+                },
+            },
+            "example": {
+                "model": "ideogram/v3-reframe",
+                "input": {
+                    "image_url": "https://example.com/photo.webp",
+                    "image_size": "square_hd",
+                    "rendering_speed": "BALANCED",
+                    "style": "AUTO",
+                    "num_images": "1",
+                    "seed": 42,
+                },
+            },
+        }
+    },
+}
+
+
+def callback_url_of(body: dict[str, Any]) -> str | None:
+    """``callBackUrl`` (Kie's spelling) or ``callbackUrl`` (spec 002's v2 example)."""
+    field = "callBackUrl" if "callBackUrl" in body else "callbackUrl"
+    value = body.get(field)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 2048:
+        raise ValidationFailed(field, "must be an http or https URL of at most 2048 characters")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed(field, f"must be an http or https URL (got {value!r})")
+    return value
+
+
+async def create_task(body: dict[str, Any], account: Account, runtime: Runtime) -> Task:
+    """The one create path (DESIGN.md "A task's path", step 1)."""
+    model = body.get("model")
+    if model is None:
+        raise ValidationFailed("model", "is required")
+    if not isinstance(model, str):
+        raise ValidationFailed("model", "must be a string")
+    spec = get_model(model)
+    if spec is None:
+        known = ", ".join(sorted(m.name for m in all_models()))
+        raise ValidationFailed("model", f"unknown model {model!r} (known models: {known})")
+    if "input" not in body:
+        raise ValidationFailed("input", "is required")
+    validated = spec.validate(body["input"])
+    callback_url = callback_url_of(body)
+    if not runtime.router.can_serve(model):
+        raise FeatureDisabled(f"Model {model} is disabled: no engine is configured to serve it")
+    await runtime.rate_limits.hit("create", account.id, account.create_rate)
+    task = await runtime.store.create_task(
+        NewTask(
+            id=uuid.uuid4().hex,
+            account_id=account.id,
+            model=model,
+            param=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+            input=validated,
+            callback_url=callback_url,
+            price_milli=spec.price_milli(validated),
+        )
+    )
+    runtime.worker.notify()
+    return task
+
+
+@router.post("/api/v1/jobs/createTask", openapi_extra={"requestBody": _CREATE_BODY})
+async def create_task_v1(
+    request: Request,
+    account: Account = Depends(current_account),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    """Create a generation task; answers ``data.taskId`` (and ``recordId``, the same value)."""
+    body = await read_json_object(request, runtime.settings.max_json_body_bytes)
+    task = await create_task(body, account, runtime)
+    return success({"taskId": task.id, "recordId": task.id})
+
+
+@router.post("/api/v2/jobs/createTask", openapi_extra={"requestBody": _CREATE_BODY})
+async def create_task_v2(
+    request: Request,
+    account: Account = Depends(current_account),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    """Spec 002's v2 create: the same task, answered as ``{code, message, data.task_id}``."""
+    body = await read_json_object(request, runtime.settings.max_json_body_bytes)
+    task = await create_task(body, account, runtime)
+    return success({"task_id": task.id, "taskId": task.id, "recordId": task.id}, v2=True)
+
+
+@router.get("/api/v1/jobs/recordInfo")
+async def record_info(
+    task_id: str = Query("", alias="taskId", max_length=128),
+    account: Account = Depends(current_account),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    """A task's record: state, param, resultJson, failCode/failMsg, times, progress."""
+    await runtime.rate_limits.hit("query", account.id, account.query_rate)
+    if not task_id:
+        raise ValidationFailed("taskId", "is required")
+    task = await runtime.store.get_task(task_id, account.id)
+    if task is None:
+        raise NotFound(f"Task not found: {task_id}")
+    return success(record_data(task, runtime.signer.url))

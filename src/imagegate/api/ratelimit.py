@@ -1,0 +1,55 @@
+"""Per-account rate limits of createTask and recordInfo, on the ``limits`` library.
+
+Rates are written ``N/Ws`` (``20/10s``: 20 requests in any 10 seconds; ``m`` and ``h`` work
+too). A moving window, as Kie describes its limits: excess requests are refused with 429 and
+``Retry-After``, never queued.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from functools import lru_cache
+
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from imagegate.errors import RateLimited
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smh])\s*$")
+_UNITS = {"s": RateLimitItemPerSecond, "m": RateLimitItemPerMinute, "h": RateLimitItemPerHour}
+
+
+@lru_cache(maxsize=256)
+def parse_rate(text: str) -> RateLimitItem:
+    """``"20/10s"`` → 20 per 10 seconds. Raises ValueError naming the expected form."""
+    match = _RATE.match(text)
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"rate {text!r} is not of the form N/Ws, N/Wm or N/Wh (e.g. 20/10s)")
+    amount, window, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)
+    return _UNITS[unit](amount, window)  # type: ignore[no-any-return]
+
+
+class RateLimits:
+    """Checks one account's budget for one kind of request (``create`` or ``query``)."""
+
+    def __init__(self, create_rate: str, query_rate: str) -> None:
+        self.defaults = {"create": parse_rate(create_rate), "query": parse_rate(query_rate)}
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def hit(self, kind: str, account_id: str, rate: str | None = None) -> None:
+        """Count one request; raises RateLimited (429) when over the budget."""
+        item = parse_rate(rate) if rate else self.defaults[kind]
+        if await self._limiter.hit(item, kind, account_id):
+            return
+        stats = await self._limiter.get_window_stats(item, kind, account_id)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        what = "createTask" if kind == "create" else "recordInfo"
+        raise RateLimited(
+            f"Rate limit exceeded: at most {item.amount} {what} requests per "
+            f"{item.multiples} {item.GRANULARITY.name}(s); retry after {retry_after} s",
+            retry_after,
+        )

@@ -1,0 +1,134 @@
+"""The ``imagegate`` command: ``serve`` and ``keys create``, thin layers over the library."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from imagegate import __version__
+from imagegate.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="imagegate: a self-hosted, Kie.ai-compatible server for AI image tasks.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+keys_app = typer.Typer(help="Manage account API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where the database and files live [env IMAGEGATE_DATA_DIR]"),
+]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind [default 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind [default 8000]")] = None,
+    data_dir: DataDir = None,
+    mock: Annotated[
+        bool, typer.Option("--mock", help="Route every model to the mock engine")
+    ] = False,
+) -> None:
+    """Run the API, the worker, the callback sender and the janitor in one process."""
+    import uvicorn
+
+    from imagegate.api.app import create_app
+    from imagegate.runtime import Runtime
+
+    settings = load_settings(host=host, port=port, data_dir=data_dir, mock=mock or None)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    runtime = Runtime(settings)
+    first = runtime.first_start()
+    _announce(settings, runtime.router.describe(), first.default_key, first.admin_key)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(runtime),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
+    )
+    server.run()
+
+
+def _announce(
+    settings: Settings,
+    routes: dict[str, list[str]],
+    default_key: str | None,
+    admin_key: str | None,
+) -> None:
+    echo = typer.echo
+    echo(f"imagegate {__version__}")
+    echo(f"  data:     {settings.data_dir.resolve()}")
+    echo(f"  database: {settings.resolved_database_url}")
+    for model, engines in sorted(routes.items()):
+        echo(f"  route:    {model} -> {', '.join(engines)}")
+    if all(engines == ["mock"] for engines in routes.values()):
+        echo("  note:     every model runs on the MOCK engine (labelled test images); the")
+        echo("            classic reframe engine is not part of this build yet")
+    if admin_key:
+        echo(f"  admin key (shown once, only its hash is kept): {admin_key}")
+    if default_key:
+        echo(
+            f"  API key of account 'default' ({settings.default_account_credits:g} credits,"
+            " shown once):"
+        )
+        echo(f"  {default_key}")
+    else:
+        echo("  API keys: printed at first start; make another with `imagegate keys create`")
+    echo(f"  listening on {settings.resolved_public_url}  (docs: {settings.resolved_public_url}/docs)")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option("--name", help="Account name")],
+    credits: Annotated[float, typer.Option("--credits", min=0, help="Starting balance")] = 0.0,
+    webhook_secret: Annotated[
+        str | None, typer.Option("--webhook-secret", help="Sign this account's callbacks")
+    ] = None,
+    create_rate: Annotated[
+        str | None, typer.Option("--create-rate", help="createTask limit, e.g. 100/10s")
+    ] = None,
+    query_rate: Annotated[
+        str | None, typer.Option("--query-rate", help="recordInfo limit, e.g. 20/1s")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an account with a new API key; the key is printed alone on the last line."""
+    from imagegate.api.ratelimit import parse_rate
+    from imagegate.tasks.keys import AccountRequest, create_account_now
+    from imagegate.tasks.sqlite import SqliteDatabase, sqlite_path_from_url
+    from imagegate.tasks.store import SqliteStore
+
+    for rate in (create_rate, query_rate):
+        if rate is not None:
+            try:
+                parse_rate(rate)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc)) from exc
+    settings = load_settings(data_dir=data_dir)
+    db = SqliteDatabase(sqlite_path_from_url(settings.resolved_database_url))
+    try:
+        account, key = create_account_now(
+            SqliteStore(db),
+            AccountRequest(name, credits, webhook_secret, create_rate, query_rate),
+        )
+    finally:
+        db.close()
+    typer.echo(f"created account {account.name!r} ({account.id}) with {credits:g} credits")
+    typer.echo(key)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)

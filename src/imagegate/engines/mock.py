@@ -1,0 +1,135 @@
+"""The mock engine: deterministic, clearly labelled images for testing integrations offline.
+
+It honours what a real engine would (pixel size from ``image_size``, ``num_images``,
+``output_format``, the seed) and draws the source image into the frame when there is one, but
+every image it makes says MOCK across it, so nobody mistakes it for a result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
+
+from imagegate.catalog import get_model
+from imagegate.engines.base import EngineJob, OutputImage, SourceImage
+from imagegate.errors import GenerationFailed
+
+_DEFAULT_SIZE = (1024, 1024)
+# Written into every file's metadata as well as drawn on the picture.
+MOCK_NOTICE = "imagegate mock engine: a test image, not a generation"
+_MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+class MockEngine:
+    """Serves every model in the catalog with labelled test images.
+
+    ``latency`` seconds are spent per task (sleeping, not computing); ``fail_rate`` is the
+    probability that a task fails with ``GenerationFailed``, as a real engine sometimes does.
+    """
+
+    name = "mock"
+
+    def __init__(self, latency: float = 0.0, fail_rate: float = 0.0) -> None:
+        self.latency = latency
+        self.fail_rate = fail_rate
+
+    def supports(self, model: str) -> bool:
+        return get_model(model) is not None
+
+    async def run(self, job: EngineJob) -> list[OutputImage]:
+        spec = get_model(job.model)
+        if spec is None:
+            raise GenerationFailed(f"mock engine: unknown model {job.model!r}")
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.fail_rate and random.random() < self.fail_rate:
+            raise GenerationFailed(
+                f"mock engine: simulated failure (fail rate {self.fail_rate:g})"
+            )
+        sources = [img for images in job.images.values() for img in images]
+        size = spec.output_size(job.input) or _source_size(sources) or _DEFAULT_SIZE
+        fmt = spec.output_format(job.input)
+        count = spec.num_outputs(job.input)
+        job.report_progress(50)
+        return await asyncio.to_thread(
+            _render_all, job.model, job.input, sources, size, fmt, count
+        )
+
+
+def _source_size(sources: list[SourceImage]) -> tuple[int, int] | None:
+    return (sources[0].width, sources[0].height) if sources else None
+
+
+def _render_all(
+    model: str,
+    params: Mapping[str, Any],
+    sources: list[SourceImage],
+    size: tuple[int, int],
+    fmt: str,
+    count: int,
+) -> list[OutputImage]:
+    source = Image.open(io.BytesIO(sources[0].data)).convert("RGB") if sources else None
+    return [_render(model, params, source, size, fmt, index) for index in range(count)]
+
+
+def _render(
+    model: str,
+    params: Mapping[str, Any],
+    source: Image.Image | None,
+    size: tuple[int, int],
+    fmt: str,
+    index: int,
+) -> OutputImage:
+    # The same model, input (seed included) and index always give the same picture.
+    digest = hashlib.sha256(
+        json.dumps([model, params, index], sort_keys=True, default=str).encode()
+    ).digest()
+    width, height = size
+    top, bottom = digest[0:3], digest[3:6]
+    image = Image.linear_gradient("L").resize((width, height))
+    image = Image.merge(
+        "RGB",
+        [image.point(lambda v, a=a, b=b: a + (b - a) * v // 255) for a, b in zip(top, bottom)],
+    )
+    if source is not None:
+        thumb = source.copy()
+        thumb.thumbnail((width * 3 // 4, height * 3 // 4))
+        image.paste(thumb, ((width - thumb.width) // 2, (height - thumb.height) // 2))
+    _label(image, model, digest.hex()[:12], index)
+    buffer = io.BytesIO()
+    if fmt == "jpeg":
+        image.save(buffer, "JPEG", quality=85, comment=MOCK_NOTICE.encode())
+    elif fmt == "webp":
+        image.save(buffer, "WEBP", quality=80)
+    else:
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", MOCK_NOTICE)
+        image.save(buffer, "PNG", compress_level=1, pnginfo=info)
+    return OutputImage(buffer.getvalue(), _MIME.get(fmt, "image/png"), width, height)
+
+
+def _label(image: Image.Image, model: str, fingerprint: str, index: int) -> None:
+    draw = ImageDraw.Draw(image)
+    width, height = image.size
+    big = ImageFont.load_default(size=max(16, min(width, height) // 5))
+    small = ImageFont.load_default(size=max(10, min(width, height) // 32))
+    # Diagonal bands and a large MOCK make the marking survive crops and thumbnails.
+    step = max(width, height) // 6
+    for offset in range(-height, width, step):
+        draw.line([(offset, height), (offset + height, 0)], fill=(255, 255, 255), width=3)
+    draw.text(
+        (width / 2, height / 2), "MOCK", font=big, anchor="mm",
+        fill=(255, 255, 255), stroke_width=max(2, width // 200), stroke_fill=(0, 0, 0),
+    )
+    caption = f"imagegate mock engine · {model} · #{index + 1} · {fingerprint}"
+    draw.text(
+        (width / 2, height - height // 20), caption, font=small, anchor="mm",
+        fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0),
+    )

@@ -1,0 +1,55 @@
+"""API keys: how they are made, hashed and turned into accounts.
+
+A key is 240 random bits behind a readable ``ig_`` prefix. Only its SHA-256 is stored; a
+random key needs no slow hash, and a fast one lets each request find its account by an index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from imagegate.tasks.model import Account, credits_to_milli
+from imagegate.tasks.store import SqliteStore
+
+KEY_PREFIX = "ig_"
+
+
+def new_api_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(30)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def keys_match(key: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_key(key), stored_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRequest:
+    """What an operator asks for when creating an account and its key."""
+
+    name: str
+    credits: float = 0.0
+    webhook_secret: str | None = None
+    create_rate: str | None = None
+    query_rate: str | None = None
+
+
+def create_account_now(store: SqliteStore, request: AccountRequest) -> tuple[Account, str]:
+    """Create an account with a fresh key; returns the account and the key (shown once)."""
+    key = new_api_key()
+    account = store.create_account_now(
+        name=request.name,
+        key_hash=hash_key(key),
+        key_prefix=key[:10],
+        credits_milli=credits_to_milli(request.credits),
+        webhook_secret=request.webhook_secret,
+        create_rate=request.create_rate,
+        query_rate=request.query_rate,
+    )
+    return account, key

@@ -1,0 +1,215 @@
+"""The worker: claim a task → fetch its inputs → run its route → store the images → finish.
+
+Runs as coroutines inside ``imagegate serve`` (the embedded topology). Every write carries the
+task's lease token, and a heartbeat keeps the lease alive while an engine runs; a worker that
+dies leaves a lease that expires, and the task is claimed again and finishes once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from imagegate.catalog import get_model
+from imagegate.engines.base import EngineJob, OutputImage, SourceImage
+from imagegate.engines.router import EngineFailed, Router
+from imagegate.errors import InputRejected, TaskError
+from imagegate.storage.blobstore import BlobStore
+from imagegate.storage.registry import FileRegistry, StoredFile
+from imagegate.tasks.model import Task
+from imagegate.tasks.record import result_files_json
+from imagegate.tasks.state import TaskState
+from imagegate.tasks.store import CallbackBodyFn, Finish, SqliteStore
+from imagegate.tasks.time import now_ms
+from imagegate.worker.fetch import ImageFetcher
+
+log = logging.getLogger(__name__)
+
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+class Worker:
+    """``concurrency`` slots, each claiming and running one task at a time."""
+
+    def __init__(
+        self,
+        *,
+        store: SqliteStore,
+        router: Router,
+        fetcher: ImageFetcher,
+        blobs: BlobStore,
+        files: FileRegistry,
+        callback_body: CallbackBodyFn,
+        concurrency: int,
+        lease_seconds: float,
+        poll_interval: float,
+        result_retention_ms: int,
+        on_finished: Callable[[Task], None] = lambda task: None,
+    ) -> None:
+        self.store = store
+        self.router = router
+        self.fetcher = fetcher
+        self.blobs = blobs
+        self.files = files
+        self.callback_body = callback_body
+        self.concurrency = concurrency
+        self.lease_ms = int(lease_seconds * 1000)
+        self.poll_interval = poll_interval
+        self.result_retention_ms = result_retention_ms
+        self.on_finished = on_finished
+        self.worker_id = f"{uuid.uuid4().hex[:12]}"
+        self._wake: asyncio.Queue[None] = asyncio.Queue(maxsize=1024)
+        self._slots: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    def notify(self) -> None:
+        """A task was created: wake an idle slot now instead of at its next poll."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self._wake.put_nowait(None)
+
+    def start(self) -> None:
+        self._slots = [
+            asyncio.create_task(self._slot(), name=f"imagegate-worker-{i}")
+            for i in range(self.concurrency)
+        ]
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for slot in self._slots:
+            slot.cancel()
+        await asyncio.gather(*self._slots, return_exceptions=True)
+        self._slots = []
+
+    async def _slot(self) -> None:
+        while not self._stopping:
+            try:
+                task = await self.store.claim(self.worker_id, self.lease_ms)
+            except Exception:
+                log.exception("claiming a task failed; retrying")
+                await asyncio.sleep(self.poll_interval)
+                continue
+            if task is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.get(), self.poll_interval)
+                continue
+            await self.process(task)
+
+    async def process(self, task: Task) -> None:
+        """Run one claimed task to its end (or until its lease is lost)."""
+        progress = {"value": task.progress}
+        lost = asyncio.Event()
+        runner = asyncio.current_task()
+        beat = asyncio.create_task(self._heartbeat(task, progress, lost, runner))
+        try:
+            outcome = await self._execute(task, progress)
+        except asyncio.CancelledError:
+            if lost.is_set():
+                log.warning("task %s: lease lost, leaving it to its new owner", task.id)
+                return
+            raise
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+        finished = await self.store.finish(task.id, task.lease_token, outcome, self.callback_body)
+        if finished is None:
+            log.warning("task %s: finished elsewhere (stale lease token)", task.id)
+            return
+        log.info("task %s %s (%s)", task.id, finished.state.value, finished.engine or "-")
+        self.on_finished(finished)
+
+    async def _execute(self, task: Task, progress: dict[str, int]) -> Finish:
+        spec = get_model(task.model)
+        if spec is None:
+            return Finish(TaskState.FAIL, fail_code="422", fail_msg=f"unknown model {task.model}")
+        try:
+            images = await self._fetch_inputs(task, spec.image_url_fields())
+            engines = self.router.route(task.model)
+            await self.store.start_generating(
+                task.id, task.lease_token, engines[0].name if engines else None
+            )
+
+            def report(percent: int) -> None:
+                progress["value"] = max(progress["value"], min(99, 10 + percent * 89 // 100))
+
+            job = EngineJob(task.id, task.model, task.input, images, report)
+            result = await self.router.run(job)
+            files = await self._store_outputs(task, result.images)
+        except InputRejected as exc:
+            return Finish(TaskState.FAIL, fail_code=exc.fail_code, fail_msg=exc.msg)
+        except EngineFailed as exc:
+            return Finish(
+                TaskState.FAIL, fail_code=exc.error.fail_code, fail_msg=exc.error.msg,
+                engine=exc.engine,
+            )
+        except TaskError as exc:
+            return Finish(TaskState.FAIL, fail_code=exc.fail_code, fail_msg=exc.msg)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # A bug must not strand the task: it fails, is refunded, and its callback is sent.
+            log.exception("task %s: unexpected error", task.id)
+            return Finish(
+                TaskState.FAIL, fail_code="500", fail_msg=f"internal error: {type(exc).__name__}"
+            )
+        return Finish(TaskState.SUCCESS, result_json=result_files_json(files), engine=result.engine)
+
+    async def _fetch_inputs(
+        self, task: Task, fields: tuple[str, ...]
+    ) -> dict[str, list[SourceImage]]:
+        images: dict[str, list[SourceImage]] = {}
+        for field in fields:
+            value = task.input.get(field)
+            urls = value if isinstance(value, list) else [value] if value else []
+            images[field] = [await self.fetcher.fetch(url, f"input.{field}") for url in urls]
+        return images
+
+    async def _store_outputs(
+        self, task: Task, outputs: list[OutputImage]
+    ) -> list[tuple[str, int]]:
+        created = now_ms()
+        expires = created + self.result_retention_ms
+        day = datetime.fromtimestamp(created / 1000, UTC).strftime("%Y/%m/%d")
+        stored: list[tuple[str, int]] = []
+        for index, image in enumerate(outputs):
+            ext = _EXTENSIONS.get(image.mime_type, "bin")
+            key = f"results/{day}/{task.id}/{index}.{ext}"
+            await self.blobs.put(key, image.data, image.mime_type)
+            await self.files.add(
+                StoredFile(
+                    key=key, account_id=task.account_id, kind="result", task_id=task.id,
+                    file_name=f"{task.id}-{index}.{ext}", mime_type=image.mime_type,
+                    size=len(image.data), created_at=created, expires_at=expires,
+                )
+            )
+            stored.append((key, expires))
+        return stored
+
+    async def _heartbeat(
+        self,
+        task: Task,
+        progress: dict[str, int],
+        lost: asyncio.Event,
+        runner: asyncio.Task[object] | None,
+    ) -> None:
+        # Three beats per lease: one late beat never costs the lease.
+        interval = self.lease_ms / 3000
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                held = await self.store.heartbeat(
+                    task.id, task.lease_token, self.lease_ms, progress["value"]
+                )
+            except Exception:
+                log.exception("task %s: heartbeat failed", task.id)
+                continue
+            if not held:
+                lost.set()
+                if runner is not None:
+                    runner.cancel()
+                return
+

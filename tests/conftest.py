@@ -1,0 +1,109 @@
+"""Shared fixtures: settings on a temporary data directory, a runtime, an in-process API client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from imagegate.settings import Settings
+
+# The machine's environment must not leak into the tests' settings.
+for _name in list(os.environ):
+    if _name.startswith("IMAGEGATE_"):
+        del os.environ[_name]
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "url_allowlist": ["127.0.0.1", "localhost"],
+        "public_url": "http://testserver",
+        "poll_interval_seconds": 0.05,
+        "lease_seconds": 2.0,
+        "callback_backoff_base_seconds": 0.05,
+        "janitor_interval_seconds": 3600,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def runtime_factory(tmp_path: Path) -> Iterator[Any]:
+    """Builds runtimes on the test's data dir; closes their databases afterwards."""
+    from imagegate.runtime import Runtime
+
+    made: list[Runtime] = []
+
+    def factory(**overrides: Any) -> Runtime:
+        runtime = Runtime(make_settings(tmp_path / "data", **overrides))
+        made.append(runtime)
+        return runtime
+
+    yield factory
+    for runtime in made:
+        if not runtime.db.conn_closed:
+            runtime.db.close()
+
+
+class ApiHarness:
+    """A runtime, its app over ASGITransport, and the default account's key."""
+
+    def __init__(self, runtime: Any, client: httpx.AsyncClient, key: str, admin_key: str):
+        self.runtime = runtime
+        self.client = client
+        self.key = key
+        self.admin_key = admin_key
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    async def create(self, body: dict[str, Any], **headers: str) -> httpx.Response:
+        return await self.client.post(
+            "/api/v1/jobs/createTask", json=body, headers={**self.auth, **headers}
+        )
+
+    async def record(self, task_id: str) -> httpx.Response:
+        return await self.client.get(
+            "/api/v1/jobs/recordInfo", params={"taskId": task_id}, headers=self.auth
+        )
+
+
+async def open_harness(runtime: Any, *, start: bool) -> tuple[ApiHarness, Any]:
+    from imagegate.api.app import create_app
+
+    first = runtime.first_start()
+    app = create_app(runtime, manage_runtime=False)
+    if start:
+        await runtime.start()
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    return ApiHarness(runtime, client, first.default_key, first.admin_key), client
+
+
+@pytest.fixture
+async def api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
+    """The API in-process, without the background worker (tasks stay waiting)."""
+    harness, client = await open_harness(runtime_factory(), start=False)
+    async with client:
+        yield harness
+
+
+@pytest.fixture
+async def live_api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
+    """The API in-process with its worker, callback sender and janitor running."""
+    harness, client = await open_harness(runtime_factory(), start=True)
+    async with client:
+        yield harness
+    await harness.runtime.worker.stop()
+    await harness.runtime.callbacks.stop()
+    await harness.runtime.janitor.stop()
