@@ -1,0 +1,80 @@
+"""The router: engines tried in order, failover only on errors another engine could fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from imagegate.engines.base import EngineJob, OutputImage
+from imagegate.engines.router import EngineFailed, Router
+from imagegate.errors import EngineUnavailable, GenerationFailed, InputRejected, TaskError
+
+MODEL = "ideogram/v3-reframe"
+
+
+class ScriptedEngine:
+    """A test engine that raises a given error, or answers one tiny image."""
+
+    def __init__(self, name: str, error: TaskError | None = None, models=(MODEL,)) -> None:
+        self.name = name
+        self.error = error
+        self.models = set(models)
+        self.calls = 0
+
+    def supports(self, model: str) -> bool:
+        return model in self.models
+
+    async def run(self, job: EngineJob) -> list[OutputImage]:
+        self.calls += 1
+        if self.error:
+            raise self.error
+        return [OutputImage(b"img", "image/png", 1, 1)]
+
+
+def job() -> EngineJob:
+    return EngineJob("t1", MODEL, {})
+
+
+async def test_first_engine_that_succeeds_wins() -> None:
+    first, second = ScriptedEngine("a"), ScriptedEngine("b")
+    result = await Router({MODEL: [first, second]}).run(job())
+    assert result.engine == "a" and first.calls == 1 and second.calls == 0
+
+
+async def test_fails_over_on_retryable_errors() -> None:
+    down = ScriptedEngine("down", EngineUnavailable("out of memory"))
+    broken = ScriptedEngine("broken", GenerationFailed("nsfw"))
+    good = ScriptedEngine("good")
+    result = await Router({MODEL: [down, broken, good]}).run(job())
+    assert result.engine == "good" and down.calls == broken.calls == 1
+
+
+async def test_never_fails_over_on_rejected_input() -> None:
+    bad = ScriptedEngine("a", InputRejected("input.image_url: not an image"))
+    spare = ScriptedEngine("b")
+    with pytest.raises(EngineFailed) as caught:
+        await Router({MODEL: [bad, spare]}).run(job())
+    assert caught.value.engine == "a" and caught.value.error.fail_code == "422"
+    assert spare.calls == 0
+
+
+async def test_all_engines_failing_reports_the_last_error() -> None:
+    a = ScriptedEngine("a", EngineUnavailable("a is down"))
+    b = ScriptedEngine("b", GenerationFailed("b failed"))
+    with pytest.raises(EngineFailed) as caught:
+        await Router({MODEL: [a, b]}).run(job())
+    assert caught.value.engine == "b" and caught.value.error.msg == "b failed"
+    assert caught.value.error.fail_code == "501"
+
+
+async def test_engines_that_do_not_support_the_model_are_skipped() -> None:
+    other = ScriptedEngine("other", models=("qwen/image-edit",))
+    router = Router({MODEL: [other]})
+    assert not router.can_serve(MODEL)
+    with pytest.raises(EngineFailed, match="no engine serves"):
+        await router.run(job())
+    assert other.calls == 0
+
+
+def test_describe_lists_routes_in_order() -> None:
+    router = Router({MODEL: [ScriptedEngine("a"), ScriptedEngine("b")]})
+    assert router.describe() == {MODEL: ["a", "b"]}
