@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'imagegate.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / 'imagegate.db').resolve()}"
 
     @property
     def resolved_public_url(self) -> str:

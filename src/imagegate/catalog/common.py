@@ -1,0 +1,42 @@
+"""Fields several models share word for word: image_size presets, num_images, seed."""
+
+from __future__ import annotations
+
+from imagegate.catalog.fields import NO_DEFAULT, NumberField, StringField
+from imagegate.catalog.presets import IMAGE_SIZE_NAMES
+
+NUM_IMAGES_CHOICES = ("1", "2", "3", "4")
+
+
+def image_size_field(
+    *, default: object = NO_DEFAULT, required: bool = False, description: str = ""
+) -> StringField:
+    """``image_size``: one of the six named presets."""
+    return StringField(
+        "image_size",
+        enum=IMAGE_SIZE_NAMES,
+        default=default,
+        required=required,
+        description=description,
+    )
+
+
+def num_images_field(*, default: object = NO_DEFAULT, description: str = "") -> StringField:
+    """``num_images``: "1"-"4", documented as a string, also accepted as an integer."""
+    return StringField(
+        "num_images",
+        enum=NUM_IMAGES_CHOICES,
+        accept_integers=True,
+        default=default,
+        description=description or "Number of images to generate.",
+    )
+
+
+def seed_field(*, default: object = NO_DEFAULT, description: str = "") -> NumberField:
+    """``seed``: a JSON number that must be integral; no range, as the specs give none."""
+    return NumberField(
+        "seed",
+        integer=True,
+        default=default,
+        description=description or "Seed for the random number generator.",
+    )

@@ -1,0 +1,16 @@
+"""The field types a model's input is made of; each checks one JSON type and its limits."""
+
+from imagegate.catalog.fields.base import NO_DEFAULT, FieldSpec
+from imagegate.catalog.fields.boolean import BooleanField
+from imagegate.catalog.fields.image_url import ImageUrlField
+from imagegate.catalog.fields.number import NumberField
+from imagegate.catalog.fields.string import StringField
+
+__all__ = [
+    "NO_DEFAULT",
+    "BooleanField",
+    "FieldSpec",
+    "ImageUrlField",
+    "NumberField",
+    "StringField",
+]

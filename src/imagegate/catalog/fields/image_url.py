@@ -1,0 +1,49 @@
+"""ImageUrlField: a string that is syntactically an http(s) URL of an image to fetch.
+Only the syntax is checked here; reachability, SSRF rules, size and type are the fetcher's job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from imagegate.catalog.fields.base import show
+from imagegate.catalog.fields.string import StringField
+from imagegate.errors import ValidationFailed
+
+_MB = 1024 * 1024
+
+
+def is_http_url(text: str) -> bool:
+    """True for an absolute http or https URL with a host and no whitespace or controls."""
+    # urlsplit silently drops tabs and newlines (WHATWG rules); a URL holding them is refused.
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageUrlField(StringField):
+    max_length: int | None = 2048
+    # What the fetcher enforces for this field; the specs say 10MB, read here as MiB (lenient).
+    max_bytes: int = 10 * _MB
+    accepted_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp")
+
+    def check(self, value: object, path: str) -> object:
+        text = super().check(value, path)
+        if not isinstance(text, str) or not is_http_url(text):
+            raise ValidationFailed(path, f"must be an http(s) URL (got {show(value)})")
+        return text
+
+    def type_schema(self) -> dict[str, Any]:
+        schema = super().type_schema()
+        schema["format"] = "uri"
+        # OpenAPI-style extension keys: validators ignore them, docs and clients can show them.
+        schema["x-max-bytes"] = self.max_bytes
+        schema["x-accepted-types"] = list(self.accepted_types)
+        return schema

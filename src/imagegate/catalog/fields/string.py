@@ -1,0 +1,62 @@
+"""StringField: a string with an optional enum and maximum length."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from imagegate.catalog.fields.base import FieldSpec, show
+from imagegate.errors import ValidationFailed
+
+
+@dataclass(frozen=True, kw_only=True)
+class StringField(FieldSpec):
+    enum: tuple[str, ...] | None = None
+    max_length: int | None = None  # in characters (code points), as the specs count them
+    # num_images is documented as a string enum ("1"-"4") yet clients send integers too.
+    # DESIGN.md accepts both and echoes the value as sent, so the integer stays an integer.
+    accept_integers: bool = False
+
+    def __post_init__(self) -> None:
+        if self.accept_integers and not self._integer_choices():
+            raise ValueError(f"field {self.name}: accept_integers needs an enum of integers")
+        super().__post_init__()
+
+    def _integer_choices(self) -> frozenset[int]:
+        # Only canonical spellings: "01" in an enum would not make 1 acceptable.
+        return frozenset(
+            int(choice)
+            for choice in self.enum or ()
+            if choice.isdecimal() and str(int(choice)) == choice
+        )
+
+    def _enum_problem(self, value: object) -> str:
+        return f"must be one of {', '.join(self.enum or ())} (got {show(value)})"
+
+    def check(self, value: object, path: str) -> object:
+        if self.accept_integers and not isinstance(value, str):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValidationFailed(path, self._enum_problem(value))
+            if value not in self._integer_choices():
+                raise ValidationFailed(path, self._enum_problem(value))
+            return value
+        if not isinstance(value, str):
+            raise ValidationFailed(path, f"must be a string (got {show(value)})")
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ValidationFailed(
+                path, f"must be at most {self.max_length} characters (got {len(value)})"
+            )
+        if self.enum is not None and value not in self.enum:
+            raise ValidationFailed(path, self._enum_problem(value))
+        return value
+
+    def type_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string"}
+        if self.accept_integers:
+            schema["type"] = ["string", "integer"]
+            schema["enum"] = [*(self.enum or ()), *sorted(self._integer_choices())]
+        elif self.enum is not None:
+            schema["enum"] = list(self.enum)
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        return schema

@@ -1,0 +1,1 @@
+"""One module per model, each defining exactly one ModelSpec."""

@@ -1,0 +1,39 @@
+"""A model's price per output image in millicredits (1 credit = 1000), read from its input.
+Millicredits keep prices like 3.5 credits exact in integer arithmetic (the ledger's unit)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class Pricing(Protocol):
+    """Prices one output image; ``ModelSpec`` multiplies by the number of images."""
+
+    def per_image_milli(self, validated: Mapping[str, Any]) -> int: ...
+
+
+@dataclass(frozen=True)
+class PerImage:
+    """The same price for every image."""
+
+    milli: int
+
+    def per_image_milli(self, validated: Mapping[str, Any]) -> int:
+        return self.milli
+
+
+@dataclass(frozen=True, eq=False)
+class PerImageBy:
+    """A price per image that depends on one enum field (e.g. ``rendering_speed``)."""
+
+    field: str
+    milli: Mapping[str, int]
+
+    def per_image_milli(self, validated: Mapping[str, Any]) -> int:
+        value = validated.get(self.field)
+        if not isinstance(value, str) or value not in self.milli:
+            # validate() guarantees an enum value; getting here means the table misses one.
+            raise KeyError(f"no price for {self.field}={value!r}")
+        return self.milli[value]
