@@ -173,7 +173,9 @@ class LoopbackServer:
         self.responses[path] = (200, f"image/{fmt.lower()}", buffer.getvalue())
         return self.url(path)
 
-    def wait_for_posts(self, count: int, timeout: float = 10.0) -> list[tuple[str, dict[str, str], bytes]]:
+    def wait_for_posts(
+        self, count: int, timeout: float = 10.0
+    ) -> list[tuple[str, dict[str, str], bytes]]:
         with self.received:
             self.received.wait_for(lambda: len(self.posts) >= count, timeout)
         return list(self.posts)

@@ -204,9 +204,7 @@ async def test_unknown_route_is_404_in_the_envelope(api: Any) -> None:
 async def test_business_errors_can_answer_http_200(runtime_factory: Any) -> None:
     from conftest import open_harness
 
-    harness, client = await open_harness(
-        runtime_factory(business_errors_http_200=True), start=False
-    )
+    _, client = await open_harness(runtime_factory(business_errors_http_200=True), start=False)
     async with client:
         response = await client.post("/api/v1/jobs/createTask", json=REFRAME_EXAMPLE)
         assert response.status_code == 200 and response.json()["code"] == 401
@@ -254,7 +252,9 @@ async def test_failed_generation_is_data_and_refunds(runtime_factory: Any, loopb
     await harness.runtime.callbacks.stop()
 
 
-async def test_unreachable_input_image_fails_the_task_with_422(live_api: Any, loopback: Any) -> None:
+async def test_unreachable_input_image_fails_the_task_with_422(
+    live_api: Any, loopback: Any
+) -> None:
     body = {**REFRAME_EXAMPLE, "input": {**REFRAME_EXAMPLE["input"],
                                          "image_url": loopback.url("/missing.png")}}
     task_id = (await live_api.create(body)).json()["data"]["taskId"]

@@ -12,8 +12,12 @@ import re
 import time
 from functools import lru_cache
 
-from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
-from limits import RateLimitItemPerSecond
+from limits import (
+    RateLimitItem,
+    RateLimitItemPerHour,
+    RateLimitItemPerMinute,
+    RateLimitItemPerSecond,
+)
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
@@ -30,7 +34,7 @@ def parse_rate(text: str) -> RateLimitItem:
     if not match or int(match.group(1)) < 1:
         raise ValueError(f"rate {text!r} is not of the form N/Ws, N/Wm or N/Wh (e.g. 20/10s)")
     amount, window, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)
-    return _UNITS[unit](amount, window)  # type: ignore[no-any-return]
+    return _UNITS[unit](amount, window)
 
 
 class RateLimits:

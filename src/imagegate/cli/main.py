@@ -85,7 +85,8 @@ def _announce(
         echo(f"  {default_key}")
     else:
         echo("  API keys: printed at first start; make another with `imagegate keys create`")
-    echo(f"  listening on {settings.resolved_public_url}  (docs: {settings.resolved_public_url}/docs)")
+    url = settings.resolved_public_url
+    echo(f"  listening on {url}  (docs: {url}/docs)")
 
 
 @keys_app.command("create")

@@ -94,9 +94,9 @@ def _render(
     width, height = size
     top, bottom = digest[0:3], digest[3:6]
     image = Image.linear_gradient("L").resize((width, height))
+    channels = zip(top, bottom, strict=True)
     image = Image.merge(
-        "RGB",
-        [image.point(lambda v, a=a, b=b: a + (b - a) * v // 255) for a, b in zip(top, bottom)],
+        "RGB", [image.point(lambda v, a=a, b=b: a + (b - a) * v // 255) for a, b in channels]
     )
     if source is not None:
         thumb = source.copy()

@@ -15,6 +15,7 @@ share one definition.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
@@ -92,10 +93,9 @@ class SqliteDatabase:
         conn = self._connect(busy_ms=1000)
         try:
             while not self._stop.wait(_CHECKPOINT_INTERVAL_SECONDS):
-                try:
+                # Busy: the next round will do it.
+                with contextlib.suppress(sqlite3.OperationalError):
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.OperationalError:
-                    pass  # busy: the next round will do it
         finally:
             conn.close()
 
@@ -159,10 +159,8 @@ class SqliteDatabase:
         self._stop.set()
         if self._checkpointer is not None:
             self._checkpointer.join(timeout=5)
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error:
-            pass
         self.conn.close()
 
 
