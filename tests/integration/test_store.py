@@ -99,6 +99,7 @@ async def test_expired_lease_is_claimed_again_and_fences_the_old_owner(
     assert not await store.start_generating("t1", first.lease_token, "mock")
     late = Finish(TaskState.SUCCESS, result_json='{"files":[]}', engine="mock")
     assert await store.finish("t1", first.lease_token, late, body) is None
+    assert await store.start_generating("t1", second.lease_token, "mock")
     done = await store.finish("t1", second.lease_token, late, body)
     assert done is not None and done.state is TaskState.SUCCESS
     assert done.progress == 100 and done.complete_time is not None
@@ -157,3 +158,23 @@ async def test_a_second_process_holding_the_lock_delays_but_does_not_fail_a_writ
     task = await asyncio.wait_for(pending, 5)
     assert task.id == "t1"
     other.close()
+
+
+async def test_released_task_is_waiting_again_and_claimed_at_once(store: SqliteStore) -> None:
+    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    await store.create_task(new_task(account.id, "t1"))
+    claim = await store.claim("w1", 60_000)
+    assert await store.release("t1", claim.lease_token)
+    assert (await store.get_task("t1")).state is TaskState.WAITING
+    again = await store.claim("w2", 60_000)
+    assert again is not None and again.lease_token == claim.lease_token + 1
+
+
+async def test_success_only_from_generating(store: SqliteStore) -> None:
+    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    await store.create_task(new_task(account.id, "t1"))
+    claim = await store.claim("w1", 60_000)
+    done = Finish(TaskState.SUCCESS, result_json='{"files":[]}')
+    assert await store.finish("t1", claim.lease_token, done, body) is None  # still queuing
+    assert await store.start_generating("t1", claim.lease_token, "mock")
+    assert await store.finish("t1", claim.lease_token, done, body) is not None

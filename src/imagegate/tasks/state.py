@@ -38,9 +38,13 @@ TERMINAL_STATES = frozenset({TaskState.SUCCESS, TaskState.FAIL})
 # The allowed moves; anything else is a bug, and the store's conditional UPDATEs refuse it.
 TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.WAITING: frozenset({TaskState.QUEUING, TaskState.FAIL}),
-    TaskState.QUEUING: frozenset({TaskState.QUEUING, TaskState.GENERATING, TaskState.FAIL}),
+    # Back to WAITING: released by a worker that shuts down; to QUEUING: lease expired and
+    # claimed again.
+    TaskState.QUEUING: frozenset(
+        {TaskState.WAITING, TaskState.QUEUING, TaskState.GENERATING, TaskState.FAIL}
+    ),
     TaskState.GENERATING: frozenset(
-        {TaskState.QUEUING, TaskState.SUCCESS, TaskState.FAIL}
+        {TaskState.WAITING, TaskState.QUEUING, TaskState.SUCCESS, TaskState.FAIL}
     ),
     TaskState.SUCCESS: frozenset(),
     TaskState.FAIL: frozenset(),
@@ -49,6 +53,16 @@ TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
 
 def can_move(src: TaskState, dst: TaskState) -> bool:
     return dst in TRANSITIONS[src]
+
+
+def sources(dst: TaskState) -> tuple[TaskState, ...]:
+    """The states a task may be in to move to ``dst``."""
+    return tuple(src for src in TaskState if dst in TRANSITIONS[src])
+
+
+def sql_sources(dst: TaskState) -> str:
+    """``state IN (...)`` for the states that may move to ``dst``: the stores' guard."""
+    return "state IN (" + ", ".join(f"'{s.value}'" for s in sources(dst)) + ")"
 
 # Progress shown while a task is not yet generating (the engine reports the rest).
 PROGRESS = {

@@ -18,8 +18,11 @@ from typing import Any
 from imagegate.errors import InsufficientCredits
 from imagegate.tasks.model import Account, NewTask, Task, milli_to_credits
 from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.state import PROGRESS, TaskState
+from imagegate.tasks.state import PROGRESS, TaskState, sql_sources
 from imagegate.tasks.time import now_ms
+
+# The states a worker holds under a lease.
+_CLAIMED = "state IN (" + ", ".join(f"'{s.value}'" for s in TaskState if s.is_claimed) + ")"
 
 CallbackBodyFn = Callable[[Task, int], str]
 """Renders the callback body from the finished task and the account's balance after it."""
@@ -222,7 +225,7 @@ class SqliteStore:
                 " lease_token = lease_token + 1, lease_expires_at = ?, attempts = attempts + 1,"
                 " update_time = ?"
                 " WHERE id = (SELECT id FROM tasks WHERE state = 'waiting'"
-                "   OR (state IN ('queuing', 'generating') AND lease_expires_at < ?)"
+                f"   OR ({_CLAIMED} AND lease_expires_at < ?)"
                 "   ORDER BY create_time LIMIT 1)"
                 " RETURNING *",
                 (PROGRESS[TaskState.QUEUING], worker_id, now + lease_ms, now, now),
@@ -238,7 +241,7 @@ class SqliteStore:
             cur = conn.execute(
                 "UPDATE tasks SET state = 'generating', progress = MAX(progress, ?), engine = ?,"
                 " update_time = ? WHERE id = ? AND lease_token = ?"
-                " AND state IN ('queuing', 'generating')",
+                f" AND {sql_sources(TaskState.GENERATING)}",
                 (PROGRESS[TaskState.GENERATING], engine, now_ms(), task_id, token),
             )
             return cur.rowcount == 1
@@ -255,7 +258,7 @@ class SqliteStore:
             cur = conn.execute(
                 "UPDATE tasks SET lease_expires_at = ?, update_time = ?,"
                 " progress = MAX(progress, COALESCE(?, progress))"
-                " WHERE id = ? AND lease_token = ? AND state IN ('queuing', 'generating')",
+                f" WHERE id = ? AND lease_token = ? AND {_CLAIMED}",
                 (now + lease_ms, now, progress, task_id, token),
             )
             return cur.rowcount == 1
@@ -277,7 +280,7 @@ class SqliteStore:
                 " engine = COALESCE(?, engine), progress = CASE WHEN ? = 'success' THEN 100"
                 " ELSE progress END, complete_time = ?, cost_time = ? - create_time,"
                 " update_time = ?, lease_owner = NULL, lease_expires_at = NULL"
-                " WHERE id = ? AND lease_token = ? AND state IN ('queuing', 'generating')"
+                f" WHERE id = ? AND lease_token = ? AND {sql_sources(outcome.state)}"
                 " RETURNING *",
                 (outcome.state.value, outcome.result_json, outcome.fail_code, outcome.fail_msg,
                  outcome.engine, outcome.state.value, now, now, now, task_id, token),
@@ -288,23 +291,18 @@ class SqliteStore:
 
         return await self.db.write(tx)
 
-    async def fail_unclaimed(
-        self, task_id: str, fail_code: str, fail_msg: str, callback_body: CallbackBodyFn
-    ) -> Task | None:
-        """Fail a task that no worker holds (e.g. its model lost every engine); None if it
-        is no longer waiting."""
+    async def release(self, task_id: str, token: int) -> bool:
+        """Hand a claimed task back to ``waiting`` (a worker shutting down cleanly), so the
+        next worker takes it at once instead of after the lease expires."""
 
-        def tx(conn: sqlite3.Connection) -> Task | None:
-            now = now_ms()
-            row = conn.execute(
-                "UPDATE tasks SET state = 'fail', fail_code = ?, fail_msg = ?, complete_time = ?,"
-                " cost_time = ? - create_time, update_time = ?"
-                " WHERE id = ? AND state = 'waiting' RETURNING *",
-                (fail_code, fail_msg, now, now, now, task_id),
-            ).fetchone()
-            if row is None:
-                return None
-            return self._after_terminal(conn, Task.from_row(row), now, callback_body)
+        def tx(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE tasks SET state = 'waiting', progress = 0, lease_owner = NULL,"
+                " lease_expires_at = NULL, update_time = ?"
+                f" WHERE id = ? AND lease_token = ? AND {_CLAIMED}",
+                (now_ms(), task_id, token),
+            )
+            return cur.rowcount == 1
 
         return await self.db.write(tx)
 

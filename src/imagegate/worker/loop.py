@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
+class _LeaseLost(Exception):
+    """Another worker took the task over; this one must stop touching it."""
+
+
 class Worker:
     """``concurrency`` slots, each claiming and running one task at a time."""
 
@@ -106,10 +110,16 @@ class Worker:
         beat = asyncio.create_task(self._heartbeat(task, progress, lost, runner))
         try:
             outcome = await self._execute(task, progress)
+        except _LeaseLost:
+            log.warning("task %s: lease lost before generating; its new owner runs it", task.id)
+            return
         except asyncio.CancelledError:
             if lost.is_set():
                 log.warning("task %s: lease lost, leaving it to its new owner", task.id)
                 return
+            # Shutting down: give the task back so the next start runs it at once.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.store.release(task.id, task.lease_token))
             raise
         finally:
             beat.cancel()
@@ -129,9 +139,10 @@ class Worker:
         try:
             images = await self._fetch_inputs(task, spec.image_url_fields())
             engines = self.router.route(task.model)
-            await self.store.start_generating(
+            if not await self.store.start_generating(
                 task.id, task.lease_token, engines[0].name if engines else None
-            )
+            ):
+                raise _LeaseLost
 
             def report(percent: int) -> None:
                 progress["value"] = max(progress["value"], min(99, 10 + percent * 89 // 100))

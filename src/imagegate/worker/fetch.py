@@ -1,0 +1,240 @@
+"""Fetches a task's input images safely: vetted URLs, capped sizes, magic-byte types, no bombs.
+Every refusal is an ``InputRejected`` naming the input field and the problem."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+import httpx
+from PIL import Image
+
+from imagegate.engines.base import SourceImage
+from imagegate.errors import InputRejected
+from imagegate.outbound import OutboundRefused, UrlPolicy, send_pinned
+
+__all__ = ["MAX_REDIRECTS", "ImageFetcher"]
+
+MAX_REDIRECTS = 5
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_REQUEST_HEADERS = {
+    "Accept": "image/jpeg, image/png, image/webp",
+    # Images are already compressed; asking for identity keeps a gzip bomb out of the decoder.
+    "Accept-Encoding": "identity",
+    "User-Agent": "imagegate",
+}
+_SNIFF_BYTES = 12  # enough for every signature below (WebP needs 12)
+
+LocalReader = Callable[[str], Awaitable[bytes | None]]
+
+
+def _sniff(data: bytes | bytearray) -> tuple[str, str] | None:
+    """(MIME type, Pillow format) read from the magic bytes, or None for anything else."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg", "JPEG"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png", "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "WEBP"
+    return None
+
+
+_OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"BM", "a BMP image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x00\x00\x01\x00", "an ICO image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+)
+
+
+def _describe(data: bytes | bytearray) -> str:
+    """A short name for what a refused body looks like, for the error message."""
+    if not data:
+        return "an empty body"
+    for prefix, name in _OTHER_SIGNATURES:
+        if data.startswith(prefix):
+            return name
+    if data[4:8] == b"ftyp":
+        return "an AVIF/HEIF image or video"
+    head = bytes(data[:256]).lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    if head.startswith((b"<?xml", b"<svg")):
+        return "XML or SVG"
+    try:
+        bytes(data[:256]).decode("utf-8")
+    except UnicodeDecodeError:
+        return "unrecognised binary data"
+    return "text"
+
+
+def _human_size(n: int) -> str:
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
+
+
+def _inspect(data: bytes, fmt: str, max_pixels: int, field: str) -> tuple[int, int]:
+    """Width and height of a checked image; runs in a thread because decoding is CPU-bound.
+
+    The pixel count comes from the header, before anything is decoded, so a small file that
+    expands to gigabytes is refused cheaply. The full decode after it refuses corrupt and
+    truncated files (``verify()`` alone skips JPEG data and PNG's zlib stream).
+    """
+    try:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as img:
+            width, height = img.size
+            if width * height > max_pixels:
+                raise InputRejected(
+                    f"{field}: image is {width}x{height} pixels, "
+                    f"more than the limit of {max_pixels} pixels"
+                )
+            img.load()
+    except InputRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own global limit fired first (only when it is below ours, or set strict).
+        raise InputRejected(
+            f"{field}: image has more than the limit of {max_pixels} pixels"
+        ) from exc
+    except Exception as exc:  # Pillow raises many types on hostile input; all mean unusable
+        raise InputRejected(f"{field}: image is corrupt or truncated ({exc})") from exc
+    return width, height
+
+
+def _no_cookies() -> CookieJar:
+    # A shared client must not carry cookies from one user's server to another's request.
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+class ImageFetcher:
+    """Fetches and checks input images for the worker.
+
+    ``local_reader(url)`` returns the bytes of a file imagegate serves itself (read from its
+    BlobStore) or None; other URLs go through ``policy`` and are fetched over HTTP with every
+    redirect vetted again. ``timeout`` bounds the whole download, however slowly bytes arrive.
+    """
+
+    def __init__(
+        self,
+        policy: UrlPolicy,
+        *,
+        max_bytes: int = 10 * 1024 * 1024,
+        max_pixels: int = 40_000_000,
+        timeout: float = 30.0,
+        local_reader: LocalReader | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._policy = policy
+        self._max_bytes = max_bytes
+        self._max_pixels = max_pixels
+        self._timeout = timeout
+        self._local_reader = local_reader
+        self._owns_client = client is None
+        # trust_env=False: no proxy or .netrc from the environment for user-given URLs.
+        self._client = client or httpx.AsyncClient(
+            trust_env=False, follow_redirects=False, cookies=_no_cookies()
+        )
+
+    async def fetch(self, url: str, field: str) -> SourceImage:
+        """The checked image at ``url``; raises InputRejected naming ``field`` otherwise."""
+        data: bytes | None = None
+        if self._local_reader is not None:
+            data = await self._local_reader(url)
+        if data is None:
+            data = await self._download(url, field)
+        kind = _sniff(data)
+        if kind is None:
+            raise self._not_an_image(field, data)
+        mime_type, fmt = kind
+        width, height = await asyncio.to_thread(_inspect, data, fmt, self._max_pixels, field)
+        return SourceImage(url=url, data=data, mime_type=mime_type, width=width, height=height)
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    @staticmethod
+    def _not_an_image(field: str, data: bytes | bytearray) -> InputRejected:
+        return InputRejected(f"{field}: not a JPEG, PNG or WebP image (found {_describe(data)})")
+
+    async def _download(self, url: str, field: str) -> bytes:
+        # One deadline for the whole download: httpx's timeouts are per read, so a server
+        # dripping a byte every few seconds would otherwise never time out.
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await self._follow(url, field)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise InputRejected(f"{field}: timed out after {self._timeout:g} s") from exc
+        except httpx.ConnectError as exc:
+            raise InputRejected(f"{field}: could not connect to the server ({exc})") from exc
+        except httpx.HTTPError as exc:
+            raise InputRejected(
+                f"{field}: the download failed ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    async def _follow(self, url: str, field: str) -> bytes:
+        current = url
+        for hop in range(MAX_REDIRECTS + 1):
+            try:
+                resolved = await self._policy.resolve(current)
+            except OutboundRefused as exc:
+                via = f"redirected to {current}: " if hop else ""
+                raise InputRejected(f"{field}: {via}{exc}") from exc
+            response = await send_pinned(
+                self._client,
+                "GET",
+                resolved,
+                headers=_REQUEST_HEADERS,
+                timeout=self._timeout,
+                stream=True,
+            )
+            try:
+                location = response.headers.get("location")
+                if response.status_code in _REDIRECT_STATUSES and location:
+                    try:
+                        # Joined to the URL with the original name, not the pinned IP.
+                        current = str(httpx.URL(resolved.url).join(location))
+                    except httpx.InvalidURL as exc:
+                        raise InputRejected(
+                            f"{field}: server redirected to an invalid URL"
+                        ) from exc
+                    continue
+                if not response.is_success:
+                    raise InputRejected(f"{field}: server answered HTTP {response.status_code}")
+                return await self._read_body(response, field)
+            finally:
+                await response.aclose()
+        raise InputRejected(f"{field}: too many redirects (more than {MAX_REDIRECTS})")
+
+    async def _read_body(self, response: httpx.Response, field: str) -> bytes:
+        too_large = InputRejected(f"{field}: image is larger than {_human_size(self._max_bytes)}")
+        declared = response.headers.get("content-length")
+        # Content-Length counts encoded bytes; only meaningful up front without an encoding.
+        if declared is not None and "content-encoding" not in response.headers:
+            try:
+                length = int(declared)
+            except ValueError:
+                length = -1
+            if length > self._max_bytes:
+                raise too_large
+        body = bytearray()
+        sniffed = False
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > self._max_bytes:
+                raise too_large
+            if not sniffed and len(body) >= _SNIFF_BYTES:
+                # Stop a large page of HTML at its first bytes rather than at max_bytes.
+                if _sniff(body) is None:
+                    raise self._not_an_image(field, body)
+                sniffed = True
+        return bytes(body)
