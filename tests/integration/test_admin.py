@@ -1,0 +1,68 @@
+"""The admin API: accounts, keys, credits and routes behind the admin key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def admin(api: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api.admin_key}"}
+
+
+async def test_admin_endpoints_refuse_account_keys_and_no_key(api: Any) -> None:
+    for headers in ({}, api.auth, {"Authorization": "Bearer ig_wrong"}):
+        response = await api.client.get("/api/admin/accounts", headers=headers)
+        assert response.status_code == 401 and response.json()["code"] == 401
+
+
+async def test_create_account_returns_a_working_key_once(api: Any) -> None:
+    response = await api.client.post(
+        "/api/admin/accounts",
+        json={"name": "acme", "credits": 12.5, "webhookSecret": "s", "createRate": "100/10s"},
+        headers=admin(api),
+    )
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["name"] == "acme" and data["credits"] == 12.5 and data["hasWebhookSecret"]
+    assert data["createRate"] == "100/10s" and data["apiKey"].startswith("ig_")
+    credit = await api.client.get(
+        "/api/v1/chat/credit", headers={"Authorization": f"Bearer {data['apiKey']}"}
+    )
+    assert credit.json()["data"] == 12.5
+    listed = (await api.client.get("/api/admin/accounts", headers=admin(api))).json()["data"]
+    assert {a["name"] for a in listed} == {"default", "acme"}
+    assert all("apiKey" not in a for a in listed)  # keys are shown once, at creation
+
+
+async def test_create_account_validates_its_fields(api: Any) -> None:
+    bad = [({"credits": 1}, "name"), ({"name": "x", "credits": -1}, "credits"),
+           ({"name": "x", "createRate": "fast"}, "createRate")]
+    for body, field in bad:
+        response = await api.client.post("/api/admin/accounts", json=body, headers=admin(api))
+        assert response.status_code == 422, response.text
+        assert response.json()["msg"].startswith(field), response.json()
+
+
+async def test_grant_credits_changes_the_balance_and_unknown_account_is_404(api: Any) -> None:
+    account = (await api.client.get("/api/admin/accounts", headers=admin(api))).json()["data"][0]
+    response = await api.client.post(
+        f"/api/admin/accounts/{account['id']}/credits", json={"credits": 0.5},
+        headers=admin(api),
+    )
+    assert response.json()["data"] == 1000.5
+    missing = await api.client.post(
+        "/api/admin/accounts/nope/credits", json={"credits": 1}, headers=admin(api)
+    )
+    assert missing.status_code == 404
+
+
+async def test_routes_show_the_engines_per_model(api: Any) -> None:
+    routes = (await api.client.get("/api/admin/routes", headers=admin(api))).json()["data"]
+    assert routes["ideogram/v3-reframe"] == ["mock"] and routes["qwen/image-edit"] == ["mock"]
+
+
+async def test_health_and_openapi(api: Any) -> None:
+    assert (await api.client.get("/healthz")).json()["status"] == "ok"
+    spec = (await api.client.get("/openapi.json")).json()
+    assert "/api/v1/jobs/createTask" in spec["paths"]
+    assert (await api.client.get("/docs")).status_code == 200
