@@ -190,3 +190,12 @@ def loopback() -> Iterator[LoopbackServer]:
     server = LoopbackServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def harness_opener() -> Any:
+    """``await harness_opener(runtime, start=...)`` → (ApiHarness, client) for custom runtimes.
+
+    A fixture rather than an import because every test folder may have its own conftest.
+    """
+    return open_harness

@@ -170,10 +170,10 @@ async def test_unknown_or_foreign_task_is_404(api: Any) -> None:
         assert response.status_code == 404 and response.json()["code"] == 404
 
 
-async def test_create_rate_limit_is_429_with_retry_after(runtime_factory: Any) -> None:
-    from conftest import open_harness
-
-    harness, client = await open_harness(runtime_factory(create_rate="3/10s"), start=False)
+async def test_create_rate_limit_is_429_with_retry_after(
+    harness_opener: Any, runtime_factory: Any
+) -> None:
+    harness, client = await harness_opener(runtime_factory(create_rate="3/10s"), start=False)
     async with client:
         statuses = [(await harness.create(REFRAME_EXAMPLE)).status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
@@ -201,10 +201,10 @@ async def test_unknown_route_is_404_in_the_envelope(api: Any) -> None:
     assert response.status_code == 404 and response.json()["code"] == 404
 
 
-async def test_business_errors_can_answer_http_200(runtime_factory: Any) -> None:
-    from conftest import open_harness
-
-    _, client = await open_harness(runtime_factory(business_errors_http_200=True), start=False)
+async def test_business_errors_can_answer_http_200(
+    harness_opener: Any, runtime_factory: Any
+) -> None:
+    _, client = await harness_opener(runtime_factory(business_errors_http_200=True), start=False)
     async with client:
         response = await client.post("/api/v1/jobs/createTask", json=REFRAME_EXAMPLE)
         assert response.status_code == 200 and response.json()["code"] == 401
@@ -235,10 +235,10 @@ async def test_worker_takes_a_task_to_success(live_api: Any, loopback: Any) -> N
         assert Image.open(io.BytesIO(image.content)).size == (576, 1024)
 
 
-async def test_failed_generation_is_data_and_refunds(runtime_factory: Any, loopback: Any) -> None:
-    from conftest import open_harness
-
-    harness, client = await open_harness(runtime_factory(mock_fail_rate=1.0), start=True)
+async def test_failed_generation_is_data_and_refunds(
+    harness_opener: Any, runtime_factory: Any, loopback: Any
+) -> None:
+    harness, client = await harness_opener(runtime_factory(mock_fail_rate=1.0), start=True)
     async with client:
         body = {**REFRAME_EXAMPLE, "input": {**REFRAME_EXAMPLE["input"],
                                              "image_url": loopback.serve_image("/in.png")}}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from conftest import open_harness
 from imagegate.tasks.state import TaskState
 
 
@@ -21,9 +20,9 @@ async def wait_state(runtime: Any, task_id: str, state: TaskState, timeout: floa
 
 
 async def test_clean_shutdown_hands_a_running_task_back(
-    runtime_factory: Any, loopback: Any
+    harness_opener: Any, runtime_factory: Any, loopback: Any
 ) -> None:
-    harness, client = await open_harness(runtime_factory(mock_latency=30), start=True)
+    harness, client = await harness_opener(runtime_factory(mock_latency=30), start=True)
     async with client:
         task_id = (await harness.create(reframe(loopback.serve_image("/a.png")))).json()["data"][
             "taskId"
@@ -36,12 +35,12 @@ async def test_clean_shutdown_hands_a_running_task_back(
 
 
 async def test_a_worker_that_loses_its_lease_backs_off_and_the_task_finishes_once(
-    runtime_factory: Any, loopback: Any, caplog: Any
+    harness_opener: Any, runtime_factory: Any, loopback: Any, caplog: Any
 ) -> None:
     # Lease 0.3 s, engine 1 s: the heartbeat (every 0.1 s) keeps the lease until we move the
     # token on, as a second claimer would. The first run must back off without finishing; the
     # lease then expires, a slot claims the task again, and it finishes once, charged once.
-    harness, client = await open_harness(
+    harness, client = await harness_opener(
         runtime_factory(mock_latency=1.0, lease_seconds=0.3), start=True
     )
     async with client:
@@ -63,7 +62,7 @@ async def test_a_worker_that_loses_its_lease_backs_off_and_the_task_finishes_onc
 
 
 async def test_an_engine_bug_fails_the_task_and_refunds(
-    runtime_factory: Any, loopback: Any
+    harness_opener: Any, runtime_factory: Any, loopback: Any
 ) -> None:
     from imagegate.engines.router import Router
 
@@ -78,7 +77,7 @@ async def test_an_engine_bug_fails_the_task_and_refunds(
 
     runtime = runtime_factory()
     runtime.worker.router = runtime.router = Router({"ideogram/v3-reframe": [BrokenEngine()]})
-    harness, client = await open_harness(runtime, start=True)
+    harness, client = await harness_opener(runtime, start=True)
     async with client:
         task_id = (await harness.create(reframe(loopback.serve_image("/a.png")))).json()["data"][
             "taskId"

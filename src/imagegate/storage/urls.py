@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import time
-from urllib.parse import quote, urlsplit, parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 FILES_PREFIX = "/files/"
 

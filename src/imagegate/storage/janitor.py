@@ -1,0 +1,82 @@
+"""The janitor: deletes expired files (uploads after 3 days, results after 14 by default).
+
+Each sweep removes the blob first and the registry row second, so a crash in between leaves a
+row whose blob is gone (removed again next sweep), never a blob nobody knows about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from imagegate.storage.blobstore import BlobNotFound, BlobStore
+from imagegate.storage.registry import FileRegistry
+
+log = logging.getLogger(__name__)
+
+# Rows taken per query; a sweep keeps taking batches until none are left.
+_BATCH = 500
+
+
+class Janitor:
+    """Sweeps the FileRegistry for expired files every ``interval_seconds``."""
+
+    def __init__(self, files: FileRegistry, blobs: BlobStore, interval_seconds: float) -> None:
+        self.files = files
+        self.blobs = blobs
+        self.interval_seconds = interval_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        """Run the sweep loop in the background (on the running event loop)."""
+        if self._task is not None and not self._task.done():
+            return
+        self._stopping = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="imagegate-janitor")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def sweep(self, now: int | None = None) -> int:
+        """One pass: delete every expired file's blob and row; returns how many were removed."""
+        removed = 0
+        failed: set[str] = set()
+        while True:
+            expired = await self.files.expired(limit=_BATCH, now=now)
+            batch = [f for f in expired if f.key not in failed]
+            for file in batch:
+                try:
+                    await self.blobs.delete(file.key)
+                except BlobNotFound:
+                    pass  # already gone: the row is all that is left to remove
+                except Exception:
+                    # Keep the row so the next sweep tries again; skip it for the rest of this one.
+                    log.exception("janitor: could not delete blob %s", file.key)
+                    failed.add(file.key)
+                    continue
+                await self.files.remove(file.key)
+                removed += 1
+            # A short batch was the last one; a batch of only failures would repeat forever.
+            if len(expired) < _BATCH or not batch:
+                break
+        if removed or failed:
+            log.info("janitor: removed %d expired files, %d failed", removed, len(failed))
+        return removed
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.sweep()
+            except Exception:
+                # A failing sweep (database busy, store down) must not end the loop.
+                log.exception("janitor: sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval_seconds)
