@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object
@@ -53,8 +53,6 @@ def account_view(account: Account) -> dict[str, Any]:
 
 
 def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
-    from pydantic import ValidationError
-
     try:
         return model.model_validate(body)
     except ValidationError as exc:

@@ -34,6 +34,8 @@ async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
         body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"Malformed JSON body: {exc}") from exc
+    except RecursionError as exc:
+        raise BadRequest("Malformed JSON body: nested too deeply") from exc
     if not isinstance(body, dict):
         raise BadRequest("Request body must be a JSON object")
     return body
