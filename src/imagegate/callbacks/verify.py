@@ -1,0 +1,100 @@
+"""Receiver-side check of a signed callback (Kie's scheme), with a replay window.
+
+Standard library only: the client package re-exports it, and it must not pull in the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["CallbackVerificationError", "verify_callback", "verify_callback_or_raise"]
+
+_TIMESTAMP_HEADER = "x-webhook-timestamp"
+_SIGNATURE_HEADER = "x-webhook-signature"
+
+
+class CallbackVerificationError(ValueError):
+    """A callback whose signature, timestamp or body does not check out; says which."""
+
+
+def verify_callback(
+    body: bytes | str | Mapping[str, Any],
+    headers: Mapping[str, str],
+    secret: str,
+    *,
+    tolerance_seconds: int = 300,
+    now: float | None = None,
+) -> bool:
+    """True if ``headers`` sign ``body`` with ``secret`` within ``tolerance_seconds`` of now.
+
+    ``body`` is the raw request body or its parsed JSON; the signed task id is its
+    ``data.taskId``. Kie documents no replay window; ``tolerance_seconds`` adds one.
+    """
+    try:
+        verify_callback_or_raise(
+            body, headers, secret, tolerance_seconds=tolerance_seconds, now=now
+        )
+    except CallbackVerificationError:
+        return False
+    return True
+
+
+def verify_callback_or_raise(
+    body: bytes | str | Mapping[str, Any],
+    headers: Mapping[str, str],
+    secret: str,
+    *,
+    tolerance_seconds: int = 300,
+    now: float | None = None,
+) -> None:
+    """Like :func:`verify_callback`, but raises CallbackVerificationError saying what failed."""
+    if not secret:
+        raise CallbackVerificationError("no secret to verify with")
+    raw_timestamp = _header(headers, _TIMESTAMP_HEADER)
+    signature = _header(headers, _SIGNATURE_HEADER)
+    if raw_timestamp is None or signature is None:
+        raise CallbackVerificationError("X-Webhook-Timestamp or X-Webhook-Signature missing")
+    try:
+        timestamp = int(raw_timestamp.strip())
+    except ValueError:
+        raise CallbackVerificationError("X-Webhook-Timestamp is not an integer") from None
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance_seconds:
+        raise CallbackVerificationError("timestamp outside the tolerance window")
+    task_id = _task_id(body)
+    message = f"{task_id}.{timestamp}".encode()
+    expected = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest())
+    # Bytes, not str: compare_digest refuses non-ASCII str, and a header is attacker input.
+    if not hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace")):
+        raise CallbackVerificationError("signature does not match")
+
+
+def _header(headers: Mapping[str, str], lower_name: str) -> str | None:
+    # Plain dicts are case-sensitive while HTTP header names are not.
+    value = headers.get(lower_name)
+    if value is not None:
+        return value
+    for name, candidate in headers.items():
+        if name.lower() == lower_name:
+            return candidate
+    return None
+
+
+def _task_id(body: bytes | str | Mapping[str, Any]) -> str:
+    parsed: Any = body
+    if isinstance(body, bytes | str):
+        try:
+            parsed = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise CallbackVerificationError("body is not JSON") from None
+    data = parsed.get("data") if isinstance(parsed, Mapping) else None
+    task_id = data.get("taskId") if isinstance(data, Mapping) else None
+    if not isinstance(task_id, str) or not task_id:
+        raise CallbackVerificationError("body has no data.taskId")
+    return task_id
