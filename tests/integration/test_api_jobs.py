@@ -261,3 +261,30 @@ async def test_unreachable_input_image_fails_the_task_with_422(
     data = await wait_terminal(live_api, task_id)
     assert data["state"] == "fail" and data["failCode"] == "422"
     assert data["failMsg"].startswith("input.image_url")
+
+
+async def test_own_file_urls_are_read_from_the_store(
+    harness_opener: Any, runtime_factory: Any
+) -> None:
+    import base64
+
+    # No allow-list: a fetch over HTTP of the server's own (loopback) URL would be refused,
+    # so success proves the worker read the upload from its BlobStore.
+    runtime = runtime_factory(url_allowlist=[], public_url="http://127.0.0.1:9")
+    harness, client = await harness_opener(runtime, start=True)
+    async with client:
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), (1, 2, 3)).save(buffer, "PNG")
+        upload = await client.post(
+            "/api/file-base64-upload", headers=harness.auth,
+            json={"base64Data": base64.b64encode(buffer.getvalue()).decode(),
+                  "uploadPath": "in", "fileName": "a.png"},
+        )
+        url = upload.json()["data"]["downloadUrl"]
+        assert url.startswith("http://127.0.0.1:9/files/")
+        body = {**REFRAME_EXAMPLE, "input": {**REFRAME_EXAMPLE["input"], "image_url": url}}
+        task_id = (await harness.create(body)).json()["data"]["taskId"]
+        data = await wait_terminal(harness, task_id)
+        assert data["state"] == "success", data
+    await harness.runtime.worker.stop()
+    await harness.runtime.callbacks.stop()
