@@ -1,0 +1,105 @@
+"""The worker on in-memory parts: SQLite in memory, MemoryBlobStore, scripted engines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from imagegate.engines.base import EngineJob, OutputImage
+from imagegate.engines.router import Router
+from imagegate.errors import EngineUnavailable, InputRejected
+from imagegate.storage.blobstore import MemoryBlobStore
+from imagegate.storage.registry import FileRegistry
+from imagegate.tasks.keys import AccountRequest, create_account_now
+from imagegate.tasks.model import NewTask
+from imagegate.tasks.sqlite import SqliteDatabase
+from imagegate.tasks.state import TaskState
+from imagegate.tasks.store import SqliteStore
+from imagegate.worker.loop import Worker
+
+MODEL = "ideogram/v3-reframe"
+
+
+class FakeFetcher:
+    """Stands in for ImageFetcher: no network; refuses URLs containing 'bad'."""
+
+    def __init__(self) -> None:
+        self.fetched: list[str] = []
+
+    async def fetch(self, url: str, field: str) -> Any:
+        from imagegate.engines.base import SourceImage
+
+        self.fetched.append(url)
+        if "bad" in url:
+            raise InputRejected(f"{field}: not an image")
+        return SourceImage(url, b"\x89PNG", "image/png", 8, 8)
+
+
+class Engine:
+    def __init__(self, name: str, error: Exception | None = None) -> None:
+        self.name, self.error, self.jobs = name, error, []
+
+    def supports(self, model: str) -> bool:
+        return True
+
+    async def run(self, job: EngineJob) -> list[OutputImage]:
+        self.jobs.append(job)
+        if self.error:
+            raise self.error
+        return [OutputImage(b"one", "image/png", 8, 8), OutputImage(b"two", "image/jpeg", 8, 8)]
+
+
+def make_worker(*engines: Engine) -> tuple[Worker, SqliteStore, MemoryBlobStore, FakeFetcher]:
+    db = SqliteDatabase(":memory:")
+    store, blobs, fetcher = SqliteStore(db), MemoryBlobStore(), FakeFetcher()
+    worker = Worker(
+        store=store, router=Router({MODEL: list(engines)}), fetcher=fetcher,  # type: ignore[arg-type]
+        blobs=blobs, files=FileRegistry(db), callback_body=lambda task, bal: "{}",
+        concurrency=1, lease_seconds=30, poll_interval=0.01, result_retention_ms=1000,
+    )
+    return worker, store, blobs, fetcher
+
+
+async def submit(store: SqliteStore, url: str = "https://x/a.png") -> str:
+    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    await store.create_task(NewTask(
+        id="t1", account_id=account.id, model=MODEL, param="{}",
+        input={"image_url": url, "image_size": "square", "num_images": "2"},
+        callback_url=None, price_milli=14_000,
+    ))
+    return account.id
+
+
+async def test_success_stores_every_output_and_records_their_keys() -> None:
+    engine = Engine("e1")
+    worker, store, blobs, fetcher = make_worker(engine)
+    await submit(store)
+    await worker.process(await store.claim("w", 30_000))
+    task = await store.get_task("t1")
+    assert task.state is TaskState.SUCCESS and task.engine == "e1"
+    keys = [f["key"] for f in json.loads(task.result_json)["files"]]
+    assert [k.rsplit("/", 1)[1] for k in keys] == ["0.png", "1.jpg"]
+    assert [blobs.blobs[k][0] for k in keys] == [b"one", b"two"]
+    assert fetcher.fetched == ["https://x/a.png"]
+    assert engine.jobs[0].images["image_url"][0].mime_type == "image/png"
+
+
+async def test_failover_records_the_engine_that_served() -> None:
+    down, spare = Engine("down", EngineUnavailable("gpu gone")), Engine("spare")
+    worker, store, _, _ = make_worker(down, spare)
+    await submit(store)
+    await worker.process(await store.claim("w", 30_000))
+    task = await store.get_task("t1")
+    assert task.state is TaskState.SUCCESS and task.engine == "spare"
+
+
+async def test_rejected_input_fails_without_running_an_engine_and_refunds() -> None:
+    engine = Engine("e1")
+    worker, store, blobs, _ = make_worker(engine)
+    account_id = await submit(store, url="https://x/bad.png")
+    await worker.process(await store.claim("w", 30_000))
+    task = await store.get_task("t1")
+    assert task.state is TaskState.FAIL and task.fail_code == "422"
+    assert task.fail_msg == "input.image_url: not an image"
+    assert engine.jobs == [] and blobs.blobs == {}
+    assert (await store.get_account(account_id)).credits_milli == 100_000
