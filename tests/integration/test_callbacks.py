@@ -415,3 +415,21 @@ def test_backoff_doubles_up_to_the_cap_with_jitter(make_sender: SenderFactory) -
     for attempts, expected in [(1, 5.0), (2, 10.0), (3, 20.0), (4, 40.0), (5, 60.0), (99, 60.0)]:
         delay = sender.backoff_delay(attempts)
         assert expected * 0.9 <= delay <= expected * 1.1
+
+
+@pytest.mark.parametrize("yields", [0, 1, 2, 3])
+async def test_stop_ends_the_loop_even_when_woken_at_the_same_moment(
+    make_sender: SenderFactory, yields: int
+) -> None:
+    # Regression: on Python 3.11 a cancel landing as the wake-up fired was swallowed by
+    # asyncio.wait_for, and stop() then waited forever for the loop.
+    sender = make_sender(poll_interval=5.0)
+    sender.start()
+    await asyncio.sleep(0.02)
+    sender.notify()
+    for _ in range(yields):
+        await asyncio.sleep(0)
+    started = time.monotonic()
+    async with asyncio.timeout(1.0):
+        await sender.stop()
+    assert time.monotonic() - started < 0.5

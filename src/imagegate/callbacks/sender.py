@@ -80,14 +80,15 @@ class CallbackSender:
         A send cut short keeps its lease until it expires and is then sent again: callbacks
         are at-least-once, as with Kie (the same taskId may arrive twice).
         """
+        # asyncio.wait, not awaiting the tasks: a cancel of stop() itself must stay a cancel.
         if self._loop_task is not None:
             self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
+            await asyncio.wait([self._loop_task])
             self._loop_task = None
-        for send in list(self._inflight):
+        for send in self._inflight:
             send.cancel()
-        await asyncio.gather(*self._inflight, return_exceptions=True)
+        if self._inflight:
+            await asyncio.wait(list(self._inflight))
         self._inflight.clear()
         if self._client is not None:
             await self._client.aclose()
@@ -146,8 +147,11 @@ class CallbackSender:
         if self._wake.is_set():
             self._wake.clear()
             return
+        # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands as the
+        # event fires, and stop() would then wait forever for this loop to end.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), delay)
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
         self._wake.clear()
 
     # -------------------------------------------------------------- one delivery

@@ -97,8 +97,11 @@ class Worker:
                 await asyncio.sleep(self.poll_interval)
                 continue
             if task is None:
+                # Not wait_for: on Python 3.11 it swallows a cancel that lands as the wake-up
+                # arrives, and stop() would wait for this slot forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.get(), self.poll_interval)
+                    async with asyncio.timeout(self.poll_interval):
+                        await self._wake.get()
                 continue
             await self.process(task)
 
