@@ -79,4 +79,5 @@ class Janitor:
                 # A failing sweep (database busy, store down) must not end the loop.
                 log.exception("janitor: sweep failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval_seconds)
+                async with asyncio.timeout(self.interval_seconds):
+                    await self._stopping.wait()
