@@ -178,3 +178,31 @@ async def test_success_only_from_generating(store: SqliteStore) -> None:
     assert await store.finish("t1", claim.lease_token, done, body) is None  # still queuing
     assert await store.start_generating("t1", claim.lease_token, "mock")
     assert await store.finish("t1", claim.lease_token, done, body) is not None
+
+
+async def test_writes_of_one_turn_share_a_commit_but_fail_alone(store: SqliteStore) -> None:
+    rich, _ = create_account_now(store, AccountRequest("rich", credits=100))
+    poor, _ = create_account_now(store, AccountRequest("poor", credits=1))
+    results = await asyncio.gather(
+        store.create_task(new_task(rich.id, "t1")),
+        store.create_task(new_task(poor.id, "t2")),  # 402: rolled back alone
+        store.create_task(new_task(rich.id, "t3")),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["Task", "InsufficientCredits", "Task"]
+    assert await store.get_task("t2") is None
+    assert {t.id for t in [await store.get_task("t1"), await store.get_task("t3")]} == {
+        "t1", "t3",
+    }
+    assert (await store.get_account(rich.id)).credits_milli == 86_000
+    assert (await store.get_account(poor.id)).credits_milli == 1000
+    assert ledger_rows(store, "t2") == []
+    assert not store.db.conn.in_transaction
+
+
+async def test_a_lone_failing_write_leaves_nothing_behind(store: SqliteStore) -> None:
+    poor, _ = create_account_now(store, AccountRequest("poor", credits=1))
+    with pytest.raises(InsufficientCredits):
+        await store.create_task(new_task(poor.id, "t1"))
+    assert not store.db.conn.in_transaction
+    assert await store.get_task("t1") is None

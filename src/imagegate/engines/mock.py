@@ -8,6 +8,7 @@ every image it makes says MOCK across it, so nobody mistakes it for a result.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import json
@@ -93,16 +94,18 @@ def _render(
     ).digest()
     width, height = size
     top, bottom = digest[0:3], digest[3:6]
-    image = Image.linear_gradient("L").resize((width, height))
+    ramp = _ramp(size)
     channels = zip(top, bottom, strict=True)
     image = Image.merge(
-        "RGB", [image.point(lambda v, a=a, b=b: a + (b - a) * v // 255) for a, b in channels]
+        "RGB", [ramp.point([a + (b - a) * v // 255 for v in range(256)]) for a, b in channels]
     )
     if source is not None:
         thumb = source.copy()
         thumb.thumbnail((width * 3 // 4, height * 3 // 4))
         image.paste(thumb, ((width - thumb.width) // 2, (height - thumb.height) // 2))
-    _label(image, model, digest.hex()[:12], index)
+    overlay = _overlay(size, model)
+    image.paste(overlay, (0, 0), overlay)
+    _fingerprint(image, f"#{index + 1} · {digest.hex()[:12]}")
     buffer = io.BytesIO()
     if fmt == "jpeg":
         image.save(buffer, "JPEG", quality=85, comment=MOCK_NOTICE.encode())
@@ -115,21 +118,38 @@ def _render(
     return OutputImage(buffer.getvalue(), _MIME.get(fmt, "image/png"), width, height)
 
 
-def _label(image: Image.Image, model: str, fingerprint: str, index: int) -> None:
-    draw = ImageDraw.Draw(image)
-    width, height = image.size
+@functools.lru_cache(maxsize=16)
+def _ramp(size: tuple[int, int]) -> Image.Image:
+    """A vertical 0-255 ramp of the output size; colours are mapped onto it per image."""
+    return Image.linear_gradient("L").resize(size)
+
+
+@functools.lru_cache(maxsize=16)
+def _overlay(size: tuple[int, int], model: str) -> Image.Image:
+    """The MOCK marking of one size and model, drawn once and pasted on every image (drawing
+    the text is most of a mock image's cost, and holds the GIL)."""
+    width, height = size
+    overlay = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
     big = ImageFont.load_default(size=max(16, min(width, height) // 5))
     small = ImageFont.load_default(size=max(10, min(width, height) // 32))
     # Diagonal bands and a large MOCK make the marking survive crops and thumbnails.
     step = max(width, height) // 6
     for offset in range(-height, width, step):
-        draw.line([(offset, height), (offset + height, 0)], fill=(255, 255, 255), width=3)
+        draw.line([(offset, height), (offset + height, 0)], fill=(255, 255, 255, 255), width=3)
     draw.text(
         (width / 2, height / 2), "MOCK", font=big, anchor="mm",
-        fill=(255, 255, 255), stroke_width=max(2, width // 200), stroke_fill=(0, 0, 0),
+        fill=(255, 255, 255, 255), stroke_width=max(2, width // 200), stroke_fill=(0, 0, 0, 255),
     )
-    caption = f"imagegate mock engine · {model} · #{index + 1} · {fingerprint}"
     draw.text(
-        (width / 2, height - height // 20), caption, font=small, anchor="mm",
-        fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0),
+        (width / 2, height - height // 20), f"imagegate mock engine · {model}", font=small,
+        anchor="mm", fill=(255, 255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0, 255),
     )
+    return overlay
+
+
+def _fingerprint(image: Image.Image, text: str) -> None:
+    """Which image of the batch, and a digest of its input, in the top corner."""
+    width, height = image.size
+    font = ImageFont.load_default(size=max(10, min(width, height) // 40))
+    ImageDraw.Draw(image).text((8, 8), text, font=font, fill=(255, 255, 255))

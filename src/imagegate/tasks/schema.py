@@ -69,6 +69,8 @@ tasks = Table(
     Column("lease_token", Integer, nullable=False, default=0),
     Column("lease_expires_at", BigInteger, nullable=True),
     Index("ix_tasks_state_lease", "state", "lease_expires_at"),
+    # The queue: the oldest waiting task is one index step away.
+    Index("ix_tasks_state_create", "state", "create_time"),
     Index("ix_tasks_account_create", "account_id", "create_time"),
 )
 

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import create_engine
 
@@ -31,7 +31,11 @@ T = TypeVar("T")
 
 # How long a write waits for another process to release SQLite's lock before giving up.
 _BUSY_GIVE_UP_SECONDS = 30.0
-_CHECKPOINT_INTERVAL_SECONDS = 5.0
+_CHECKPOINT_INTERVAL_SECONDS = 1.0
+# Under sustained writes a passive checkpoint never catches up with the writer, so the WAL
+# would grow without end (1.4 GB after 30 s of createTask load, measured); past this size the
+# checkpointer forces a TRUNCATE, which briefly holds writers off.
+_WAL_TRUNCATE_BYTES = 64 * 1024 * 1024
 
 
 def sqlite_path_from_url(url: str) -> str:
@@ -62,6 +66,8 @@ class SqliteDatabase:
         self.conn.execute("PRAGMA wal_autocheckpoint=0")
         self._stop = threading.Event()
         self._closed = False
+        self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._flush_scheduled = False
         self._checkpointer: threading.Thread | None = None
         if path != ":memory:":
             self._checkpointer = threading.Thread(
@@ -78,6 +84,8 @@ class SqliteDatabase:
         # last commits, which is the trade every embedded queue on SQLite makes.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={busy_ms}")
+        # Once a checkpoint lets the WAL restart, shrink its file back to this size.
+        conn.execute(f"PRAGMA journal_size_limit={_WAL_TRUNCATE_BYTES}")
         return conn
 
     def _create_schema(self) -> None:
@@ -92,10 +100,12 @@ class SqliteDatabase:
     def _checkpoint_loop(self) -> None:
         conn = self._connect(busy_ms=1000)
         try:
+            wal = Path(self.path + "-wal")
             while not self._stop.wait(_CHECKPOINT_INTERVAL_SECONDS):
+                big = wal.exists() and wal.stat().st_size > _WAL_TRUNCATE_BYTES
                 # Busy: the next round will do it.
                 with contextlib.suppress(sqlite3.OperationalError):
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    conn.execute(f"PRAGMA wal_checkpoint({'TRUNCATE' if big else 'PASSIVE'})")
         finally:
             conn.close()
 
@@ -121,21 +131,78 @@ class SqliteDatabase:
                 time.sleep(0.005)
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` in one IMMEDIATE transaction; commit if it returns, roll back if it raises.
+        """Run ``fn`` in an IMMEDIATE transaction; its changes commit if it returns and are
+        rolled back if it raises (the exception is re-raised here).
 
-        ``fn`` must not await: the whole transaction runs without yielding, so no other
-        coroutine of this process can interleave with it.
+        ``fn`` must not await: it runs without yielding, so no other coroutine of this process
+        can interleave with it. Writes requested in the same turn of the event loop share one
+        transaction (group commit), each inside its own savepoint so that one failing leaves
+        the others intact: the commit, not the statements, is what costs (measured: BEGIN and
+        COMMIT were 95 of the 170 µs of a createTask). The caller resumes once the commit is
+        durable.
         """
-        deadline = time.monotonic() + _BUSY_GIVE_UP_SECONDS
-        delay = 0.001
-        while True:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((fn, future))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush, loop, time.monotonic())
+        return cast(T, await future)
+
+    def _flush(self, loop: asyncio.AbstractEventLoop, first_try: float) -> None:
+        batch = [(fn, fut) for fn, fut in self._pending if not fut.cancelled()]
+        self._pending = []
+        self._flush_scheduled = False
+        if not batch:
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc) and time.monotonic() - first_try < _BUSY_GIVE_UP_SECONDS:
+                # Another process writes: try again shortly, without blocking the loop.
+                self._pending[:0] = batch
+                self._flush_scheduled = True
+                loop.call_later(0.005, self._flush, loop, first_try)
+            else:
+                for _, fut in batch:
+                    _settle(fut, None, exc)
+            return
+        if len(batch) == 1:
+            outcomes = [self._run_alone(batch[0][0])]
+        else:
+            outcomes = [self._run_in_savepoint(fn) for fn, _ in batch]
+        if self.conn.in_transaction:
             try:
-                return self._transaction(fn)
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 0.05)
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                outcomes = [(None, exc)] * len(batch)
+        for (_, fut), (result, error) in zip(batch, outcomes, strict=True):
+            _settle(fut, result, error)
+
+    def _run_alone(
+        self, fn: Callable[[sqlite3.Connection], Any]
+    ) -> tuple[Any, BaseException | None]:
+        try:
+            return fn(self.conn), None
+        except Exception as exc:
+            self.conn.execute("ROLLBACK")
+            return None, exc
+
+    def _run_in_savepoint(
+        self, fn: Callable[[sqlite3.Connection], Any]
+    ) -> tuple[Any, BaseException | None]:
+        self.conn.execute("SAVEPOINT write")
+        try:
+            result = fn(self.conn)
+        except Exception as exc:
+            self.conn.execute("ROLLBACK TO write")
+            self.conn.execute("RELEASE write")
+            return None, exc
+        self.conn.execute("RELEASE write")
+        return result, None
+
 
     def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = self.conn
@@ -162,6 +229,15 @@ class SqliteDatabase:
         with contextlib.suppress(sqlite3.Error):
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return  # cancelled while its transaction ran; it committed all the same
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
