@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -37,4 +38,22 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     install_error_handlers(app, http_200=runtime.settings.business_errors_http_200)
     for module in (jobs, account, files, admin, health):
         app.include_router(module.router)
+    _document_security(app)
     return app
+
+
+def _document_security(app: FastAPI) -> None:
+    """Name the two ways to send a key in the OpenAPI document, for endpoints that
+    authenticate without a FastAPI dependency."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+            schemes["BearerAuth"] = {"type": "http", "scheme": "bearer"}
+            schemes["ApiKeyHeader"] = {"type": "apiKey", "in": "header", "name": "X-API-KEY"}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

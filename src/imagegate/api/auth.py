@@ -23,6 +23,12 @@ def presented_key(request: Request) -> str | None:
 
 
 async def current_account(request: Request, runtime: Runtime = Depends(get_runtime)) -> Account:
+    """The calling account, as a FastAPI dependency."""
+    return await authenticate(request, runtime)
+
+
+async def authenticate(request: Request, runtime: Runtime) -> Account:
+    """The calling account; 401 when the key is missing, unknown or disabled."""
     key = presented_key(request)
     if not key:
         raise Unauthorized(

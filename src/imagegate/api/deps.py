@@ -10,7 +10,14 @@ if TYPE_CHECKING:
     from imagegate.runtime import Runtime
 
 
-async def get_runtime(request: Request) -> Runtime:
-    # async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a round
-    # trip that cost 157 µs per request (bench/run_core.py, py-spy).
+def runtime_of(request: Request) -> Runtime:
     return cast("Runtime", request.app.state.runtime)
+
+
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime, as a FastAPI dependency.
+
+    async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a round trip
+    that cost 157 µs per request (bench/run_core.py, py-spy).
+    """
+    return runtime_of(request)
