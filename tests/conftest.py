@@ -27,6 +27,9 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "lease_seconds": 2.0,
         "callback_backoff_base_seconds": 0.05,
         "janitor_interval_seconds": 3600,
+        # Threads, not a process per runtime: the in-process tests start dozens of runtimes.
+        # test_cpu_pool.py and the acceptance tests run the default, a process.
+        "engine_processes": 0,
     }
     values.update(overrides)
     return Settings(**values)

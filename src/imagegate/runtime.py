@@ -6,6 +6,7 @@ temporary directory. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -15,6 +16,7 @@ from imagegate.api.ratelimit import RateLimits
 from imagegate.callbacks.outbox import CallbackOutbox
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.catalog import all_models
+from imagegate.engines.cpu import CpuPool
 from imagegate.engines.mock import MockEngine
 from imagegate.engines.router import Router
 from imagegate.outbound import UrlPolicy
@@ -45,9 +47,9 @@ class FirstStart:
     default_key: str | None
 
 
-def build_router(settings: Settings) -> Router:
+def build_router(settings: Settings, cpu: CpuPool) -> Router:
     """Every model's route. Until a real engine lands, every model runs on the mock engine."""
-    mock = MockEngine(settings.mock_latency, settings.mock_fail_rate)
+    mock = MockEngine(settings.mock_latency, settings.mock_fail_rate, cpu)
     return Router({spec.name: [mock] for spec in all_models()})
 
 
@@ -67,7 +69,8 @@ class Runtime:
         self.blobs: BlobStore = LocalBlobStore(self.data_dir / "files")
         self.signer = UrlSigner(self._secret_key(), settings.resolved_public_url)
         self.policy = UrlPolicy(settings.url_allowlist)
-        self.router = build_router(settings)
+        self.cpu = CpuPool(settings.engine_processes)
+        self.router = build_router(settings, self.cpu)
         self.rate_limits = RateLimits(settings.create_rate, settings.query_rate)
         self.fetcher = ImageFetcher(
             self.policy,
@@ -130,6 +133,8 @@ class Runtime:
         return self.store.get_meta_now(ADMIN_KEY_META)
 
     async def start(self) -> None:
+        if self.settings.worker_concurrency:
+            self.cpu.start()
         self.worker.start()
         self.callbacks.start()
         self.janitor.start()
@@ -140,6 +145,7 @@ class Runtime:
         await self.callbacks.stop()
         await self.janitor.stop()
         await self.fetcher.aclose()
+        await asyncio.to_thread(self.cpu.shutdown)
         self.db.close()
 
     # -------------------------------------------------------------- wiring

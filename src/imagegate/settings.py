@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     download_url_minutes: float = 20.0
     janitor_interval_seconds: float = 60.0
 
+    # Processes that run engines' CPU-heavy work off the API's event loop; 0 runs it in threads.
+    engine_processes: int = Field(default=1, ge=0)
+
     # Worker: concurrent tasks in this process, and how long a claim lasts without a heartbeat.
     worker_concurrency: int = Field(default=4, ge=0)
     lease_seconds: float = Field(default=30.0, gt=0)

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from imagegate.catalog import get_model
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
+from imagegate.engines.cpu import CpuPool
 from imagegate.errors import GenerationFailed
 
 _DEFAULT_SIZE = (1024, 1024)
@@ -37,9 +38,12 @@ class MockEngine:
 
     name = "mock"
 
-    def __init__(self, latency: float = 0.0, fail_rate: float = 0.0) -> None:
+    def __init__(
+        self, latency: float = 0.0, fail_rate: float = 0.0, cpu: CpuPool | None = None
+    ) -> None:
         self.latency = latency
         self.fail_rate = fail_rate
+        self.cpu = cpu or CpuPool(processes=0)
 
     def supports(self, model: str) -> bool:
         return get_model(model) is not None
@@ -59,8 +63,8 @@ class MockEngine:
         fmt = spec.output_format(job.input)
         count = spec.num_outputs(job.input)
         job.report_progress(50)
-        return await asyncio.to_thread(
-            _render_all, job.model, job.input, sources, size, fmt, count
+        return await self.cpu.run(
+            _render_all, job.model, dict(job.input), sources, size, fmt, count
         )
 
 

@@ -1,0 +1,33 @@
+"""Engines' CPU work in a separate process: same images as in threads, off the API's process."""
+
+from __future__ import annotations
+
+import os
+
+from imagegate.engines.base import EngineJob
+from imagegate.engines.cpu import CpuPool, _ready
+from imagegate.engines.mock import MockEngine
+
+JOB = EngineJob(
+    "t1", "ideogram/v3-reframe",
+    {"image_url": "https://example.com/a.png", "image_size": "square", "num_images": "2",
+     "seed": 3, "rendering_speed": "TURBO", "style": "AUTO"},
+)
+
+
+async def test_process_pool_runs_elsewhere_and_renders_the_same_images() -> None:
+    pool = CpuPool(processes=1)
+    try:
+        assert await pool.run(_ready) != os.getpid()
+        in_process = await MockEngine(cpu=pool).run(JOB)
+    finally:
+        pool.shutdown()
+    in_thread = await MockEngine().run(JOB)
+    assert [i.data for i in in_process] == [i.data for i in in_thread]
+    assert len(in_process) == 2
+
+
+async def test_zero_processes_means_threads_of_this_process() -> None:
+    pool = CpuPool(processes=0)
+    assert await pool.run(_ready) == os.getpid()
+    pool.shutdown()  # nothing to shut down; must not fail
