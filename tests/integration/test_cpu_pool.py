@@ -31,3 +31,21 @@ async def test_zero_processes_means_threads_of_this_process() -> None:
     pool = CpuPool(processes=0)
     assert await pool.run(_ready) == os.getpid()
     pool.shutdown()  # nothing to shut down; must not fail
+
+
+def _die() -> None:
+    os._exit(1)
+
+
+async def test_a_dead_worker_process_is_an_engine_failure_and_the_pool_recovers() -> None:
+    import pytest
+
+    from imagegate.errors import EngineUnavailable
+
+    pool = CpuPool(processes=1)
+    try:
+        with pytest.raises(EngineUnavailable, match="engine process died"):
+            await pool.run(_die)
+        assert await pool.run(_ready) != os.getpid()  # a fresh pool serves the next task
+    finally:
+        pool.shutdown()

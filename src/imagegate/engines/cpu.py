@@ -14,7 +14,10 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from imagegate.errors import EngineUnavailable
 
 T = TypeVar("T")
 
@@ -45,8 +48,17 @@ class CpuPool:
         if not self.processes:
             return await asyncio.to_thread(fn, *args)
         self.start()
-        assert self._executor is not None
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        executor = self._executor
+        assert executor is not None
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        except BrokenProcessPool as exc:
+            # A worker process died (killed, out of memory): this task may go to another
+            # engine or be retried, and the next one gets a fresh pool instead of a broken one.
+            if self._executor is executor:
+                self._executor = None
+                executor.shutdown(wait=False, cancel_futures=True)
+            raise EngineUnavailable(f"engine process died: {exc}") from exc
 
     def shutdown(self) -> None:
         if self._executor is not None:
