@@ -25,7 +25,13 @@ from imagegate.storage.blobstore import BlobNotFound, BlobStore, LocalBlobStore
 from imagegate.storage.janitor import Janitor
 from imagegate.storage.registry import FileRegistry
 from imagegate.storage.urls import UrlSigner
-from imagegate.tasks.keys import AccountRequest, create_account_now, hash_key, new_api_key
+from imagegate.tasks.keys import (
+    AccountRequest,
+    KeyCache,
+    create_account_now,
+    hash_key,
+    new_api_key,
+)
 from imagegate.tasks.model import Task
 from imagegate.tasks.record import callback_body
 from imagegate.tasks.sqlite import SqliteDatabase, sqlite_path_from_url
@@ -65,6 +71,7 @@ class Runtime:
             )
         self.db = SqliteDatabase(sqlite_path_from_url(url))
         self.store = SqliteStore(self.db)
+        self.keys = KeyCache(self.store)
         self.files = FileRegistry(self.db)
         self.blobs: BlobStore = LocalBlobStore(self.data_dir / "files")
         self.signer = UrlSigner(self._secret_key(), settings.resolved_public_url)

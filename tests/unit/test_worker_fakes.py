@@ -103,3 +103,17 @@ async def test_rejected_input_fails_without_running_an_engine_and_refunds() -> N
     assert task.fail_msg == "input.image_url: not an image"
     assert engine.jobs == [] and blobs.blobs == {}
     assert (await store.get_account(account_id)).credits_milli == 100_000
+
+
+async def test_key_cache_remembers_for_its_ttl_only() -> None:
+    from imagegate.tasks.keys import KeyCache, hash_key
+
+    store = SqliteStore(SqliteDatabase(":memory:"))
+    account, key = create_account_now(store, AccountRequest("a", credits=1))
+    cache = KeyCache(store, ttl=60)
+    assert (await cache.lookup(hash_key(key))).id == account.id
+    store.db.conn.execute("UPDATE accounts SET disabled = 1")
+    assert not (await cache.lookup(hash_key(key))).disabled  # still the remembered row
+    cache.forget()
+    assert (await cache.lookup(hash_key(key))).disabled
+    assert await cache.lookup(hash_key("ig_unknown")) is None

@@ -34,7 +34,7 @@ async def authenticate(request: Request, runtime: Runtime) -> Account:
         raise Unauthorized(
             "Authentication failed: no API key (send Authorization: Bearer YOUR_API_KEY)"
         )
-    account = await runtime.store.account_by_key_hash(hash_key(key))
+    account = await runtime.keys.lookup(hash_key(key))
     if account is None or account.disabled:
         raise Unauthorized("Authentication failed: the API key is not valid")
     return account
