@@ -113,9 +113,6 @@ class SqliteDatabase:
         """Run a read-only function; in WAL mode readers never wait for the writer."""
         return fn(self.conn)
 
-    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return fn(self.conn)
-
     def write_now(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in one IMMEDIATE transaction, blocking while another process writes.
 
@@ -244,6 +241,3 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
 
-
-def row_dict(row: sqlite3.Row | None) -> dict[str, Any] | None:
-    return dict(row) if row is not None else None
