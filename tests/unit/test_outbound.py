@@ -1,14 +1,17 @@
-"""UrlPolicy and send_pinned: address classification, allow-lists, schemes, pinning."""
+"""UrlPolicy, send_pinned and download: address classes, allow-lists, pinning, redirects, caps."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,10 +19,19 @@ import httpx
 import pytest
 
 from imagegate.outbound import (
+    Downloaded,
+    DownloadFailed,
+    DownloadStatus,
+    DownloadTimeout,
+    DownloadTooLarge,
+    OutboundError,
     OutboundRefused,
     ResolvedUrl,
+    TooManyRedirects,
     UrlPolicy,
     address_problem,
+    download,
+    outbound_client,
     send_pinned,
 )
 
@@ -367,3 +379,144 @@ async def test_send_pinned_verifies_tls_against_the_host_name(
         # above came from SNI/hostname checking against "imagegate.test".
         with pytest.raises(httpx.ConnectError, match=r"CERTIFICATE_VERIFY_FAILED|mismatch"):
             await client.get(f"https://127.0.0.1:{port}/secure")
+
+
+# --- download ------------------------------------------------------------------------------
+
+BODY = b"0123456789" * 10
+
+
+class _DownloadHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _answer(self, status: int, body: bytes = b"", **headers: str) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        if "Transfer_Encoding" not in headers:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if self.path == "/file":
+            self._answer(200, BODY, Content_Type="text/plain")
+        elif self.path.startswith("/hop/"):
+            hops = int(self.path.rsplit("/", 1)[1])
+            self._answer(302, Location=f"{hops - 1}" if hops > 1 else "/file")
+        elif self.path == "/set-cookie":
+            self._answer(302, Location="/cookie", Set_Cookie="session=secret; Path=/")
+        elif self.path == "/cookie":
+            self._answer(200, (self.headers.get("Cookie") or "none").encode())
+        elif self.path == "/chunked":
+            chunk = b"x" * 1000
+            with contextlib.suppress(OSError):
+                self._answer(200, b"%x\r\n%s\r\n" % (len(chunk), chunk) * 10 + b"0\r\n\r\n",
+                             Transfer_Encoding="chunked")
+        elif self.path == "/drip":
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                for _ in range(100):
+                    self.wfile.write(b".")
+                    time.sleep(0.05)
+        elif self.path == "/to-private":
+            self._answer(302, Location="http://10.0.0.1/x")
+        elif self.path == "/bad-location":
+            self._answer(302, Location="http://[::1")
+        else:
+            self._answer(404, b"not found")
+
+
+@pytest.fixture(scope="module")
+def files_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DownloadHandler)
+    server.daemon_threads = True
+    for port in _serve(server):
+        yield f"http://127.0.0.1:{port}"
+
+
+async def _download(
+    url: str, *, max_bytes: int = 1000, timeout: float = 5.0, max_redirects: int = 5,
+    check_head: Callable[[bytes], None] | None = None, head_bytes: int = 32,
+) -> Downloaded:
+    async with outbound_client() as client:
+        return await download(
+            client, UrlPolicy(["127.0.0.1"]), url, max_bytes=max_bytes, timeout=timeout,
+            max_redirects=max_redirects, check_head=check_head, head_bytes=head_bytes,
+        )
+
+
+async def test_download_follows_relative_redirects_to_the_final_url(files_url: str) -> None:
+    got = await _download(files_url + "/hop/3")
+    assert (got.data, got.content_type, got.final_url) == (BODY, "text/plain", files_url + "/file")
+
+
+async def test_download_never_stores_cookies(files_url: str) -> None:
+    assert (await _download(files_url + "/set-cookie")).data == b"none"
+
+
+async def test_download_refuses_by_declared_length_and_while_streaming(files_url: str) -> None:
+    with pytest.raises(DownloadTooLarge) as declared:
+        await _download(files_url + "/file", max_bytes=99)
+    assert (declared.value.limit, declared.value.declared) == (99, 100)
+    with pytest.raises(DownloadTooLarge) as streamed:
+        await _download(files_url + "/chunked", max_bytes=5000)
+    assert (streamed.value.limit, streamed.value.declared) == (5000, None)
+
+
+async def test_download_errors_say_what_went_wrong(files_url: str) -> None:
+    with pytest.raises(DownloadStatus, match=r"^server answered HTTP 404$") as status:
+        await _download(files_url + "/missing")
+    assert status.value.status == 404
+    with pytest.raises(TooManyRedirects, match=r"more than 2") as hops:
+        await _download(files_url + "/hop/3", max_redirects=2)
+    assert hops.value.limit == 2
+    with pytest.raises(DownloadFailed, match=r"(?i)invalid URL in location"):
+        await _download(files_url + "/bad-location")
+    started = time.monotonic()
+    with pytest.raises(DownloadTimeout, match=r"^timed out after 0.3 s$"):
+        await _download(files_url + "/drip", timeout=0.3)  # each byte well within a read timeout
+    assert time.monotonic() - started < 1.0
+
+
+async def test_download_names_the_refused_redirect_target(files_url: str) -> None:
+    with pytest.raises(OutboundRefused) as refused:
+        await _download(files_url + "/to-private")
+    assert (refused.value.hop, refused.value.url) == (1, "http://10.0.0.1/x")
+    assert refused.value.reason == "address 10.0.0.1 is not allowed (private)"
+    assert str(refused.value) == f"redirected to http://10.0.0.1/x: {refused.value.reason}"
+
+
+async def test_download_translates_transport_errors() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(DownloadFailed, match="could not connect") as failed:
+        await _download(f"http://127.0.0.1:{port}/file")
+    assert isinstance(failed.value.__cause__, httpx.ConnectError)
+    assert isinstance(failed.value, OutboundError)
+
+
+async def test_check_head_sees_the_first_bytes_once_or_the_whole_short_body(
+    files_url: str,
+) -> None:
+    heads: list[bytes] = []
+    await _download(files_url + "/chunked", max_bytes=10_000, check_head=heads.append)
+    assert len(heads) == 1 and len(heads[0]) >= 32
+    heads.clear()
+    await _download(files_url + "/file", check_head=heads.append, head_bytes=500)
+    assert heads == [BODY]
+
+    class NotWanted(Exception):
+        pass
+
+    def refuse(head: bytes) -> None:
+        raise NotWanted
+
+    with pytest.raises(NotWanted):  # passes through untranslated
+        await _download(files_url + "/chunked", max_bytes=10_000, check_head=refuse)

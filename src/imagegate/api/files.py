@@ -6,7 +6,6 @@ envelope.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import logging
@@ -38,7 +37,14 @@ from imagegate.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
-from imagegate.outbound import OutboundRefused, send_pinned
+from imagegate.outbound import (
+    Downloaded,
+    DownloadTooLarge,
+    OutboundError,
+    OutboundRefused,
+    download,
+    outbound_client,
+)
 from imagegate.runtime import Runtime
 from imagegate.storage.blobstore import BlobNotFound
 from imagegate.storage.registry import StoredFile
@@ -423,56 +429,31 @@ async def file_base64_upload(
     return await store_upload(runtime, account, Incoming(data, upload_path, file_name, mime))
 
 
-async def download_file_url(runtime: Runtime, url: str) -> tuple[bytes, str | None, str]:
-    """The bytes, Content-Type and final URL at ``url``, fetched under the outbound policy."""
-    limit = runtime.settings.max_upload_bytes
-    current = url
+async def download_file_url(runtime: Runtime, url: str) -> Downloaded:
+    """The file at ``url``, fetched under the outbound policy; refusals name ``fileUrl``."""
     try:
-        async with (
-            asyncio.timeout(URL_DOWNLOAD_TIMEOUT_SECONDS),
-            httpx.AsyncClient(trust_env=False) as client,
-        ):
-            for _ in range(URL_MAX_REDIRECTS + 1):
-                # Every hop is vetted again: a public URL may redirect to a private address.
-                resolved = await runtime.policy.resolve(current)
-                response = await send_pinned(
-                    client, "GET", resolved, timeout=URL_DOWNLOAD_TIMEOUT_SECONDS, stream=True
-                )
-                try:
-                    location = response.headers.get("location")
-                    if response.is_redirect and location:
-                        current = str(httpx.URL(resolved.url).join(location))
-                        continue
-                    if not response.is_success:
-                        raise BadRequest(
-                            f"fileUrl could not be downloaded: it answered HTTP"
-                            f" {response.status_code}"
-                        )
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > limit:
-                        raise PayloadTooLarge(
-                            f"fileUrl is {declared} bytes; the limit is {limit} bytes"
-                        )
-                    chunks: list[bytes] = []
-                    size = 0
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > limit:
-                            raise PayloadTooLarge(f"fileUrl is over the limit of {limit} bytes")
-                        chunks.append(chunk)
-                    return b"".join(chunks), response.headers.get("content-type"), current
-                finally:
-                    await response.aclose()
-    except TimeoutError as exc:
-        raise BadRequest(
-            f"fileUrl could not be downloaded within {URL_DOWNLOAD_TIMEOUT_SECONDS:g} seconds"
+        async with outbound_client() as client:
+            return await download(
+                client,
+                runtime.policy,
+                url,
+                max_bytes=runtime.settings.max_upload_bytes,
+                timeout=URL_DOWNLOAD_TIMEOUT_SECONDS,
+                max_redirects=URL_MAX_REDIRECTS,
+            )
+    except DownloadTooLarge as exc:
+        raise PayloadTooLarge(
+            f"fileUrl is over the limit of {exc.limit} bytes" if exc.declared is None
+            else f"fileUrl is {exc.declared} bytes; the limit is {exc.limit} bytes"
         ) from exc
     except OutboundRefused as exc:
+        if exc.hop:
+            raise BadRequest(
+                f"fileUrl redirected to {exc.url}, which is not allowed: {exc.reason}"
+            ) from exc
         raise BadRequest(f"fileUrl is not allowed: {exc.reason}") from exc
-    except httpx.HTTPError as exc:
-        reason = str(exc) or type(exc).__name__
-        raise BadRequest(f"fileUrl could not be downloaded: {reason}") from exc
-    raise BadRequest(f"fileUrl redirected more than {URL_MAX_REDIRECTS} times")
+    except OutboundError as exc:
+        raise BadRequest(f"fileUrl could not be downloaded: {exc}") from exc
 
 
 @router.post(
@@ -495,9 +476,11 @@ async def file_url_upload(
     file_name = optional_text(body, "fileName")
     # Check the path before spending up to 30 s on a download that would be refused anyway.
     clean_upload_path(upload_path)
-    data, mime, final_url = await download_file_url(runtime, url)
-    last_segment = httpx.URL(final_url).path.rsplit("/", 1)[-1] or None
-    incoming = Incoming(data, upload_path, file_name, mime, original_name=last_segment)
+    fetched = await download_file_url(runtime, url)
+    last_segment = httpx.URL(fetched.final_url).path.rsplit("/", 1)[-1] or None
+    incoming = Incoming(
+        fetched.data, upload_path, file_name, fetched.content_type, original_name=last_segment
+    )
     return await store_upload(runtime, account, incoming)
 
 

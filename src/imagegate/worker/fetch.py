@@ -6,19 +6,23 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Awaitable, Callable
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from PIL import Image
 
 from imagegate.engines.base import SourceImage
 from imagegate.errors import InputRejected
-from imagegate.outbound import OutboundRefused, UrlPolicy, send_pinned
+from imagegate.outbound import (
+    DownloadTooLarge,
+    OutboundError,
+    UrlPolicy,
+    download,
+    outbound_client,
+)
 
 __all__ = ["MAX_REDIRECTS", "ImageFetcher"]
 
 MAX_REDIRECTS = 5
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _REQUEST_HEADERS = {
     "Accept": "image/jpeg, image/png, image/webp",
     # Images are already compressed; asking for identity keeps a gzip bomb out of the decoder.
@@ -110,11 +114,6 @@ def _inspect(data: bytes, fmt: str, max_pixels: int, field: str) -> tuple[int, i
     return width, height
 
 
-def _no_cookies() -> CookieJar:
-    # A shared client must not carry cookies from one user's server to another's request.
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-
-
 class ImageFetcher:
     """Fetches and checks input images for the worker.
 
@@ -139,10 +138,7 @@ class ImageFetcher:
         self._timeout = timeout
         self._local_reader = local_reader
         self._owns_client = client is None
-        # trust_env=False: no proxy or .netrc from the environment for user-given URLs.
-        self._client = client or httpx.AsyncClient(
-            trust_env=False, follow_redirects=False, cookies=_no_cookies()
-        )
+        self._client = client or outbound_client()
 
     async def fetch(self, url: str, field: str) -> SourceImage:
         """The checked image at ``url``; raises InputRejected naming ``field`` otherwise."""
@@ -167,74 +163,25 @@ class ImageFetcher:
         return InputRejected(f"{field}: not a JPEG, PNG or WebP image (found {_describe(data)})")
 
     async def _download(self, url: str, field: str) -> bytes:
-        # One deadline for the whole download: httpx's timeouts are per read, so a server
-        # dripping a byte every few seconds would otherwise never time out.
+        def check_head(head: bytes) -> None:
+            # Stop a large page of HTML at its first bytes rather than at max_bytes.
+            if _sniff(head) is None:
+                raise self._not_an_image(field, head)
+
         try:
-            async with asyncio.timeout(self._timeout):
-                return await self._follow(url, field)
-        except (TimeoutError, httpx.TimeoutException) as exc:
-            raise InputRejected(f"{field}: timed out after {self._timeout:g} s") from exc
-        except httpx.ConnectError as exc:
-            raise InputRejected(f"{field}: could not connect to the server ({exc})") from exc
-        except httpx.HTTPError as exc:
-            raise InputRejected(
-                f"{field}: the download failed ({type(exc).__name__}: {exc})"
-            ) from exc
-
-    async def _follow(self, url: str, field: str) -> bytes:
-        current = url
-        for hop in range(MAX_REDIRECTS + 1):
-            try:
-                resolved = await self._policy.resolve(current)
-            except OutboundRefused as exc:
-                via = f"redirected to {current}: " if hop else ""
-                raise InputRejected(f"{field}: {via}{exc}") from exc
-            response = await send_pinned(
+            downloaded = await download(
                 self._client,
-                "GET",
-                resolved,
-                headers=_REQUEST_HEADERS,
+                self._policy,
+                url,
+                max_bytes=self._max_bytes,
                 timeout=self._timeout,
-                stream=True,
+                max_redirects=MAX_REDIRECTS,
+                headers=_REQUEST_HEADERS,
+                check_head=check_head,
+                head_bytes=_SNIFF_BYTES,
             )
-            try:
-                location = response.headers.get("location")
-                if response.status_code in _REDIRECT_STATUSES and location:
-                    try:
-                        # Joined to the URL with the original name, not the pinned IP.
-                        current = str(httpx.URL(resolved.url).join(location))
-                    except httpx.InvalidURL as exc:
-                        raise InputRejected(
-                            f"{field}: server redirected to an invalid URL"
-                        ) from exc
-                    continue
-                if not response.is_success:
-                    raise InputRejected(f"{field}: server answered HTTP {response.status_code}")
-                return await self._read_body(response, field)
-            finally:
-                await response.aclose()
-        raise InputRejected(f"{field}: too many redirects (more than {MAX_REDIRECTS})")
-
-    async def _read_body(self, response: httpx.Response, field: str) -> bytes:
-        too_large = InputRejected(f"{field}: image is larger than {_human_size(self._max_bytes)}")
-        declared = response.headers.get("content-length")
-        # Content-Length counts encoded bytes; only meaningful up front without an encoding.
-        if declared is not None and "content-encoding" not in response.headers:
-            try:
-                length = int(declared)
-            except ValueError:
-                length = -1
-            if length > self._max_bytes:
-                raise too_large
-        body = bytearray()
-        sniffed = False
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > self._max_bytes:
-                raise too_large
-            if not sniffed and len(body) >= _SNIFF_BYTES:
-                # Stop a large page of HTML at its first bytes rather than at max_bytes.
-                if _sniff(body) is None:
-                    raise self._not_an_image(field, body)
-                sniffed = True
-        return bytes(body)
+        except DownloadTooLarge as exc:
+            raise InputRejected(f"{field}: image is larger than {_human_size(exc.limit)}") from exc
+        except OutboundError as exc:
+            raise InputRejected(f"{field}: {exc}") from exc
+        return downloaded.data

@@ -1,5 +1,5 @@
-"""Policy for every request to a user-given URL (input images, callbacks): http(s) to public
-addresses unless allow-listed, pinned to the vetted IP so DNS rebinding cannot redirect it."""
+"""Which URLs imagegate may request: http(s) to public addresses unless allow-listed, and
+``send_pinned``, which connects to the vetted address (no second DNS lookup to rebind)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,11 @@ import ipaddress
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
-__all__ = [
-    "OutboundRefused",
-    "ResolvedUrl",
-    "UrlPolicy",
-    "address_problem",
-    "send_pinned",
-]
+from imagegate.outbound.errors import OutboundRefused
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -57,14 +52,6 @@ _V6_REFUSED: tuple[tuple[ipaddress.IPv6Network, str], ...] = tuple(
 )
 # IPv6 ranges that carry an IPv4 address: the IPv4 address is where the packet really goes.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-
-
-class OutboundRefused(Exception):
-    """A URL imagegate will not contact; the message says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -258,3 +245,10 @@ async def send_pinned(
     if last_error is None:
         raise OutboundRefused(f"host {resolved.host!r} has no vetted address")
     raise last_error
+
+
+def outbound_client() -> httpx.AsyncClient:
+    """A client fit for user-given URLs: no proxy or .netrc from the environment, no cookies."""
+    # A shared client must not carry cookies from one user's server to another's request.
+    jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.AsyncClient(trust_env=False, follow_redirects=False, cookies=jar)
