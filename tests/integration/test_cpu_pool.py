@@ -49,3 +49,40 @@ async def test_a_dead_worker_process_is_an_engine_failure_and_the_pool_recovers(
         assert await pool.run(_ready) != os.getpid()  # a fresh pool serves the next task
     finally:
         pool.shutdown()
+
+
+def test_engine_processes_exit_when_the_server_is_killed(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # A parent that starts a pool, reports its worker's pid, then waits to be SIGKILLed.
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import asyncio, time\n"
+        "from imagegate.engines.cpu import CpuPool, _ready\n"
+        "async def main():\n"
+        "    pool = CpuPool(1)\n"
+        "    print(await pool.run(_ready), flush=True)\n"
+        "    time.sleep(60)\n"
+        "if __name__ == '__main__':\n"
+        "    asyncio.run(main())\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            # Reap it if it became our zombie; otherwise it is init's to reap.
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"engine process {child} outlived its killed parent")
+    finally:
+        parent.kill()

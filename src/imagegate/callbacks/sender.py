@@ -30,6 +30,7 @@ _JITTER = 0.1
 # and a slow database cannot let a second pass send it again while the first is in flight.
 _LEASE_MARGIN_SECONDS = 30.0
 _MIN_SLEEP_SECONDS = 0.01
+_DRAIN_BYTES = 64 * 1024
 
 
 class CallbackSender:
@@ -217,13 +218,21 @@ class CallbackSender:
         secret = await self.secret_for(row.account_id)
         if secret:
             headers.update(signature_headers(row.task_id, secret))
-        # Streamed and closed unread: the answer's body is of no use here, and reading it
-        # would let any receiver make us buffer whatever it sends.
+        # Streamed: the answer's body is of no use here. A short one is drained so the
+        # connection can serve the next callback to the same receiver; a long one is cut off
+        # (closing the connection) rather than buffered.
         response = await send_pinned(
             self._http(), "POST", resolved, headers=headers,
             content=row.body.encode(), timeout=self.timeout, stream=True,
         )
-        await response.aclose()
+        try:
+            drained = 0
+            async for chunk in response.aiter_raw():
+                drained += len(chunk)
+                if drained > _DRAIN_BYTES:
+                    break
+        finally:
+            await response.aclose()
         return response.status_code
 
     def backoff_delay(self, attempts: int) -> float:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +26,21 @@ T = TypeVar("T")
 
 def _ready() -> int:
     return os.getpid()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Runs in each worker process: exit when the server is gone.
+
+    A server killed with SIGKILL cannot shut its pool down, and an idle worker would otherwise
+    wait on its queue forever, an orphan (seen after the SIGKILL acceptance test).
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="imagegate-parent-watch", daemon=True).start()
 
 
 class CpuPool:
@@ -39,7 +56,10 @@ class CpuPool:
             # spawn, not fork: the server has threads (SQLite checkpoints, the event loop's
             # executors), and forking a threaded process can copy a held lock.
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn")
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
             for _ in range(self.processes):
                 self._executor.submit(_ready)
