@@ -15,57 +15,9 @@ from PIL import Image
 
 from imagegate.callbacks.verify import verify_callback
 
+from spec_examples import SPEC_000_REQUEST, SPEC_001_REQUEST, SPEC_004_REQUEST, with_urls
+
 pytestmark = pytest.mark.acceptance
-
-IMAGE = "{IMAGE}"
-CALLBACK = "{CALLBACK}"
-
-# Spec 000's request example, verbatim but for the image URL (a loopback image).
-SPEC_000_EXAMPLE = """{
-  "model": "ideogram/v3-reframe",
-  "input": {
-    "image_url": "{IMAGE}",
-    "image_size": "square_hd",
-    "rendering_speed": "BALANCED",
-    "style": "AUTO",
-    "num_images": "1",
-    "seed": 42
-  }
-}"""
-
-# Spec 001's OpenAPI example, verbatim but for the callback URL (a loopback receiver) and the
-# image URL.
-SPEC_001_EXAMPLE = """{
-  "model": "ideogram/v3-reframe",
-  "callBackUrl": "{CALLBACK}",
-  "input": {
-    "image_url": "{IMAGE}",
-    "image_size": "square_hd",
-    "rendering_speed": "BALANCED",
-    "style": "AUTO",
-    "num_images": "1",
-    "seed": 0
-  }
-}"""
-
-# Spec 004's request example, verbatim but for the image URL and without its
-# `"num_images": undefined` line (not JSON).
-SPEC_004_EXAMPLE = """{
-  "model": "qwen/image-edit",
-  "input": {
-    "prompt": "",
-    "image_url": "{IMAGE}",
-    "acceleration": "none",
-    "image_size": "landscape_4_3",
-    "num_inference_steps": 25,
-    "seed": 42,
-    "guidance_scale": 4,
-    "sync_mode": false,
-    "enable_safety_checker": true,
-    "output_format": "png",
-    "negative_prompt": "blurry, ugly"
-  }
-}"""
 
 RECORD_FIELDS = {
     "taskId", "model", "state", "param", "resultJson", "failCode", "failMsg", "costTime",
@@ -73,10 +25,6 @@ RECORD_FIELDS = {
 }
 CALLBACK_FIELDS = RECORD_FIELDS | {"consumeCredits", "remainedCredits"}
 REFRAME_PRICE = 7.0  # ideogram/v3-reframe, BALANCED, one image
-
-
-def fill(template: str, image: str, callback: str = "") -> str:
-    return template.replace(IMAGE, image).replace(CALLBACK, callback)
 
 
 def reframe_body(image: str, callback: str | None = None, **input_: Any) -> dict[str, Any]:
@@ -146,9 +94,9 @@ def test_spec_request_examples_run_to_success(shared: Any, image_host: Any) -> N
     callback_path = "/cb/spec-001"
     started = int(time.time() * 1000)
     examples = [
-        (fill(SPEC_000_EXAMPLE, image), (1024, 1024)),
-        (fill(SPEC_001_EXAMPLE, image, image_host.url(callback_path)), (1024, 1024)),
-        (fill(SPEC_004_EXAMPLE, image), (1024, 768)),
+        (with_urls(SPEC_000_REQUEST, image), (1024, 1024)),
+        (with_urls(SPEC_001_REQUEST, image, image_host.url(callback_path)), (1024, 1024)),
+        (with_urls(SPEC_004_REQUEST, image), (1024, 768)),
     ]
     created = [(api.create_ok(text), json.loads(text), size) for text, size in examples]
     assert len({task_id for task_id, _, _ in created}) == 3

@@ -14,17 +14,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-REFRAME_EXAMPLE = {  # spec 000's request example (image URL swapped for a loopback one)
-    "model": "ideogram/v3-reframe",
-    "input": {
-        "image_url": "https://file.aiquickdraw.com/custom-page/akr/section-images/1757168087001amxesd6e.webp",
-        "image_size": "square_hd",
-        "rendering_speed": "BALANCED",
-        "style": "AUTO",
-        "num_images": "1",
-        "seed": 42,
-    },
-}
+from spec_examples import SPEC_000_REQUEST
+
+# Spec 000's request example (tests that run it swap the image URL for a loopback one).
+REFRAME_EXAMPLE = json.loads(SPEC_000_REQUEST)
 
 
 async def wait_terminal(api: Any, task_id: str, timeout: float = 10.0) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from typing import Any
 
 import pytest
 
@@ -15,82 +14,20 @@ from imagegate.catalog import (
     all_models,
     get_model,
 )
-from imagegate.errors import ValidationFailed
 
-
-def _model(name: str) -> ModelSpec:
-    spec = get_model(name)
-    assert spec is not None, name
-    return spec
-
-
-REFRAME = _model("ideogram/v3-reframe")
-QWEN = _model("qwen/image-edit")
-
-URL = "https://example.com/photo.png"
-SIZES = ["square", "square_hd", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"]
-SIZE_LIST = ", ".join(SIZES)
-
-# The request examples exactly as the spec documents print them (JSON text, as on the wire).
-SPEC_000_REQUEST = """{
-  "model": "ideogram/v3-reframe",
-  "input": {
-    "image_url": "https://file.aiquickdraw.com/custom-page/akr/section-images/1757168087001amxesd6e.webp",
-    "image_size": "square_hd",
-    "rendering_speed": "BALANCED",
-    "style": "AUTO",
-    "num_images": "1",
-    "seed": 42
-  }
-}"""
-SPEC_001_REQUEST = """{
-  "model": "ideogram/v3-reframe",
-  "callBackUrl": "https://your-domain.com/api/callback",
-  "input": {
-    "image_url": "https://file.aiquickdraw.com/custom-page/akr/section-images/1757168087001amxesd6e.webp",
-    "image_size": "square_hd",
-    "rendering_speed": "BALANCED",
-    "style": "AUTO",
-    "num_images": "1",
-    "seed": 0
-  }
-}"""
-# Spec 004's example less its `"num_images": undefined`, which is not JSON.
-SPEC_004_REQUEST = """{
-  "model": "qwen/image-edit",
-  "input": {
-    "prompt": "",
-    "image_url": "https://file.aiquickdraw.com/custom-page/akr/section-images/1755603225969i6j87xnw.jpg",
-    "acceleration": "none",
-    "image_size": "landscape_4_3",
-    "num_inference_steps": 25,
-    "seed": 42,
-    "guidance_scale": 4,
-    "sync_mode": false,
-    "enable_safety_checker": true,
-    "output_format": "png",
-    "negative_prompt": "blurry, ugly"
-  }
-}"""
-
-
-def reframe_input(**fields: Any) -> dict[str, Any]:
-    return {"image_url": URL, "image_size": "square", **fields}
-
-
-def qwen_input(**fields: Any) -> dict[str, Any]:
-    return {"prompt": "make it blue", "image_url": URL, **fields}
-
-
-def base_input(spec: ModelSpec, **fields: Any) -> dict[str, Any]:
-    return reframe_input(**fields) if spec is REFRAME else qwen_input(**fields)
-
-
-def refusal(spec: ModelSpec, raw: object) -> ValidationFailed:
-    with pytest.raises(ValidationFailed) as caught:
-        spec.validate(raw)
-    return caught.value
-
+from catalog_cases import (
+    QWEN,
+    REFRAME,
+    SIZE_LIST,
+    SIZES,
+    URL,
+    base_input,
+    model,
+    qwen_input,
+    reframe_input,
+    refusal,
+)
+from spec_examples import SPEC_000_REQUEST, SPEC_001_REQUEST, SPEC_004_REQUEST
 
 # --- registry --------------------------------------------------------------------------------
 
@@ -134,7 +71,7 @@ def test_model_spec_is_frozen() -> None:
 @pytest.mark.parametrize("request_text", [SPEC_000_REQUEST, SPEC_001_REQUEST, SPEC_004_REQUEST])
 def test_spec_request_examples_validate_unchanged(request_text: str) -> None:
     request = json.loads(request_text)
-    spec = _model(request["model"])
+    spec = model(request["model"])
     # Every field of these examples is set, so validation adds nothing and changes nothing.
     assert spec.validate(request["input"]) == request["input"]
 

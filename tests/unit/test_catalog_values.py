@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -15,56 +14,20 @@ from imagegate.catalog import (
     PerImage,
     StringField,
     all_models,
-    get_model,
 )
-from imagegate.errors import ValidationFailed
 
-
-def _model(name: str) -> ModelSpec:
-    spec = get_model(name)
-    assert spec is not None, name
-    return spec
-
-
-REFRAME = _model("ideogram/v3-reframe")
-QWEN = _model("qwen/image-edit")
-
-URL = "https://example.com/photo.png"
-SIZES = ["square", "square_hd", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"]
-SIZE_LIST = ", ".join(SIZES)
-
-# Spec 000's request example, exactly as printed (JSON text, as on the wire).
-SPEC_000_REQUEST = """{
-  "model": "ideogram/v3-reframe",
-  "input": {
-    "image_url": "https://file.aiquickdraw.com/custom-page/akr/section-images/1757168087001amxesd6e.webp",
-    "image_size": "square_hd",
-    "rendering_speed": "BALANCED",
-    "style": "AUTO",
-    "num_images": "1",
-    "seed": 42
-  }
-}"""
-
-
-def reframe_input(**fields: Any) -> dict[str, Any]:
-    return {"image_url": URL, "image_size": "square", **fields}
-
-
-def qwen_input(**fields: Any) -> dict[str, Any]:
-    return {"prompt": "make it blue", "image_url": URL, **fields}
-
-
-def base_input(spec: ModelSpec, **fields: Any) -> dict[str, Any]:
-    return reframe_input(**fields) if spec is REFRAME else qwen_input(**fields)
-
-
-def refusal(spec: ModelSpec, raw: object) -> ValidationFailed:
-    with pytest.raises(ValidationFailed) as caught:
-        spec.validate(raw)
-    return caught.value
-
-
+from catalog_cases import (
+    QWEN,
+    REFRAME,
+    SIZE_LIST,
+    SIZES,
+    URL,
+    base_input,
+    qwen_input,
+    reframe_input,
+    refusal,
+)
+from spec_examples import SPEC_000_REQUEST
 
 # --- numbers ---------------------------------------------------------------------------------
 

@@ -1,0 +1,43 @@
+"""What the catalog tests share: the two models, sample inputs, and the refusal helper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from imagegate.catalog import ModelSpec, get_model
+from imagegate.errors import ValidationFailed
+
+
+def model(name: str) -> ModelSpec:
+    spec = get_model(name)
+    assert spec is not None, name
+    return spec
+
+
+REFRAME = model("ideogram/v3-reframe")
+QWEN = model("qwen/image-edit")
+
+URL = "https://example.com/photo.png"
+SIZES = ["square", "square_hd", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"]
+SIZE_LIST = ", ".join(SIZES)
+
+
+
+def reframe_input(**fields: Any) -> dict[str, Any]:
+    return {"image_url": URL, "image_size": "square", **fields}
+
+
+def qwen_input(**fields: Any) -> dict[str, Any]:
+    return {"prompt": "make it blue", "image_url": URL, **fields}
+
+
+def base_input(spec: ModelSpec, **fields: Any) -> dict[str, Any]:
+    return reframe_input(**fields) if spec is REFRAME else qwen_input(**fields)
+
+
+def refusal(spec: ModelSpec, raw: object) -> ValidationFailed:
+    with pytest.raises(ValidationFailed) as caught:
+        spec.validate(raw)
+    return caught.value
