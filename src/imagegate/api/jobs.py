@@ -105,16 +105,21 @@ async def create_task(body: dict[str, Any], account: Account, runtime: Runtime) 
 _SECURITY: list[dict[str, list[str]]] = [{"BearerAuth": []}, {"ApiKeyHeader": []}]
 
 
+async def create_from_request(request: Request) -> Task:
+    """Authenticate, read the body and create the task: what every create surface does."""
+    runtime = runtime_of(request)
+    account = await authenticate(request, runtime)
+    body = await read_json_object(request, runtime.settings.max_json_body_bytes)
+    return await create_task(body, account, runtime)
+
+
 @router.post(
     "/api/v1/jobs/createTask",
     openapi_extra={"requestBody": _CREATE_BODY, "security": _SECURITY},
 )
 async def create_task_v1(request: Request) -> Response:
     """Create a generation task; answers ``data.taskId`` (and ``recordId``, the same value)."""
-    runtime = runtime_of(request)
-    account = await authenticate(request, runtime)
-    body = await read_json_object(request, runtime.settings.max_json_body_bytes)
-    task = await create_task(body, account, runtime)
+    task = await create_from_request(request)
     return success({"taskId": task.id, "recordId": task.id})
 
 
@@ -124,10 +129,7 @@ async def create_task_v1(request: Request) -> Response:
 )
 async def create_task_v2(request: Request) -> Response:
     """Spec 002's v2 create: the same task, answered as ``{code, message, data.task_id}``."""
-    runtime = runtime_of(request)
-    account = await authenticate(request, runtime)
-    body = await read_json_object(request, runtime.settings.max_json_body_bytes)
-    task = await create_task(body, account, runtime)
+    task = await create_from_request(request)
     return success({"task_id": task.id, "taskId": task.id, "recordId": task.id}, v2=True)
 
 
