@@ -12,6 +12,8 @@ import pytest
 
 from imagegate.settings import Settings
 
+from loopback import LoopbackServer
+
 # The machine's environment must not leak into the tests' settings.
 for _name in list(os.environ):
     if _name.startswith("IMAGEGATE_"):
@@ -110,82 +112,6 @@ async def live_api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
     await harness.runtime.worker.stop()
     await harness.runtime.callbacks.stop()
     await harness.runtime.janitor.stop()
-
-
-# ------------------------------------------------------------------ loopback servers
-
-
-class LoopbackServer:
-    """A real HTTP server on 127.0.0.1 in a thread: serves files, records POSTed bodies.
-
-    ``responses`` maps a path to (status, content type, body) for GET; POSTs are answered with
-    the next status of ``post_statuses`` (200 once it is empty) and recorded in ``posts``.
-    """
-
-    def __init__(self) -> None:
-        import http.server
-        import threading
-
-        self.responses: dict[str, tuple[int, str, bytes]] = {}
-        self.posts: list[tuple[str, dict[str, str], bytes]] = []
-        self.post_statuses: list[int] = []
-        self.received = threading.Condition()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return None
-
-            def do_GET(self) -> None:
-                status, ctype, body = server.responses.get(
-                    self.path.split("?")[0], (404, "text/plain", b"not found")
-                )
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
-                status = server.post_statuses.pop(0) if server.post_statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-                with server.received:
-                    server.posts.append((self.path, dict(self.headers.items()), body))
-                    server.received.notify_all()
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def serve_image(self, path: str, size: tuple[int, int] = (64, 48), fmt: str = "PNG") -> str:
-        import io
-
-        from PIL import Image
-
-        buffer = io.BytesIO()
-        Image.new("RGB", size, (30, 120, 200)).save(buffer, fmt)
-        self.responses[path] = (200, f"image/{fmt.lower()}", buffer.getvalue())
-        return self.url(path)
-
-    def wait_for_posts(
-        self, count: int, timeout: float = 10.0
-    ) -> list[tuple[str, dict[str, str], bytes]]:
-        with self.received:
-            self.received.wait_for(lambda: len(self.posts) >= count, timeout)
-        return list(self.posts)
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

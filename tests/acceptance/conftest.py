@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import http.server
-import io
-import json
 import os
 import signal
 import socket
@@ -27,6 +24,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from loopback import Receiver
 
 IMAGEGATE = Path(sys.executable).parent / "imagegate"
 
@@ -295,89 +294,6 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
 
 
 # ------------------------------------------------------------------ loopback HTTP peers
-
-
-@dataclass
-class Post:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Receiver:
-    """A callback receiver on 127.0.0.1 (a chosen port, or any free one) that records POSTs.
-
-    POSTs are answered with the next of ``post_statuses`` (200 once it is empty); GETs of
-    paths in ``responses`` are served (input images).
-    """
-
-    def __init__(self, port: int = 0) -> None:
-        self.posts: list[Post] = []
-        self.post_statuses: list[int] = []
-        self.responses: dict[str, tuple[str, bytes]] = {}
-        self.received = threading.Condition()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return None
-
-            def do_GET(self) -> None:
-                found = receiver.responses.get(self.path.split("?")[0])
-                ctype, body = found or ("text/plain", b"not found")
-                self.send_response(200 if found else 404)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with receiver.received:
-                    status = receiver.post_statuses.pop(0) if receiver.post_statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-                with receiver.received:
-                    receiver.posts.append(Post(self.path, dict(self.headers.items()), body))
-                    receiver.received.notify_all()
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.port = int(self.httpd.server_address[1])
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def serve_image(self, path: str, size: tuple[int, int] = (64, 48)) -> str:
-        from PIL import Image
-
-        buffer = io.BytesIO()
-        Image.new("RGB", size, (30, 120, 200)).save(buffer, "PNG")
-        self.responses[path] = ("image/png", buffer.getvalue())
-        return self.url(path)
-
-    def posts_to(self, path: str) -> list[Post]:
-        with self.received:
-            return [p for p in self.posts if p.path == path]
-
-    def wait_for_posts(self, path: str, count: int, timeout: float = 15.0) -> list[Post]:
-        with self.received:
-            self.received.wait_for(
-                lambda: len([p for p in self.posts if p.path == path]) >= count, timeout
-            )
-            found = [p for p in self.posts if p.path == path]
-        assert len(found) >= count, f"{len(found)} POST(s) to {path}, expected {count}"
-        return found
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

@@ -1,0 +1,101 @@
+"""A real HTTP peer on loopback for the tests: serves files and records callbacks.
+
+Shared by every test depth (``tests/`` is on ``sys.path`` because it holds the root conftest).
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+
+@dataclass
+class Post:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class LoopbackServer:
+    """A real HTTP peer on 127.0.0.1 (a chosen port, or any free one) that records POSTs.
+
+    POSTs are answered with the next of ``post_statuses`` (200 once it is empty); GETs of
+    paths in ``responses`` (status, content type, body) are served (input images, files).
+    """
+
+    def __init__(self, port: int = 0) -> None:
+        self.posts: list[Post] = []
+        self.post_statuses: list[int] = []
+        self.responses: dict[str, tuple[int, str, bytes]] = {}
+        self.received = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return None
+
+            def do_GET(self) -> None:
+                status, ctype, body = receiver.responses.get(
+                    self.path.split("?")[0], (404, "text/plain", b"not found")
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.received:
+                    status = receiver.post_statuses.pop(0) if receiver.post_statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+                with receiver.received:
+                    receiver.posts.append(Post(self.path, dict(self.headers.items()), body))
+                    receiver.received.notify_all()
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = int(self.httpd.server_address[1])
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def serve_image(self, path: str, size: tuple[int, int] = (64, 48), fmt: str = "PNG") -> str:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, (30, 120, 200)).save(buffer, fmt)
+        self.responses[path] = (200, f"image/{fmt.lower()}", buffer.getvalue())
+        return self.url(path)
+
+    def posts_to(self, path: str) -> list[Post]:
+        with self.received:
+            return [p for p in self.posts if p.path == path]
+
+    def wait_for_posts(self, path: str, count: int, timeout: float = 15.0) -> list[Post]:
+        with self.received:
+            self.received.wait_for(
+                lambda: len([p for p in self.posts if p.path == path]) >= count, timeout
+            )
+            found = [p for p in self.posts if p.path == path]
+        assert len(found) >= count, f"{len(found)} POST(s) to {path}, expected {count}"
+        return found
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# The name the acceptance tests use for it.
+Receiver = LoopbackServer
