@@ -1,15 +1,125 @@
-"""PLACEHOLDER while the patch synthesis is written: replicates the edge. Not the engine."""
+"""Fill the two bands beside the placed source: the classic engine's synthesis, end to end.
+
+Bands are handled as "rows above a source": a canvas with new columns is transposed, and the
+band below the source is the band above the source turned upside down. Each band's patch
+search (``band``) runs on a reduced copy sized by the rendering speed; its field then copies
+full-resolution pixels (``finish``). The second band pays for source patches the first one
+used, so the same object is not copied into both.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
+import cv2
 import numpy as np
 
+from imagegate.engines.classic.band import BandResult, BandSynthesis
+from imagegate.engines.classic.effort import Effort, effort_for
+from imagegate.engines.classic.features import lab_features, push_pull
+from imagegate.engines.classic.finish import copy_band
 from imagegate.engines.classic.geometry import Placement
 
 
-def extend(inner: np.ndarray, placement: Placement, *, speed: str, seed: int,
-           progress: object, deadline: float | None) -> np.ndarray:
-    top, left = placement.top, placement.left
-    pads = ((top, placement.height - top - placement.inner_height),
-            (left, placement.width - left - placement.inner_width), (0, 0))
-    return np.pad(inner, pads, mode="edge")
+def extend(
+    inner: np.ndarray,
+    placement: Placement,
+    *,
+    speed: str,
+    seed: int,
+    progress: Callable[[float], None] | None,
+    deadline: float | None,
+) -> np.ndarray:
+    """The full canvas: ``inner`` (the scaled source) placed and the rest synthesised."""
+    effort = effort_for(speed)
+    rows_mode = placement.bands_are_rows
+    source = inner if rows_mode else inner.transpose(1, 0, 2)
+    extent = placement.height if rows_mode else placement.width
+    before = placement.top if rows_mode else placement.left
+    after = extent - before - source.shape[0]
+    bands = _Bands(source, extent, effort, seed, progress, deadline)
+    top = bands.fill(source, before, prior=None)
+    bottom = bands.fill(source[::-1], after, prior=bands.last_usage_flipped())
+    canvas = np.concatenate([top, source, bottom[::-1]], axis=0)
+    return np.ascontiguousarray(canvas if rows_mode else canvas.transpose(1, 0, 2))
+
+
+class _Bands:
+    """Shared state of the two bands: the reduced source, progress and the time budget."""
+
+    def __init__(
+        self,
+        source: np.ndarray,
+        extent: int,
+        effort: Effort,
+        seed: int,
+        progress: Callable[[float], None] | None,
+        deadline: float | None,
+    ) -> None:
+        self.effort = effort
+        self.seed = seed
+        self.progress = progress
+        self.deadline = deadline
+        rows, width = source.shape[:2]
+        scale = min(1.0, effort.work_side / max(extent, width))
+        need = effort.patch + 2
+        if min(rows, width) * scale < need:
+            # A thin source: search at full resolution rather than on a few pixels.
+            scale = 1.0
+        self.scale = scale
+        size = (max(1, round(width * scale)), max(1, round(rows * scale)))
+        reduced = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
+        self.features = lab_features(reduced.reshape(size[1], size[0], source.shape[2]))
+        self.searchable = min(size) >= need
+        self.done = 0
+        self.total = 0
+        self.usage: np.ndarray | None = None
+        self.bands_started = 0
+
+    def fill(self, source: np.ndarray, hole: int, prior: np.ndarray | None) -> np.ndarray:
+        """The ``hole`` rows above ``source``."""
+        self.bands_started += 1
+        width, channels = source.shape[1], source.shape[2]
+        if hole <= 0:
+            return np.zeros((0, width, channels), np.uint8)
+        if not self.searchable:
+            return _smooth_band(source, hole)
+        features = self.features if self.bands_started == 1 else self.features[::-1]
+        rng = np.random.default_rng([self.seed, self.bands_started])
+        band = BandSynthesis(
+            np.ascontiguousarray(features),
+            max(1, round(hole * self.scale)),
+            self.effort,
+            rng,
+            prior_usage=prior,
+            tick=self._tick,
+        )
+        # Progress counts rounds over both bands; the second band's are added when it starts.
+        self.total += band.rounds() * (2 if self.bands_started == 1 else 1)
+        if self.bands_started == 2:
+            self.total -= band.rounds()
+        result: BandResult = band.run()
+        self.usage = result.usage
+        return copy_band(result, source, hole)
+
+    def last_usage_flipped(self) -> np.ndarray | None:
+        """The first band's source usage, as the second band (source upside down) sees it."""
+        return None if self.usage is None else np.ascontiguousarray(self.usage[::-1])
+
+    def _tick(self) -> bool:
+        self.done += 1
+        if self.progress is not None and self.total:
+            self.progress(min(1.0, self.done / self.total))
+        return self.deadline is None or time.monotonic() < self.deadline
+
+
+def _smooth_band(source: np.ndarray, hole: int) -> np.ndarray:
+    """For sources too small to take patches from: the border, extended smoothly."""
+    rows, width, channels = source.shape
+    canvas = np.zeros((hole + rows, width, channels), np.float32)
+    canvas[hole:] = source
+    known = np.zeros((hole + rows, width), np.float32)
+    known[hole:] = 1.0
+    filled = push_pull(canvas, known)
+    return np.clip(np.round(filled[:hole]), 0, 255).astype(np.uint8)

@@ -1,0 +1,108 @@
+"""What the patch search compares: perceptual colour features, patch descriptors, a guide.
+
+Patches are compared in CIE Lab (distances there track what people see better than RGB's), each
+patch reduced to a few principal components of the source's own patches: one gather of a short
+vector per candidate instead of a whole patch, which is what makes a vectorised search fast
+enough in NumPy. A smooth extension of the source (push-pull) is the guide that keeps the new
+area's low frequencies where the border says they should be.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def lab_features(image: np.ndarray) -> np.ndarray:
+    """H x W x C uint8 (grey, RGB or RGBA) → float32 features: L (, a, b) (, alpha)."""
+    channels = image.shape[2]
+    if channels == 1:
+        return image.astype(np.float32) * (100.0 / 255.0)
+    rgb = image[..., :3].astype(np.float32) * (1.0 / 255.0)
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
+    if channels == 4:
+        # Alpha as one more channel on L's scale: transparent areas extend as transparent.
+        alpha = image[..., 3:].astype(np.float32) * (100.0 / 255.0)
+        lab = np.concatenate([lab, alpha], axis=2)
+    return np.ascontiguousarray(lab)
+
+
+def patch_basis(
+    source: np.ndarray, patch: int, dims: int, rng: np.random.Generator, samples: int = 3000
+) -> np.ndarray:
+    """``dims`` principal components of the source's patches, as dims x patch x patch x C kernels.
+
+    Pixels are weighted towards the patch centre (a Gaussian), so a descriptor cares most about
+    the pixels that voting takes from it.
+    """
+    height, width, channels = source.shape
+    radius = patch // 2
+    ys = rng.integers(0, height - 2 * radius, samples)
+    xs = rng.integers(0, width - 2 * radius, samples)
+    offsets = np.arange(patch)
+    rows = (ys[:, None] + offsets[None, :])[:, :, None]
+    cols = (xs[:, None] + offsets[None, :])[:, None, :]
+    patches = source[rows, cols].reshape(samples, -1)  # samples x (patch*patch*C)
+    weight = _centre_weight(patch, channels).reshape(-1)
+    weighted = patches * weight
+    weighted -= weighted.mean(axis=0)
+    covariance = weighted.T @ weighted / samples
+    _, vectors = np.linalg.eigh(covariance)
+    top = vectors[:, ::-1][:, :dims].T * weight  # fold the weight into the kernels
+    return np.ascontiguousarray(top.reshape(dims, patch, patch, channels).astype(np.float32))
+
+
+def _centre_weight(patch: int, channels: int) -> np.ndarray:
+    sigma = patch / 2.5
+    axis = np.arange(patch) - patch // 2
+    g = np.exp(-(axis[:, None] ** 2 + axis[None, :] ** 2) / (2 * sigma * sigma))
+    g = np.sqrt(g / g.max())  # weights on squared differences are g; on values, sqrt(g)
+    return np.repeat(g[:, :, None], channels, axis=2).astype(np.float32)
+
+
+def describe(image: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Each pixel's patch (centred on it) projected on the basis: H x W x dims float32."""
+    dims, _, _, channels = basis.shape
+    height, width = image.shape[:2]
+    out = np.empty((height, width, dims), np.float32)
+    planes = [np.ascontiguousarray(image[..., c]) for c in range(channels)]
+    for d in range(dims):
+        acc = cv2.filter2D(planes[0], -1, basis[d, :, :, 0], borderType=cv2.BORDER_REFLECT)
+        for c in range(1, channels):
+            acc += cv2.filter2D(planes[c], -1, basis[d, :, :, c], borderType=cv2.BORDER_REFLECT)
+        out[..., d] = acc
+    return out
+
+
+def push_pull(image: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Fill where ``known`` is 0 with a smooth extension of where it is 1 (Gortler et al. 1996).
+
+    Averages of the known pixels are pulled down a pyramid and pushed back up into the gaps, so
+    a gap's colour is the border's, smoother the farther it is from the border.
+    """
+    weights = known.astype(np.float32)
+    if weights.ndim == 2:
+        weights = weights[..., None]
+    sums = image * weights
+    levels: list[tuple[np.ndarray, np.ndarray]] = []
+    while True:
+        levels.append((sums, weights))
+        height, width = weights.shape[:2]
+        if max(height, width) <= 2:
+            break
+        size = (max(1, (width + 1) // 2), max(1, (height + 1) // 2))
+        sums = _resize(sums, size)
+        weights = _resize(weights, size)
+    sums, weights = levels[-1]
+    estimate = sums / np.maximum(weights, 1e-6)
+    for sums, weights in reversed(levels[:-1]):
+        height, width = weights.shape[:2]
+        up = _resize(estimate, (width, height), cv2.INTER_LINEAR)
+        confidence = np.clip(weights * 2.0, 0.0, 1.0)
+        estimate = confidence * (sums / np.maximum(weights, 1e-6)) + (1.0 - confidence) * up
+    return estimate.astype(np.float32)
+
+
+def _resize(image: np.ndarray, size: tuple[int, int], mode: int = cv2.INTER_AREA) -> np.ndarray:
+    out = cv2.resize(image, size, interpolation=mode)
+    return out.reshape(size[1], size[0], image.shape[2])

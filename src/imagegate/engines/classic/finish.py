@@ -1,0 +1,91 @@
+"""From the search's field to full-resolution pixels, and a seam nobody can see.
+
+The search runs on a reduced canvas; its field says, for each reduced pixel of the new area,
+which source position it continues. Every full-resolution pixel copies the full-resolution
+source pixel that its four nearest field entries point to, blended by distance: where the field
+is coherent (neighbours point to neighbours) all four agree and the copy is exact, so the new
+area has the photograph's own sharpness and grain; only where the field jumps does it blend,
+over one reduced pixel. A smooth correction then takes out what step is left at the border.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from imagegate.engines.classic.band import BandResult
+from imagegate.engines.classic.guide import edge_guide
+
+
+def copy_band(result: BandResult, source: np.ndarray, hole: int) -> np.ndarray:
+    """The ``hole`` rows above ``source`` (rows x width x C uint8), following ``result``."""
+    rows, width, channels = source.shape
+    sy = result.source_rows / rows  # reduced pixels per full-resolution pixel
+    sx = result.width / width
+    field_rows = result.ys.shape[0]
+    # Each full-resolution pixel's position in the reduced band canvas.
+    uy = (np.arange(hole, dtype=np.float32) - hole + 0.5) * sy - 0.5 + result.hole
+    ux = (np.arange(width, dtype=np.float32) + 0.5) * sx - 0.5
+    y0 = np.clip(np.floor(uy).astype(np.int32), 0, field_rows - 1)
+    x0 = np.clip(np.floor(ux).astype(np.int32), 0, result.width - 1)
+    y1 = np.minimum(y0 + 1, field_rows - 1)
+    x1 = np.minimum(x0 + 1, result.width - 1)
+    fy = np.clip(uy - y0, 0.0, 1.0)[:, None]
+    fx = np.clip(ux - x0, 0.0, 1.0)[None, :]
+    acc = np.zeros((hole, width, channels), np.float32)
+    total = np.zeros((hole, width, 1), np.float32)
+    for ny, wy in ((y0, 1.0 - fy), (y1, fy)):
+        for nx, wx in ((x0, 1.0 - fx), (x1, fx)):
+            # Where the neighbour's match puts this pixel, in full-resolution source pixels.
+            match_y = result.ys[ny[:, None], nx[None, :]] + (uy[:, None] - ny[:, None])
+            match_x = result.xs[ny[:, None], nx[None, :]] + (ux[None, :] - nx[None, :])
+            py = np.clip(np.round((match_y + 0.5) / sy - 0.5), 0, rows - 1).astype(np.int32)
+            px = np.clip(np.round((match_x + 0.5) / sx - 0.5), 0, width - 1).astype(np.int32)
+            weight = (wy * wx).astype(np.float32)[..., None]
+            acc += weight * source[py, px]
+            total += weight
+    band = acc / np.maximum(total, 1e-6)
+    band = _anchor_low_frequencies(band, source)
+    band = _match_border(band, source)
+    return np.clip(np.round(band), 0, 255).astype(np.uint8)
+
+
+# How much of the guide's low frequencies replace the copy's, far from the border, and the
+# scale (pixels) below which detail is the copy's own.
+ANCHOR = 0.3
+LOW_SIGMA_SHARE = 0.02
+
+
+def _anchor_low_frequencies(band: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Pull the band's broad colour towards the guide, more with distance from the border.
+
+    Near the border the copy continues what is there and its own broad colour is the better
+    guess; far away nothing in the source predicts the layout, and the border's smooth
+    extension is the safer one. Detail (the copy's texture and grain) is kept everywhere.
+    """
+    hole, width = band.shape[:2]
+    guide = edge_guide(source, hole)
+    sigma = max(2.0, LOW_SIGMA_SHARE * max(width, hole))
+    context = np.concatenate([band, source[: min(source.shape[0], hole)].astype(np.float32)])
+    low = cv2.GaussianBlur(context, (0, 0), sigma).reshape(context.shape)[:hole]
+    guide_low = cv2.GaussianBlur(guide, (0, 0), sigma).reshape(guide.shape)
+    distance = hole - np.arange(hole, dtype=np.float32)
+    weight = ANCHOR * (1.0 - np.exp(-distance / max(4.0, hole / 4)))
+    return band + weight[:, None, None] * (guide_low - low)
+
+
+def _match_border(band: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Remove the low-frequency step between the band's last rows and the source's first.
+
+    The difference of the two two-row strips, smoothed along the border (so texture is left
+    alone), is added to the band and fades with distance from the border: a membrane that
+    takes colour from the source where they meet and leaves the far band as synthesised.
+    """
+    hole, width = band.shape[:2]
+    strip = min(2, hole, source.shape[0])
+    step = source[:strip].astype(np.float32).mean(axis=0) - band[hole - strip :].mean(axis=0)
+    sigma = max(2.0, width / 256)
+    step = cv2.GaussianBlur(step[None], (0, 0), sigma).reshape(width, band.shape[2])
+    reach = max(3.0, hole / 6)
+    fade = np.exp(-(hole - 1 - np.arange(hole, dtype=np.float32)) / reach)
+    return band + fade[:, None, None] * step[None, :, :]
