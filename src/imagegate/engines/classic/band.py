@@ -32,11 +32,11 @@ from imagegate.engines.classic.guide import edge_guide
 from imagegate.engines.classic.patchmatch import Bounds, Field, improve
 
 # Weights of the penalties, in units of a typical patch distance at the level.
-GUIDE_WEIGHT = 0.6
-OCCURRENCE_WEIGHT = 1.5
-SALIENCY_WEIGHT = 6
+GUIDE_WEIGHT = 1.5
+OCCURRENCE_WEIGHT = 1.0
+SALIENCY_WEIGHT = 3.0
 COHERENCE_WEIGHT = 0.3
-LOCALITY_WEIGHT = 4
+LOCALITY_WEIGHT = 2.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,13 +46,14 @@ def copy_band(result: BandResult, source: np.ndarray, hole: int) -> np.ndarray:
             total += weight
     band = acc / np.maximum(total, 1e-6)
     band = _anchor_low_frequencies(band, source)
+    band = _match_detail(band, source)
     band = _match_border(band, source)
     return np.clip(np.round(band), 0, 255).astype(np.uint8)
 
 
 # How much of the guide's low frequencies replace the copy's, far from the border, and the
 # scale (pixels) below which detail is the copy's own.
-ANCHOR = 0.3
+ANCHOR = 0.5
 LOW_SIGMA_SHARE = 0.02
 
 
@@ -72,6 +73,30 @@ def _anchor_low_frequencies(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     distance = hole - np.arange(hole, dtype=np.float32)
     weight = ANCHOR * (1.0 - np.exp(-distance / max(4.0, hole / 4)))
     return band + weight[:, None, None] * (guide_low - low)
+
+
+DETAIL_SIGMA = 1.5  # detail is what a blur of this many pixels removes
+DETAIL_WINDOW = 6.0  # local detail energy is averaged over a window of this sigma
+DETAIL_FLOOR = 0.35  # the most detail is ever turned down to
+
+
+def _match_detail(band: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Turn down copied detail where the border says the picture is smoother.
+
+    Noise matching: a patch of fur copied beside a smooth, out-of-focus border looks pasted
+    on. The detail energy the border has is carried into the band the way the guide carries
+    colour (``edge_guide``), and where the copy has more, its detail is scaled down to match.
+    Detail is never scaled up: amplified detail is noise.
+    """
+    hole = band.shape[0]
+    context = np.concatenate([band, source[: min(source.shape[0], hole)].astype(np.float32)])
+    detail = context - cv2.GaussianBlur(context, (0, 0), DETAIL_SIGMA).reshape(context.shape)
+    energy = cv2.GaussianBlur((detail * detail).sum(axis=2), (0, 0), DETAIL_WINDOW)
+    band_energy = np.sqrt(energy[:hole]) + 1e-3
+    source_energy = np.sqrt(energy[hole:])[..., None]
+    expected = edge_guide(source_energy, hole)[..., 0] + 1e-3
+    gain = np.clip(expected / band_energy, DETAIL_FLOOR, 1.0)[..., None]
+    return band - (1.0 - gain) * detail[:hole]
 
 
 def _match_border(band: np.ndarray, source: np.ndarray) -> np.ndarray:
