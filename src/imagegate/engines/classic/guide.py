@@ -15,7 +15,7 @@ import numpy as np
 
 # Blur along the row at distance d from the border: sigma = BASE + GROWTH * d (pixels).
 BASE_SIGMA = 1.0
-GROWTH = 1.5
+GROWTH = 0.3
 
 
 def border_profile(source: np.ndarray) -> np.ndarray:
