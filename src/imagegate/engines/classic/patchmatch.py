@@ -96,11 +96,11 @@ def improve(
 
 
 def _jumps(sweep: int, extent: int) -> list[int]:
-    """Propagation distances for one sweep. The first sweep halves from 8 down to 1 (jump
-    flooding), so a good match spreads across the field at once; later sweeps step by 1."""
-    if sweep:
-        return [1]
-    return [jump for jump in (8, 4, 2) if jump * 4 <= extent] + [1]
+    """Propagation distances for one sweep, halving down to 1 (jump flooding), so a good match
+    spreads across the field within a sweep, not one pixel per sweep. The first sweep starts
+    farther out, as the field is random then."""
+    start = (16, 8, 4, 2) if sweep == 0 else (4, 2)
+    return [jump for jump in start if jump * 4 <= extent] + [1]
 
 
 def _shifted(ys: np.ndarray, xs: np.ndarray, dy: int, dx: int) -> tuple[np.ndarray, np.ndarray]:
