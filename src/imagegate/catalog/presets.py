@@ -19,8 +19,7 @@ IMAGE_SIZE_NAMES: Final[tuple[str, ...]] = tuple(IMAGE_SIZE_PRESETS)
 
 # Ideogram v3's 69 output resolutions (provider-notes.md), "WIDTHxHEIGHT". Ideogram's own reframe
 # endpoint takes one of these; engines that reframe accept them next to the named presets.
-IDEOGRAM_V3_RESOLUTIONS: Final[tuple[str, ...]] = tuple(
-    """
+_IDEOGRAM_V3_RESOLUTIONS_TEXT = """
     512x1536 576x1408 576x1472 576x1536 640x1344 640x1408 640x1472 640x1536 704x1152 704x1216
     704x1280 704x1344 704x1408 704x1472 736x1312 768x1088 768x1216 768x1280 768x1344 800x1280
     832x960 832x1024 832x1088 832x1152 832x1216 832x1248 864x1152 896x960 896x1024 896x1088
@@ -28,8 +27,8 @@ IDEOGRAM_V3_RESOLUTIONS: Final[tuple[str, ...]] = tuple(
     1088x768 1088x832 1088x896 1088x960 1120x896 1152x704 1152x832 1152x864 1152x896 1216x704
     1216x768 1216x832 1248x832 1280x704 1280x768 1280x800 1312x736 1344x640 1344x704 1344x768
     1408x576 1408x640 1408x704 1472x576 1472x640 1472x704 1536x512 1536x576 1536x640
-    """.split()
-)
+"""
+IDEOGRAM_V3_RESOLUTIONS: Final[tuple[str, ...]] = tuple(_IDEOGRAM_V3_RESOLUTIONS_TEXT.split())
 
 
 def pixel_size(value: str) -> tuple[int, int] | None:

@@ -73,7 +73,8 @@ class Level:
     @property
     def bounds(self) -> Bounds:
         r = self.radius
-        return Bounds(self.hole + r, self.hole + self.source.shape[0] - 1 - r, r, self.width - 1 - r)
+        last_row = self.hole + self.source.shape[0] - 1
+        return Bounds(self.hole + r, last_row - r, r, self.width - 1 - r)
 
 
 class BandSynthesis:
@@ -196,8 +197,10 @@ class _LevelContext:
         self.saliency = _saliency(source, self.source_low)
         prior = np.zeros((rows, width), np.float32)
         if prior_usage is not None:
-            prior = cv2.resize(prior_usage, (width, rows), interpolation=cv2.INTER_AREA)
-            prior *= prior_usage.size / max(prior.size, 1)
+            # Uses per pixel: an average, so resizing keeps its values.
+            prior = np.asarray(
+                cv2.resize(prior_usage, (width, rows), interpolation=cv2.INTER_AREA), np.float32
+            )
         self.prior = prior
         self.usage = prior.copy()
         self.scale = 1.0
@@ -279,7 +282,8 @@ class _LevelContext:
             rel_y = (sy.astype(np.float32) - radius) * inv_rows
             rel_x = (xs - columns).astype(np.float32) * inv_width
             penalty += LOCALITY_WEIGHT * (rel_y * rel_y + rel_x * rel_x)
-            return cost + penalty * self.scale
+            total: np.ndarray = cost + penalty * self.scale
+            return total
 
         self._look_at(field)
         if not np.isfinite(field.cost).all():

@@ -67,7 +67,10 @@ def describe(image: np.ndarray, basis: np.ndarray) -> np.ndarray:
     out = np.empty((height, width, dims), np.float32)
     planes = [np.ascontiguousarray(image[..., c]) for c in range(channels)]
     for d in range(dims):
-        acc = cv2.filter2D(planes[0], -1, basis[d, :, :, 0], borderType=cv2.BORDER_REFLECT)
+        acc = np.asarray(
+            cv2.filter2D(planes[0], -1, basis[d, :, :, 0], borderType=cv2.BORDER_REFLECT),
+            np.float32,
+        )
         for c in range(1, channels):
             acc += cv2.filter2D(planes[c], -1, basis[d, :, :, c], borderType=cv2.BORDER_REFLECT)
         out[..., d] = acc

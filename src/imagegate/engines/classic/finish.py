@@ -72,7 +72,8 @@ def _anchor_low_frequencies(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     guide_low = cv2.GaussianBlur(guide, (0, 0), sigma).reshape(guide.shape)
     distance = hole - np.arange(hole, dtype=np.float32)
     weight = ANCHOR * (1.0 - np.exp(-distance / max(4.0, hole / 4)))
-    return band + weight[:, None, None] * (guide_low - low)
+    anchored: np.ndarray = band + weight[:, None, None] * (guide_low - low)
+    return anchored
 
 
 DETAIL_SIGMA = 1.5  # detail is what a blur of this many pixels removes
@@ -96,7 +97,8 @@ def _match_detail(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     source_energy = np.sqrt(energy[hole:])[..., None]
     expected = edge_guide(source_energy, hole)[..., 0] + 1e-3
     gain = np.clip(expected / band_energy, DETAIL_FLOOR, 1.0)[..., None]
-    return band - (1.0 - gain) * detail[:hole]
+    matched: np.ndarray = band - (1.0 - gain) * detail[:hole]
+    return matched
 
 
 def _match_border(band: np.ndarray, source: np.ndarray) -> np.ndarray:
@@ -113,4 +115,5 @@ def _match_border(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     step = cv2.GaussianBlur(step[None], (0, 0), sigma).reshape(width, band.shape[2])
     reach = max(3.0, hole / 6)
     fade = np.exp(-(hole - 1 - np.arange(hole, dtype=np.float32)) / reach)
-    return band + fade[:, None, None] * step[None, :, :]
+    corrected: np.ndarray = band + fade[:, None, None] * step[None, :, :]
+    return corrected

@@ -42,7 +42,8 @@ def edge_guide(source: np.ndarray, hole: int) -> np.ndarray:
     low = np.floor(position).astype(np.int32)
     high = np.minimum(low + 1, len(ladder) - 1)
     t = (position - low)[:, None, None].astype(np.float32)
-    return ((1.0 - t) * blurred[low] + t * blurred[high]).astype(np.float32)
+    rows: np.ndarray = ((1.0 - t) * blurred[low] + t * blurred[high]).astype(np.float32)
+    return rows
 
 
 def _blur_row(profile: np.ndarray, sigma: float) -> np.ndarray:

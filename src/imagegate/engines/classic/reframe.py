@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from imagegate.engines.classic.geometry import Placement, place
+from imagegate.engines.classic.synthesis import extend
 
 Progress = Callable[[float], None]
 
@@ -64,10 +65,9 @@ def reframe_array(
     inner = scale_source(image, placement)
     if not placement.has_new_area:
         return inner
-    from imagegate.engines.classic.synthesis import extend  # noqa: PLC0415
-
-    canvas = extend(inner, placement, speed=speed, seed=seed, progress=progress,
-                    deadline=deadline)
+    canvas = extend(
+        inner, placement, speed=speed, seed=seed, progress=progress, deadline=deadline
+    )
     top, left = placement.top, placement.left
     canvas[top : top + placement.inner_height, left : left + placement.inner_width] = inner
     return canvas
