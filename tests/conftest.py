@@ -32,6 +32,9 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         # Threads, not a process per runtime: the in-process tests start dozens of runtimes.
         # test_cpu_pool.py and the acceptance tests run the default, a process.
         "engine_processes": 0,
+        # Every model on the mock engine: most tests are about the task lifecycle, not pixels,
+        # and mock images cost nothing. The classic engine's tests pass mock=False.
+        "mock": True,
     }
     values.update(overrides)
     return Settings(**values)

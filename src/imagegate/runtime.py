@@ -16,6 +16,8 @@ from imagegate.api.ratelimit import RateLimits
 from imagegate.callbacks.outbox import CallbackOutbox
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.catalog import all_models
+from imagegate.engines.base import Engine
+from imagegate.engines.classic.engine import ClassicEngine
 from imagegate.engines.cpu import CpuPool
 from imagegate.engines.mock import MockEngine
 from imagegate.engines.router import Router
@@ -54,9 +56,15 @@ class FirstStart:
 
 
 def build_router(settings: Settings, cpu: CpuPool) -> Router:
-    """Every model's route. Until a real engine lands, every model runs on the mock engine."""
+    """Every model's route: the classic engine for the models it reframes; the mock engine for
+    the others until their engines (diffusers, upstream) land; all on mock with ``mock``."""
     mock = MockEngine(settings.mock_latency, settings.mock_fail_rate, cpu)
-    return Router({spec.name: [mock] for spec in all_models()})
+    routes: dict[str, list[Engine]] = {spec.name: [mock] for spec in all_models()}
+    if not settings.mock:
+        classic = ClassicEngine(cpu, time_budget=settings.classic_time_budget_seconds)
+        # No mock behind it: a failed reframe must fail, not succeed with a test image.
+        routes.update({model: [classic] for model in routes if classic.supports(model)})
+    return Router(routes)
 
 
 class Runtime:

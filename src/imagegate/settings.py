@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
-    # Route every model to the mock engine.
+    # Route every model to the mock engine (models without a real engine yet use it anyway).
     mock: bool = False
     mock_latency: float = Field(default=0.0, ge=0)
     mock_fail_rate: float = Field(default=0.0, ge=0, le=1)
@@ -86,6 +86,10 @@ class Settings(BaseSettings):
 
     # Processes that run engines' CPU-heavy work off the API's event loop; 0 runs it in threads.
     engine_processes: int = Field(default=1, ge=0)
+    # Seconds of CPU work the classic reframe engine may spend on one task (all its images
+    # together); past it the synthesis stops refining and finishes with what it has, so a slow
+    # machine gives a rougher fill instead of a task that never ends.
+    classic_time_budget_seconds: float = Field(default=120.0, ge=1)
 
     # Worker: concurrent tasks in this process, and how long a claim lasts without a heartbeat.
     worker_concurrency: int = Field(default=4, ge=0)

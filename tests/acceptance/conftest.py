@@ -35,6 +35,9 @@ BASE_ENV = {
     "IMAGEGATE_LEASE_SECONDS": "2",
     "IMAGEGATE_POLL_INTERVAL_SECONDS": "0.2",
     "IMAGEGATE_CALLBACK_BACKOFF_BASE_SECONDS": "0.2",
+    # The lifecycle tests need fast, failable engines: the mock. test_serve_reframe.py starts
+    # its server with IMAGEGATE_MOCK=0 to drive the real reframe engine.
+    "IMAGEGATE_MOCK": "1",
 }
 START_TIMEOUT = 30.0
 KEY_LINE_MARKER = "API key of account 'default'"

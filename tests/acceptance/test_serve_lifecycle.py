@@ -19,6 +19,7 @@ def test_first_start_prints_url_and_key_second_start_keeps_it(
     key = first.printed_key()
     assert key and key.startswith("ig_"), output
     assert "admin key" in output
+    assert "every model runs on the MOCK" in output  # the acceptance servers run IMAGEGATE_MOCK=1
     api = make_api(first, key)
     try:
         assert api.balance() == 1000

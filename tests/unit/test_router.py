@@ -78,3 +78,16 @@ async def test_engines_that_do_not_support_the_model_are_skipped() -> None:
 def test_describe_lists_routes_in_order() -> None:
     router = Router({MODEL: [ScriptedEngine("a"), ScriptedEngine("b")]})
     assert router.describe() == {MODEL: ["a", "b"]}
+
+
+@pytest.mark.parametrize("mock", [False, True])
+def test_built_routes_classic_for_reframe_mock_for_the_rest_or_all_mock(mock: bool) -> None:
+    from imagegate.catalog import all_models
+    from imagegate.engines.cpu import CpuPool
+    from imagegate.runtime import build_router
+    from imagegate.settings import Settings
+
+    routes = build_router(Settings(mock=mock), CpuPool(processes=0)).describe()
+    assert set(routes) == {spec.name for spec in all_models()}
+    assert routes.pop(MODEL) == (["mock"] if mock else ["classic"])
+    assert all(engines == ["mock"] for engines in routes.values())

@@ -49,3 +49,10 @@ def test_out_of_range_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("IMAGEGATE_MOCK_FAIL_RATE", "2")
     with pytest.raises(ValueError, match="mock_fail_rate"):
         load_settings()
+
+
+def test_classic_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().classic_time_budget_seconds == 120
+    monkeypatch.setenv("IMAGEGATE_CLASSIC_TIME_BUDGET_SECONDS", "0.5")
+    with pytest.raises(ValueError, match="classic_time_budget_seconds"):
+        load_settings()

@@ -31,7 +31,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to bind [default 8000]")] = None,
     data_dir: DataDir = None,
     mock: Annotated[
-        bool, typer.Option("--mock", help="Route every model to the mock engine")
+        bool,
+        typer.Option("--mock", help="Route every model to the mock engine, even reframe"),
     ] = False,
 ) -> None:
     """Run the API, the worker, the callback sender and the janitor in one process."""
@@ -72,9 +73,13 @@ def _announce(
     echo(f"  database: {settings.resolved_database_url}")
     for model, engines in sorted(routes.items()):
         echo(f"  route:    {model} -> {', '.join(engines)}")
-    if all(engines == ["mock"] for engines in routes.values()):
-        echo("  note:     every model runs on the MOCK engine (labelled test images); the")
-        echo("            classic reframe engine is not part of this build yet")
+    mocked = sorted(model for model, engines in routes.items() if engines == ["mock"])
+    if settings.mock:
+        echo("  note:     mock mode (--mock, IMAGEGATE_MOCK): every model runs on the MOCK")
+        echo("            engine (labelled test images), the classic reframe engine too")
+    elif mocked:
+        echo(f"  note:     {', '.join(mocked)} run(s) on the MOCK engine (labelled test images)")
+        echo("            until an engine for them is part of this build")
     if admin_key:
         echo(f"  admin key (shown once, only its hash is kept): {admin_key}")
     if default_key:

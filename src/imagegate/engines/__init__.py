@@ -1,1 +1,1 @@
-"""Engines that make images (mock, later classic, diffusers, upstream) and the router over them."""
+"""Engines that make images (mock, classic; later diffusers, upstream) and the router over them."""

@@ -28,8 +28,23 @@ def _ready() -> int:
     return os.getpid()
 
 
+# Numerical libraries' own thread pools, held to one thread in each engine process.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _set_up_process(parent: int) -> None:
+    """Runs first in each worker process."""
+    # One task per process at a time, and as many processes as the operator configured: a
+    # BLAS pool of one thread per core in every process only fights the others for the cores
+    # (an eigendecomposition in the classic engine took 0.76 s instead of 0.01 s that way).
+    # Set before NumPy is first imported here, which is when those libraries read them.
+    for variable in _THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
+    _exit_with_parent(parent)
+
+
 def _exit_with_parent(parent: int) -> None:
-    """Runs in each worker process: exit when the server is gone.
+    """Exit this worker process when the server is gone.
 
     A server killed with SIGKILL cannot shut its pool down, and an idle worker would otherwise
     wait on its queue forever, an orphan (seen after the SIGKILL acceptance test).
@@ -58,7 +73,7 @@ class CpuPool:
             self._executor = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
+                initializer=_set_up_process,
                 initargs=(os.getpid(),),
             )
             for _ in range(self.processes):
