@@ -8,10 +8,11 @@ Every (speed, case) runs in a fresh child process (this script with ``--child``)
 core with ``os.sched_setaffinity``, with OMP/OpenBLAS/MKL limited to one thread through the
 environment (set before numpy is imported, which is the only time they are read) and
 ``cv2.setNumThreads(1)``. The child loads a real photograph, does one warm-up reframe, then
-``--runs`` timed ones; the time is ``reframe_array`` alone. Encoding the result as PNG (Pillow,
-``compress_level=1`` as the engines use) is timed separately and is not part of the goal.
-Memory is the child's peak resident set (``ru_maxrss``), interpreter and imports included,
-beside the resident set after the imports and photo loading, before the first reframe.
+``--runs`` timed ones; the time is ``reframe_array`` alone. Encoding the result as PNG (the
+engine's own ``codec.encode``) is timed separately and is not part of the goal. Memory is the
+child's peak resident set (``VmHWM``: unlike ``ru_maxrss`` it does not carry the parent's peak
+across the fork), interpreter and imports included, beside the resident set after the imports
+and photo loading, before the first reframe.
 
 Run from the repository root: ``.venv/bin/python bench/reframe_speed.py`` (add
 ``--write docs/performance.md`` to put the figures in that file's section on the engine).
@@ -46,7 +47,6 @@ CASES = (
     ("portrait_16_9", (768, 576), (576, 1024)),
 )
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
-PNG_COMPRESS_LEVEL = 1  # what imagegate's engines pass to Pillow
 SECTION = "## Classic reframe engine: speed and memory"
 SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -92,26 +92,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 # --- child --------------------------------------------------------------------------------
 
 
-def _rss_mb() -> float:
-    """The resident set now (VmRSS), in MB."""
+def _status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (VmRSS now, VmHWM peak), MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def child(speed: str, case: str, args: argparse.Namespace) -> dict[str, Any]:
     # Pin before anything heavy is imported, so no thread pool is ever sized for more cores.
     os.sched_setaffinity(0, {args.core})
-    import io
-    import resource
     import time
 
     import cv2
     import numpy as np
-    from PIL import Image
     from skimage import data
 
+    from imagegate.engines.classic.codec import encode as encode_png
     from imagegate.engines.classic.reframe import reframe_array
 
     cv2.setNumThreads(1)
@@ -132,7 +130,7 @@ def child(speed: str, case: str, args: argparse.Namespace) -> dict[str, Any]:
     left = (covered.shape[1] - source_w) // 2
     source = np.ascontiguousarray(covered[top : top + source_h, left : left + source_w])
     del photo, covered
-    rss_before = _rss_mb()
+    rss_before = _status_mb("VmRSS")
 
     reframe_array(source, size, speed=speed, seed=args.seed)  # warm-up: first-call costs
     seconds, encode = [], []
@@ -140,14 +138,12 @@ def child(speed: str, case: str, args: argparse.Namespace) -> dict[str, Any]:
         t0 = time.perf_counter()
         result = reframe_array(source, size, speed=speed, seed=args.seed)
         seconds.append(time.perf_counter() - t0)
-        buffer = io.BytesIO()
         t0 = time.perf_counter()
-        Image.fromarray(result).save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+        png = encode_png(result, "png", {})
         encode.append(time.perf_counter() - t0)
     if result.shape != (size[1], size[0], 3):
         raise RuntimeError(f"reframe_array returned {result.shape} for {size}")
-    # ru_maxrss is in KiB on Linux: the peak over the child's whole life.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _status_mb("VmHWM")
     return {
         "speed": speed,
         "case": case,
@@ -155,7 +151,7 @@ def child(speed: str, case: str, args: argparse.Namespace) -> dict[str, Any]:
         "canvas": list(size),
         "seconds": seconds,
         "png_seconds": encode,
-        "png_bytes": buffer.tell(),
+        "png_bytes": len(png),
         "rss_after_imports_mb": rss_before,
         "peak_rss_mb": peak,
         "core": sorted(os.sched_getaffinity(0)),
@@ -278,8 +274,8 @@ def section(
             f"`{photo}` photograph scaled (Lanczos) to cover the source size and cut from the "
             f"centre. One warm-up, then {runs} timed runs of `reframe_array` alone; a row "
             "passes when its slowest run is within the goal and the peak RSS is under the "
-            "limit. *PNG encode* is Pillow with `compress_level=1` on the result (median), "
-            "not part of the goal. *Peak RSS* is the child's `ru_maxrss`, so it includes the "
+            "limit. *PNG encode* is the engine's own encoder (`codec.encode`) on the result "
+            "(median), not part of the goal. *Peak RSS* is the child's `VmHWM`, so it includes the "
             "interpreter, numpy, OpenCV, scikit-image and the engine's imports; *RSS after "
             "imports* is the resident set once those are loaded, before the first reframe.",
             "",
