@@ -13,6 +13,9 @@ What a plain fill lacks, and this one adds to each match's cost:
 - an occurrence penalty (after Kaspar et al. 2015): patches already used by many pixels cost
   more, so one object cannot be stamped again and again, and the fill draws on the whole
   background instead of its one best-matching corner;
+- a preference drawn from the seed: a smooth random map over the source that makes some of
+  its regions a little cheaper than others, so each seed fills from other places (``num_images``
+  gives visibly different pictures, not the same one with other noise);
 - a saliency penalty: patches with rare colour and dense edges (faces, logos, the subject)
   cost more to copy than background, so the new area shows more background, as a wider shot
   would, instead of a second subject.
@@ -37,6 +40,7 @@ OCCURRENCE_WEIGHT = 1.0
 SALIENCY_WEIGHT = 3.0
 COHERENCE_WEIGHT = 0.3
 LOCALITY_WEIGHT = 2.0
+VARIETY_WEIGHT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +92,12 @@ class BandSynthesis:
         rng: np.random.Generator,
         prior_usage: np.ndarray | None = None,
         tick: Callable[[], bool] | None = None,
+        preference: np.ndarray | None = None,
     ) -> None:
         self.effort = effort
         self.rng = rng
         self.prior_usage = prior_usage
+        self.preference = preference
         # ``tick`` is called after each round; False means "out of time, finish now".
         self.tick = tick or (lambda: True)
         self.levels = _pyramid(source, hole, effort)
@@ -107,7 +113,9 @@ class BandSynthesis:
         out_of_time = False
         level = self.levels[0]
         for index, level in enumerate(self.levels):
-            context = _LevelContext(level, self.effort, self.rng, self.prior_usage)
+            context = _LevelContext(
+                level, self.effort, self.rng, self.prior_usage, self.preference
+            )
             if field is None or previous is None:
                 canvas = context.initial_canvas()
                 field = context.random_field()
@@ -176,6 +184,7 @@ class _LevelContext:
         effort: Effort,
         rng: np.random.Generator,
         prior_usage: np.ndarray | None,
+        preference: np.ndarray | None = None,
     ) -> None:
         self.level = level
         self.rng = rng
@@ -202,6 +211,11 @@ class _LevelContext:
                 cv2.resize(prior_usage, (width, rows), interpolation=cv2.INTER_AREA), np.float32
             )
         self.prior = prior
+        self.preference = np.zeros((rows, width), np.float32)
+        if preference is not None:
+            self.preference = np.asarray(
+                cv2.resize(preference, (width, rows), interpolation=cv2.INTER_LINEAR), np.float32
+            )
         self.usage = prior.copy()
         self.scale = 1.0
         self.expected = 1.0
@@ -277,6 +291,7 @@ class _LevelContext:
             low = self.guide_low - self.source_low[sy, xs]
             penalty = GUIDE_WEIGHT * np.einsum("ijk,ijk->ij", low, low) * self.guide_scale
             penalty += SALIENCY_WEIGHT * self.saliency[sy, xs]
+            penalty += VARIETY_WEIGHT * self.preference[sy, xs]
             penalty += OCCURRENCE_WEIGHT * np.maximum(self.usage[sy, xs] - 1.0, 0.0)
             penalty += COHERENCE_WEIGHT * self._incoherence(ys, xs)
             rel_y = (sy.astype(np.float32) - radius) * inv_rows

@@ -94,6 +94,7 @@ class _Bands:
             rng,
             prior_usage=prior,
             tick=self._tick,
+            preference=_preference(rng, features.shape[:2]),
         )
         # Progress counts rounds over both bands; the second band's are added when it starts.
         self.total += band.rounds() * (2 if self.bands_started == 1 else 1)
@@ -112,6 +113,15 @@ class _Bands:
         if self.progress is not None and self.total:
             self.progress(min(1.0, self.done / self.total))
         return self.deadline is None or time.monotonic() < self.deadline
+
+
+def _preference(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """A smooth random 0-1 map of the source's size (a few bumps across it), from the seed."""
+    rows, width = shape[:2]
+    grid = rng.random((4, 6)).astype(np.float32)
+    smooth = cv2.resize(grid, (width, rows), interpolation=cv2.INTER_CUBIC)
+    low, high = float(smooth.min()), float(smooth.max())
+    return ((smooth - low) / max(high - low, 1e-6)).astype(np.float32)
 
 
 def _smooth_band(source: np.ndarray, hole: int) -> np.ndarray:
