@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from skimage import data
 
+from imagegate.engines.classic.caps import capped_rows, regions
 from imagegate.engines.classic.geometry import place
 from imagegate.engines.classic.guide import border_profile, edge_guide
 from imagegate.engines.classic.patchmatch import Bounds, Field, improve
@@ -126,3 +127,15 @@ def test_progress_rises_to_one_and_a_passed_deadline_still_gives_an_image() -> N
     # One round per band at the coarsest level, then the finish: far below QUALITY's full run.
     assert out.shape == (400, 600, 3)
     assert time.monotonic() - started < 2.0
+
+
+def test_a_narrow_region_at_the_border_closes_and_the_background_closes_over_it() -> None:
+    """A 20-pixel red stretch in 200 pixels of grey: its colour carries a short way out
+    (a compact thing cut by the frame), then the grey beside it takes over."""
+    profile = np.full((200, 3), 50.0, np.float32)
+    profile[90:110] = (90.0, 60.0, 40.0)
+    assert (90, 110) in regions(profile)
+    rows = capped_rows(profile, np.array([1.0, 5.0, 40.0], np.float32))
+    assert np.allclose(rows[0, 100], (90.0, 60.0, 40.0))  # next to the border: still red
+    assert np.allclose(rows[2, 100], 50.0)  # well beyond its cap: the background's grey
+    assert np.allclose(rows[:, 20], 50.0)  # the background itself never closes

@@ -13,9 +13,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from imagegate.engines.classic.caps import capped_rows
+
 # Blur along the row at distance d from the border: sigma = BASE + GROWTH * d (pixels).
 BASE_SIGMA = 1.0
 GROWTH = 0.3
+# Close regions beyond their caps (``caps``); False carries every column straight out.
+CAPS = True
+# Regions and caps are found on the profile at most this many columns wide (it is broad work).
+CAP_WIDTH = 256
 
 
 def border_profile(source: np.ndarray) -> np.ndarray:
@@ -35,6 +41,8 @@ def edge_guide(source: np.ndarray, hole: int) -> np.ndarray:
         return np.zeros((0, width, channels), np.float32)
     distances = hole - np.arange(hole, dtype=np.float32)  # row hole-1 is 1 pixel away
     sigmas = BASE_SIGMA + GROWTH * distances
+    if CAPS:
+        return _capped_guide(profile, distances, sigmas)
     # Blur the profile at a ladder of sigmas and interpolate each row between two rungs.
     ladder = np.unique(np.round(np.geomspace(BASE_SIGMA, max(sigmas.max(), BASE_SIGMA), 12), 2))
     blurred = np.stack([_blur_row(profile, s) for s in ladder])  # rungs x width x C
@@ -51,3 +59,29 @@ def _blur_row(profile: np.ndarray, sigma: float) -> np.ndarray:
     blurred = cv2.GaussianBlur(row, (0, 0), sigmaX=float(sigma), sigmaY=1e-3,
                                borderType=cv2.BORDER_REFLECT)
     return blurred.reshape(profile.shape)
+
+
+def _capped_guide(profile: np.ndarray, distances: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+    """The guide with regions closing beyond their caps (``caps``), blurred row by row."""
+    width, channels = profile.shape
+    shrink = max(1.0, width / CAP_WIDTH)
+    small_width = max(1, round(width / shrink))
+    small = cv2.resize(profile[None], (small_width, 1), interpolation=cv2.INTER_AREA).reshape(
+        small_width, channels
+    )
+    rows = capped_rows(small, distances / shrink)
+    out = np.empty_like(rows)
+    rungs = np.unique(np.round(np.geomspace(BASE_SIGMA, max(sigmas.max(), BASE_SIGMA), 12), 2))
+    nearest = np.abs(sigmas[:, None] - rungs[None, :]).argmin(axis=1)
+    for rung in np.unique(nearest):
+        chosen = nearest == rung
+        block = np.ascontiguousarray(rows[chosen])
+        sigma = max(0.3, float(rungs[rung]) / shrink)
+        blurred = cv2.GaussianBlur(block, (0, 0), sigmaX=sigma, sigmaY=1e-3,
+                                   borderType=cv2.BORDER_REFLECT)
+        out[chosen] = blurred.reshape(block.shape)
+    if small_width == width:
+        return out
+    full = cv2.resize(out, (width, len(distances)), interpolation=cv2.INTER_LINEAR)
+    guide: np.ndarray = np.asarray(full, np.float32).reshape(len(distances), width, channels)
+    return guide
