@@ -139,3 +139,17 @@ def test_a_narrow_region_at_the_border_closes_and_the_background_closes_over_it(
     assert np.allclose(rows[0, 100], (90.0, 60.0, 40.0))  # next to the border: still red
     assert np.allclose(rows[2, 100], 50.0)  # well beyond its cap: the background's grey
     assert np.allclose(rows[:, 20], 50.0)  # the background itself never closes
+
+
+def test_a_banner_too_thin_to_take_patches_from_is_extended_smoothly() -> None:
+    """2000 x 20 onto a square: the scaled source is 10 pixels tall, thinner than a patch at
+    the search's scale; the bands are the border's smooth extension, the source is kept."""
+    rng = np.random.default_rng(2)
+    banner = rng.integers(0, 255, (20, 2000, 3), dtype=np.uint8)
+    out = reframe_array(banner, (1024, 1024), speed="BALANCED", seed=0)
+    where = place(2000, 20, 1024, 1024)
+    assert out.shape == (1024, 1024, 3) and where.inner_height == 10
+    kept = out[where.top : where.top + where.inner_height]
+    assert kept.shape == (10, 1024, 3)
+    # Smooth: neighbouring rows far from the banner differ by little.
+    assert np.abs(np.diff(out[:100].astype(np.int16), axis=0)).mean() < 2

@@ -64,13 +64,13 @@ class _Bands:
         rows, width = source.shape[:2]
         scale = min(1.0, effort.work_side / max(extent, width))
         need = effort.patch + 2
-        if min(rows, width) * scale < need:
-            # A thin source: search at full resolution rather than on a few pixels.
-            scale = 1.0
         self.scale = scale
         size = (max(1, round(width * scale)), max(1, round(rows * scale)))
         reduced = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
         self.features = lab_features(reduced.reshape(size[1], size[0], source.shape[2]))
+        # A source only a few patches thin at the search's scale (a banner reframed to a
+        # square) has too little to copy from, and searching it at a finer scale would cost
+        # the full canvas: its bands get the smooth extension instead.
         self.searchable = min(size) >= need
         self.done = 0
         self.total = 0
