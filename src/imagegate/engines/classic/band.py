@@ -190,7 +190,6 @@ class _LevelContext:
         self.rng = rng
         self.sweeps = effort.sweeps
         self.neighbours: list[tuple[np.ndarray, np.ndarray]] = []
-        self.guide_scale = 1.0
         source = level.source
         rows, width, channels = source.shape
         r = level.radius
@@ -217,8 +216,10 @@ class _LevelContext:
                 cv2.resize(preference, (width, rows), interpolation=cv2.INTER_LINEAR), np.float32
             )
         self.usage = prior.copy()
+        # Set by _calibrate on the level's first round: a typical patch distance, and the
+        # inverse of a typical guide distance.
         self.scale = 1.0
-        self.expected = 1.0
+        self.guide_scale = 1.0
 
     # -- fields --------------------------------------------------------------------------
 
@@ -320,9 +321,6 @@ class _LevelContext:
         low = self.guide_low - self.source_low[sy, field.xs]
         low_typical = float(np.median(np.einsum("ijk,ijk->ij", low, low))) + 1e-3
         self.guide_scale = 1.0 / low_typical
-        targets = self.level.hole * self.level.width
-        patch_area = (2 * self.level.radius + 1) ** 2
-        self.expected = max(1.0, targets * patch_area / max(1, self.source_desc[..., 0].size))
 
     def vote(self, field: Field) -> np.ndarray:
         """The new rows re-estimated from the matched patches that cover them."""
