@@ -21,7 +21,6 @@ Run from the repository root: ``.venv/bin/python bench/reframe_speed.py`` (add
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
@@ -33,6 +32,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from machine import cpu_model, load_average, versions
 
 SPEEDS = ("TURBO", "BALANCED", "QUALITY")
 GOAL_SECONDS = {"TURBO": 0.5, "BALANCED": 2.0, "QUALITY": 10.0}
@@ -185,29 +186,15 @@ def measure(speed: str, case: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def machine_info() -> dict[str, str]:
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    from importlib.metadata import version
-
-    versions = ", ".join(
-        f"{name} {version(dist)}"
-        for name, dist in (
-            ("numpy", "numpy"),
-            ("opencv", "opencv-python-headless"),
-            ("Pillow", "pillow"),
-        )
+    packages = versions(
+        (("numpy", "numpy"), ("opencv", "opencv-python-headless"), ("Pillow", "pillow"))
     )
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu,
+        "cpu": cpu_model(),
         "cores": str(os.cpu_count()),
-        "software": f"Python {platform.python_version()}, {versions}",
-        "load": load,
+        "software": f"Python {platform.python_version()}, {packages}",
+        "load": load_average(),
     }
 
 

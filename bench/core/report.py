@@ -18,18 +18,14 @@ from core.e2e import EndToEnd
 from core.load import WrkResult
 from core.stats import percentile
 from core.throughput import LABEL_API, LABEL_BARE, LABEL_WORKER, NOISY_OTHER_CPU_PCT
+from machine import cpu_model
 
 GOAL_RATIO = 1 / 3
 GOAL_OVERHEAD_P50_MS = 20.0
 
 
 def machine_info() -> dict[str, str]:
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     from importlib.metadata import version
 
     from imagegate import __version__

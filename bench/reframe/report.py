@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import platform
 import statistics
 from collections.abc import Mapping, Sequence
-from importlib.metadata import version
-from pathlib import Path
 
+from machine import cpu_model, load_average, versions
 from reframe.baselines import BASELINES
 from reframe.methods import CLASSIC
 from reframe.metrics import MEASURES, Scores
@@ -47,25 +45,13 @@ they vary with what else that machine runs (hence the load average).
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    versions = ", ".join(
-        f"{name} {version(dist)}"
-        for name, dist in (
-            ("numpy", "numpy"),
-            ("opencv", "opencv-python-headless"),
-            ("scikit-image", "scikit-image"),
-        )
+    packages = versions(
+        (("numpy", "numpy"), ("opencv", "opencv-python-headless"), ("scikit-image", "scikit-image"))
     )
     # Other work on the machine slows the timings (not the scores): record how busy it was.
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
-        f"{cpu}, {os.cpu_count()} cores, load average {load} at the start; "
-        f"Python {platform.python_version()}, {versions}"
+        f"{cpu_model()}, {os.cpu_count()} cores, load average {load_average()} at the start; "
+        f"Python {platform.python_version()}, {packages}"
     )
 
 
