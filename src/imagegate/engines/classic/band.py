@@ -35,7 +35,7 @@ from imagegate.engines.classic.guide import edge_guide
 from imagegate.engines.classic.patchmatch import Bounds, Field, improve
 
 # Weights of the penalties, in units of a typical patch distance at the level.
-GUIDE_WEIGHT = 1.5
+GUIDE_WEIGHT = 2.25
 OCCURRENCE_WEIGHT = 1.0
 SALIENCY_WEIGHT = 3.0
 COHERENCE_WEIGHT = 0.3
