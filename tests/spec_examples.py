@@ -1,4 +1,4 @@
-"""The request examples of specs 000, 001 and 004, exactly as the documents print them.
+"""The request examples of specs 000, 001, 002 and 004, exactly as the documents print them.
 
 Shared by the unit, integration and acceptance tests (``tests/`` is on ``sys.path`` because it
 holds the root conftest). ``with_urls`` swaps the documents' URLs for loopback ones.
@@ -52,6 +52,25 @@ SPEC_004_REQUEST = """{
     "negative_prompt": "blurry, ugly"
   }
 }"""
+
+
+# Spec 002's v2 request example for nano-banana-pro (POST /api/v2/jobs/createTask).
+SPEC_002_NANO_BANANA_PRO_REQUEST = """{
+    "model": "nano-banana-pro",
+    "input": {
+      "input_prompt": "cinematic poster cool banana hero in shades leaps from sci-fi pod",
+      "input_resolution": "hd",
+      "input_output_format": "png"
+    }
+  }"""
+# Spec 002's "With Parameters" example: the body of its per-model Ideogram V3 endpoint, which is
+# the input of the jobs model ideogram/v3-text-to-image.
+SPEC_002_IDEOGRAM_V3_PARAMETERS = """{
+    "prompt": "modern logo design",
+    "rendering_speed": "QUALITY",
+    "style": "DESIGN",
+    "num_images": 2
+  }"""
 
 
 def with_urls(request_text: str, image: str, callback: str = "") -> str:

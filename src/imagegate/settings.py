@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
 
+    # Ideogram's own reframe endpoints answer synchronously: how long a request waits for its
+    # task to end before answering that it is still running (the task is kept and finishes).
+    ideogram_sync_timeout_seconds: float = Field(default=120.0, gt=0)
+
     # Kie has been seen answering business errors with HTTP 200; this mirrors that.
     business_errors_http_200: bool = False
 

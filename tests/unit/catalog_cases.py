@@ -41,3 +41,22 @@ def refusal(spec: ModelSpec, raw: object) -> ValidationFailed:
     with pytest.raises(ValidationFailed) as caught:
         spec.validate(raw)
     return caught.value
+
+
+# The smallest valid input of each model added for the jobs API (issue 4): its required fields.
+MINIMAL_INPUTS: dict[str, dict[str, Any]] = {
+    "google/nano-banana": {"prompt": "a banana"},
+    "google/nano-banana-edit": {"prompt": "make it blue", "image_urls": [URL]},
+    "nano-banana-pro": {"input_prompt": "a banana hero"},
+    "bytedance/seedream-v4-text-to-image": {"prompt": "a teapot"},
+    "google/imagen4": {"prompt": "a lighthouse"},
+    "google/imagen4-ultra": {"prompt": "a lighthouse"},
+    "google/imagen4-fast": {"prompt": "a lighthouse"},
+    "ideogram/v3-text-to-image": {"prompt": "a logo"},
+    "ideogram/character": {"prompt": "a woman reading"},
+    "qwen/text-to-image": {"prompt": "a fox"},
+}
+
+
+def minimal_input(name: str, **fields: Any) -> dict[str, Any]:
+    return {**MINIMAL_INPUTS[name], **fields}

@@ -9,7 +9,17 @@ from typing import Any
 from fastapi import FastAPI
 
 from imagegate import __version__
-from imagegate.api import account, admin, files, health, jobs
+from imagegate.api import (
+    account,
+    admin,
+    files,
+    flux_kontext,
+    gpt4o_image,
+    health,
+    ideogram,
+    jobs,
+    model_endpoints,
+)
 from imagegate.api.envelope import install_error_handlers
 from imagegate.runtime import Runtime
 
@@ -36,7 +46,10 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app, http_200=runtime.settings.business_errors_http_200)
-    for module in (jobs, account, files, admin, health):
+    for module in (jobs, account, files, ideogram, admin, health):
+        app.include_router(module.router)
+    # Kie's per-model endpoints: adapters over the jobs API's one create path.
+    for module in (gpt4o_image, flux_kontext, model_endpoints):
         app.include_router(module.router)
     _document_security(app)
     return app

@@ -4,6 +4,7 @@ v2 ``createTask`` of spec 002. One create path serves both versions; only the an
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import success
-from imagegate.catalog import all_models, get_model
+from imagegate.catalog import ModelSpec, all_models, get_model
 from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
 from imagegate.runtime import Runtime
 from imagegate.tasks.ids import new_task_id
@@ -66,14 +67,23 @@ def callback_url_of(body: dict[str, Any]) -> str | None:
     return value
 
 
-async def create_task(body: dict[str, Any], account: Account, runtime: Runtime) -> Task:
-    """The one create path (DESIGN.md "A task's path", step 1)."""
+async def create_task(
+    body: dict[str, Any], account: Account, runtime: Runtime, *, spec: ModelSpec | None = None
+) -> Task:
+    """The one create path (DESIGN.md "A task's path", step 1).
+
+    ``spec``: an adapter's variant of the model's spec (the same name and price, its own input
+    limits), e.g. Ideogram's reframe with its 69 "WxH" resolutions and up to 8 images; the
+    jobs API passes none and validates against the catalog's spec.
+    """
     model = body.get("model")
     if model is None:
         raise ValidationFailed("model", "is required")
     if not isinstance(model, str):
         raise ValidationFailed("model", "must be a string")
-    spec = get_model(model)
+    if spec is not None and spec.name != model:
+        raise ValueError(f"variant spec {spec.name!r} is not of model {model!r}")
+    spec = spec or get_model(model)
     if spec is None:
         known = ", ".join(sorted(m.name for m in all_models()))
         raise ValidationFailed("model", f"unknown model {model!r} (known models: {known})")
@@ -144,6 +154,16 @@ async def create_task_v2(request: Request) -> Response:
 )
 async def record_info(request: Request) -> Response:
     """A task's record: state, param, resultJson, failCode/failMsg, times, progress."""
+    runtime, task = await task_of_request(request)
+    return success(record_data(task, runtime.signer.url))
+
+
+async def task_of_request(
+    request: Request, models: Collection[str] | None = None
+) -> tuple[Runtime, Task]:
+    """The account's task named by ``?taskId=``, as every record-info surface looks it up:
+    authenticated, rate-limited as a query, 404 when unknown or (``models``) of another model,
+    so one endpoint does not answer for another's tasks."""
     runtime = runtime_of(request)
     account = await authenticate(request, runtime)
     await runtime.rate_limits.hit("query", account.id, account.query_rate)
@@ -153,6 +173,6 @@ async def record_info(request: Request) -> Response:
     if len(task_id) > 128:
         raise ValidationFailed("taskId", "must be at most 128 characters")
     task = await runtime.store.get_task(task_id, account.id)
-    if task is None:
+    if task is None or (models is not None and task.model not in models):
         raise NotFound(f"Task not found: {task_id}")
-    return success(record_data(task, runtime.signer.url))
+    return runtime, task

@@ -6,6 +6,7 @@ from imagegate.catalog.fields import (
     BooleanField,
     FieldSpec,
     ImageUrlField,
+    ImageUrlListField,
     NumberField,
     StringField,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "BooleanField",
     "FieldSpec",
     "ImageUrlField",
+    "ImageUrlListField",
     "ModelSpec",
     "NumberField",
     "PerImage",

@@ -1,4 +1,5 @@
-"""Fields several models share word for word: image_size presets, num_images, seed."""
+"""Fields several models share word for word: image_size presets, num_images, seed, prompt,
+rendering_speed."""
 
 from __future__ import annotations
 
@@ -39,4 +40,29 @@ def seed_field(*, default: object = NO_DEFAULT, description: str = "") -> Number
         integer=True,
         default=default,
         description=description or "Seed for the random number generator.",
+    )
+
+
+def prompt_field(
+    *, max_length: int | None = 5000, description: str = "", name: str = "prompt"
+) -> StringField:
+    """``prompt``: required (present; "" passes as in spec 004), at most ``max_length``."""
+    return StringField(
+        name,
+        required=True,
+        max_length=max_length,
+        description=description or "The text prompt describing the image to generate.",
+    )
+
+
+RENDERING_SPEEDS = ("TURBO", "BALANCED", "QUALITY")
+
+
+def rendering_speed_field() -> StringField:
+    """Ideogram's ``rendering_speed``: TURBO | BALANCED | QUALITY, default BALANCED."""
+    return StringField(
+        "rendering_speed",
+        enum=RENDERING_SPEEDS,
+        default="BALANCED",
+        description="The rendering speed to use.",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 # (width, height). Kie names the presets without saying their pixels; these are DESIGN.md's
@@ -16,6 +17,28 @@ IMAGE_SIZE_PRESETS: Final[dict[str, tuple[int, int]]] = {
 }
 
 IMAGE_SIZE_NAMES: Final[tuple[str, ...]] = tuple(IMAGE_SIZE_PRESETS)
+
+# Seedream 4.0's presets beyond the six (provider-notes.md). Kie gives no pixels for them
+# either; these are imagegate's reading, in the six's manner: 1024 on the long side, the short
+# side rounded to a multiple of 8 (3:2 -> 682.7 -> 680, 21:9 -> 438.9 -> 440).
+EXTRA_IMAGE_SIZE_PRESETS: Final[dict[str, tuple[int, int]]] = {
+    "portrait_3_2": (680, 1024),
+    "landscape_3_2": (1024, 680),
+    "landscape_21_9": (1024, 440),
+}
+
+# Seedream's enum in the notes' order: the six and the three above, interleaved.
+SEEDREAM_IMAGE_SIZE_NAMES: Final[tuple[str, ...]] = (
+    "square",
+    "square_hd",
+    "portrait_4_3",
+    "portrait_3_2",
+    "portrait_16_9",
+    "landscape_4_3",
+    "landscape_3_2",
+    "landscape_16_9",
+    "landscape_21_9",
+)
 
 # Ideogram v3's 69 output resolutions (provider-notes.md), "WIDTHxHEIGHT". Ideogram's own reframe
 # endpoint takes one of these; engines that reframe accept them next to the named presets.
@@ -39,3 +62,38 @@ def pixel_size(value: str) -> tuple[int, int] | None:
         width, height = value.split("x")
         return int(width), int(height)
     return None
+
+
+# Aspect ratios ("16:9") stand for this many pixels on the long side (imagegate's reading; the
+# specs give ratios only). "auto" has no pixels of its own: the engine decides (the mock
+# engine takes the first input image's size, else 1024x1024).
+RATIO_LONG_SIDE: Final = 1024
+_RATIO = re.compile(r"([1-9][0-9]?):([1-9][0-9]?)")
+
+
+def round8(number: float) -> int:
+    """The nearest multiple of 8 (at least 8): image models work in blocks of 8 pixels."""
+    return max(8, int(number / 8 + 0.5) * 8)
+
+
+def scale_to_long_side(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """``size`` scaled so its long side is ``long_side``, the short side a multiple of 8."""
+    width, height = size
+    if width >= height:
+        return long_side, round8(long_side * height / width)
+    return round8(long_side * width / height), long_side
+
+
+def ratio_size(value: str, long_side: int = RATIO_LONG_SIDE) -> tuple[int, int] | None:
+    """(width, height) for "W:H" with ``long_side`` pixels on the long side; None otherwise."""
+    match = _RATIO.fullmatch(value)
+    if match is None:
+        return None
+    return scale_to_long_side((int(match[1]), int(match[2])), long_side)
+
+
+def output_pixels(value: str) -> tuple[int, int] | None:
+    """(width, height) for any image size a model takes: a named preset, an Ideogram v3
+    resolution, one of Seedream's extra presets or an aspect ratio; None for "auto" and anything
+    else."""
+    return pixel_size(value) or EXTRA_IMAGE_SIZE_PRESETS.get(value) or ratio_size(value)

@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+from imagegate.catalog.models.bytedance_seedream_v4_text_to_image import (
+    BYTEDANCE_SEEDREAM_V4_TEXT_TO_IMAGE,
+)
+from imagegate.catalog.models.flux_kontext import FLUX_KONTEXT_MAX, FLUX_KONTEXT_PRO
+from imagegate.catalog.models.google_imagen4 import GOOGLE_IMAGEN4
+from imagegate.catalog.models.google_imagen4_fast import GOOGLE_IMAGEN4_FAST
+from imagegate.catalog.models.google_imagen4_ultra import GOOGLE_IMAGEN4_ULTRA
+from imagegate.catalog.models.google_nano_banana import GOOGLE_NANO_BANANA
+from imagegate.catalog.models.google_nano_banana_edit import GOOGLE_NANO_BANANA_EDIT
+from imagegate.catalog.models.gpt4o_image import GPT4O_IMAGE
+from imagegate.catalog.models.ideogram_character import IDEOGRAM_CHARACTER
 from imagegate.catalog.models.ideogram_v3_reframe import IDEOGRAM_V3_REFRAME
+from imagegate.catalog.models.ideogram_v3_text_to_image import IDEOGRAM_V3_TEXT_TO_IMAGE
+from imagegate.catalog.models.nano_banana_pro import NANO_BANANA_PRO
 from imagegate.catalog.models.qwen_image_edit import QWEN_IMAGE_EDIT
+from imagegate.catalog.models.qwen_text_to_image import QWEN_TEXT_TO_IMAGE
 from imagegate.catalog.spec import ModelSpec
 
 # Adding a model: write its module under models/ and list its spec here.
 _MODELS: tuple[ModelSpec, ...] = (
     IDEOGRAM_V3_REFRAME,
     QWEN_IMAGE_EDIT,
+    GOOGLE_NANO_BANANA,
+    GOOGLE_NANO_BANANA_EDIT,
+    NANO_BANANA_PRO,
+    BYTEDANCE_SEEDREAM_V4_TEXT_TO_IMAGE,
+    GOOGLE_IMAGEN4,
+    GOOGLE_IMAGEN4_ULTRA,
+    GOOGLE_IMAGEN4_FAST,
+    IDEOGRAM_V3_TEXT_TO_IMAGE,
+    IDEOGRAM_CHARACTER,
+    QWEN_TEXT_TO_IMAGE,
+    # Kie's per-model endpoints (api/gpt4o_image.py, api/flux_kontext.py); also createTask.
+    GPT4O_IMAGE,
+    FLUX_KONTEXT_PRO,
+    FLUX_KONTEXT_MAX,
 )
 
 _BY_NAME: dict[str, ModelSpec] = {spec.name: spec for spec in _MODELS}

@@ -8,18 +8,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from imagegate.catalog.fields import FieldSpec, ImageUrlField
-from imagegate.catalog.presets import IMAGE_SIZE_PRESETS
+from imagegate.catalog.fields import FieldSpec, ImageUrlField, ImageUrlListField
+from imagegate.catalog.presets import output_pixels, scale_to_long_side
 from imagegate.catalog.pricing import Pricing
 from imagegate.errors import ValidationFailed
 
-# The output accessors find their facts by these field names, which every Kie model shares.
+# The output accessors find their facts by these field names, which most Kie models share; a
+# model that names them otherwise says so in its ModelSpec (count_field, size_field, ...).
 NUM_IMAGES = "num_images"
 IMAGE_SIZE = "image_size"
 OUTPUT_FORMAT = "output_format"
 SEED = "seed"
 
-OUTPUT_FORMATS = ("png", "jpeg")
+OUTPUT_FORMATS = ("png", "jpeg", "webp")
+# Other spellings of those formats that models take ("jpg": nano-banana-pro).
+_FORMAT_ALIASES = {"jpg": "jpeg"}
 
 
 # eq=False: specs are registry singletons, compared and hashed by identity (a pricing table
@@ -32,10 +35,21 @@ class ModelSpec:
     description: str = ""
     # The request example of the model's spec: shown in the JSON Schema, checked by the tests.
     example: Mapping[str, Any] = field(default_factory=dict)
+    # The fields the output accessors read: how many images, their size, format and seed.
+    count_field: str = NUM_IMAGES
+    size_field: str = IMAGE_SIZE
+    format_field: str = OUTPUT_FORMAT
+    seed_field: str = SEED
+    # For models with a resolution choice ("1K"/"2K"/"4K"): the field, and the pixels on the
+    # long side each value stands for; the size field then gives the aspect ratio only.
+    resolution_field: str | None = None
+    resolution_long_side: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self._by_name) != len(self.fields):
             raise ValueError(f"model {self.name}: two fields share a name")
+        if self.resolution_field is not None and self.resolution_field not in self._by_name:
+            raise ValueError(f"model {self.name}: no field {self.resolution_field}")
 
     @cached_property
     def _by_name(self) -> dict[str, FieldSpec]:
@@ -74,27 +88,40 @@ class ModelSpec:
 
     def image_url_fields(self) -> tuple[str, ...]:
         """Names of the fields whose values are image URLs the worker fetches."""
-        return tuple(spec.name for spec in self.fields if isinstance(spec, ImageUrlField))
+        return tuple(
+            spec.name
+            for spec in self.fields
+            if isinstance(spec, ImageUrlField | ImageUrlListField)
+        )
+
+    def _value(self, validated: Mapping[str, Any], name: str | None) -> Any:
+        return validated.get(name) if name is not None and name in self._by_name else None
 
     def num_outputs(self, validated: Mapping[str, Any]) -> int:
-        value = validated.get(NUM_IMAGES) if NUM_IMAGES in self._by_name else None
-        # "2" and 2 both mean two; validate() has already held it to "1"-"4".
+        value = self._value(validated, self.count_field)
+        # "2" and 2 both mean two; validate() has already held it to the field's range.
         return 1 if value is None else int(value)
 
     def output_size(self, validated: Mapping[str, Any]) -> tuple[int, int] | None:
-        """(width, height) of the chosen preset; None when the model has no image_size."""
-        if IMAGE_SIZE not in self._by_name:
-            return None
-        value = validated.get(IMAGE_SIZE)
-        return IMAGE_SIZE_PRESETS.get(value) if isinstance(value, str) else None
+        """(width, height) of the chosen preset or aspect ratio, scaled to the chosen resolution
+        where the model has one; None when the model has no size field or it says "auto"."""
+        value = self._value(validated, self.size_field)
+        size = output_pixels(value) if isinstance(value, str) else None
+        long_side = self.resolution_long_side.get(
+            str(self._value(validated, self.resolution_field))
+        )
+        if size is None or long_side is None:
+            return size
+        return scale_to_long_side(size, long_side)
 
     def output_format(self, validated: Mapping[str, Any]) -> str:
-        """ "png" or "jpeg"; png for models that do not let the caller choose."""
-        value = validated.get(OUTPUT_FORMAT) if OUTPUT_FORMAT in self._by_name else None
-        return value if isinstance(value, str) and value in OUTPUT_FORMATS else "png"
+        """ "png", "jpeg" or "webp" ("jpg" read as jpeg); png for models without a choice."""
+        value = self._value(validated, self.format_field)
+        value = _FORMAT_ALIASES.get(value, value) if isinstance(value, str) else None
+        return value if value in OUTPUT_FORMATS else "png"
 
     def seed(self, validated: Mapping[str, Any]) -> int | None:
-        value = validated.get(SEED) if SEED in self._by_name else None
+        value = self._value(validated, self.seed_field)
         # An integral float (42.0) is kept as sent in the input; engines want an int.
         return None if value is None else int(value)
 

@@ -2,7 +2,7 @@
 
 from imagegate.catalog.fields.base import NO_DEFAULT, FieldSpec
 from imagegate.catalog.fields.boolean import BooleanField
-from imagegate.catalog.fields.image_url import ImageUrlField
+from imagegate.catalog.fields.image_url import ImageUrlField, ImageUrlListField
 from imagegate.catalog.fields.number import NumberField
 from imagegate.catalog.fields.string import StringField
 
@@ -11,6 +11,7 @@ __all__ = [
     "BooleanField",
     "FieldSpec",
     "ImageUrlField",
+    "ImageUrlListField",
     "NumberField",
     "StringField",
 ]

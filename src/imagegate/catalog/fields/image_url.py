@@ -1,4 +1,5 @@
-"""ImageUrlField: a string that is syntactically an http(s) URL of an image to fetch.
+"""ImageUrlField: a string that is syntactically an http(s) URL of an image to fetch, and
+ImageUrlListField: an array of such URLs.
 Only the syntax is checked here; reachability, SSRF rules, size and type are the fetcher's job."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from imagegate.catalog.fields.base import show
+from imagegate.catalog.fields.base import FieldSpec, show
 from imagegate.catalog.fields.string import StringField
 from imagegate.errors import ValidationFailed
 
@@ -50,4 +51,51 @@ class ImageUrlField(StringField):
         # OpenAPI-style extension keys: validators ignore them, docs and clients can show them.
         schema["x-max-bytes"] = self.max_bytes
         schema["x-accepted-types"] = list(self.accepted_types)
+        return schema
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageUrlListField(FieldSpec):
+    """A JSON array of image URLs, each checked as ``ImageUrlField`` checks one; the worker
+    fetches every one of them (``ModelSpec.image_url_fields``)."""
+
+    max_items: int
+    min_items: int = 0
+    max_length: int | None = 2048  # per URL, as ImageUrlField
+    max_bytes: int = 10 * _MB  # per image
+    accepted_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp")
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_items <= self.max_items:
+            raise ValueError(f"field {self.name}: need 0 <= min_items <= max_items")
+        super().__post_init__()
+
+    def _item(self) -> ImageUrlField:
+        return ImageUrlField(
+            self.name,
+            max_length=self.max_length,
+            max_bytes=self.max_bytes,
+            accepted_types=self.accepted_types,
+        )
+
+    def check(self, value: object, path: str) -> object:
+        if not isinstance(value, list):
+            raise ValidationFailed(path, f"must be an array of URLs (got {show(value)})")
+        if len(value) > self.max_items:
+            raise ValidationFailed(
+                path, f"must hold at most {self.max_items} URLs (got {len(value)})"
+            )
+        if len(value) < self.min_items:
+            needed = "a URL" if self.min_items == 1 else f"{self.min_items} URLs"
+            raise ValidationFailed(path, f"must hold at least {needed} (got {len(value)})")
+        item = self._item()
+        for index, url in enumerate(value):
+            item.check(url, f"{path}[{index}]")
+        return value
+
+    def type_schema(self) -> dict[str, Any]:
+        items = self._item().type_schema()
+        schema: dict[str, Any] = {"type": "array", "items": items, "maxItems": self.max_items}
+        if self.min_items:
+            schema["minItems"] = self.min_items
         return schema

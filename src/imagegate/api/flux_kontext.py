@@ -1,0 +1,165 @@
+"""Kie's Flux Kontext endpoints: ``POST /api/v1/flux/kontext/generate`` and
+``GET /api/v1/flux/kontext/record-info``, adapters over the one task lifecycle (models
+``flux-kontext-pro`` and ``flux-kontext-max``, picked by the body's ``model``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from imagegate.api.deps import runtime_of
+from imagegate.api.envelope import success
+from imagegate.api.legacy import (
+    SECURITY,
+    TASK_ID_PARAMETER,
+    answer_schema,
+    create_mapped,
+    error_code,
+    error_message,
+    failed_before_generation,
+    param_json,
+    read_request,
+    read_task,
+    request_schema,
+)
+from imagegate.catalog.fields.base import show
+from imagegate.catalog.models.flux_kontext import (
+    FLUX_KONTEXT_MODELS,
+    FLUX_KONTEXT_PRO,
+    FLUX_KONTEXT_PRO_NAME,
+)
+from imagegate.errors import ValidationFailed
+from imagegate.runtime import Runtime
+from imagegate.tasks.model import Task
+from imagegate.tasks.record import result_urls
+from imagegate.tasks.state import TaskState
+
+router = APIRouter(tags=["flux-kontext"])
+
+# successFlag values of Kie's Flux Kontext record.
+GENERATING, SUCCESS, CREATE_FAILED, GENERATE_FAILED = 0, 1, 2, 3
+
+_EXAMPLE = {
+    "prompt": "A serene mountain landscape at sunset with a lake reflecting the orange sky",
+    "aspectRatio": "16:9",
+    "outputFormat": "jpeg",
+    "promptUpsampling": False,
+    "model": "flux-kontext-pro",
+    "safetyTolerance": 2,
+    "callBackUrl": "https://your-callback-url.com/callback",
+}
+
+_MODEL_PROPERTY = {
+    "model": {
+        "type": "string",
+        "enum": list(FLUX_KONTEXT_MODELS),
+        "default": FLUX_KONTEXT_PRO_NAME,
+        "description": "Which Flux Kontext model runs the task.",
+    }
+}
+
+_RESULT_URL = "https://imagegate.example/files/results/0.jpg?expires=1&sig=x"
+_RECORD_EXAMPLE = {
+    "taskId": "3f1c0e9a2b7d4c8e9f0a1b2c3d4e5f60",
+    "paramJson": '{"model":"flux-kontext-pro","prompt":"A serene mountain landscape"}',
+    "completeTime": 1698765432000,
+    "response": {"originImageUrl": _RESULT_URL, "resultImageUrl": _RESULT_URL},
+    "successFlag": SUCCESS,
+    "errorCode": None,
+    "errorMessage": None,
+    "createTime": 1698765400000,
+}
+
+_RECORD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "taskId": {"type": "string"},
+        "paramJson": {"type": "string", "description": "The create request, as JSON text"},
+        "completeTime": {"type": ["integer", "null"], "description": "Epoch milliseconds"},
+        "response": {
+            "type": ["object", "null"],
+            "properties": {
+                "originImageUrl": {"type": "string"},
+                "resultImageUrl": {"type": "string"},
+            },
+        },
+        "successFlag": {
+            "type": "integer",
+            "enum": [GENERATING, SUCCESS, CREATE_FAILED, GENERATE_FAILED],
+            "description": "0 generating, 1 success, 2 create failed, 3 generate failed",
+        },
+        "errorCode": {"type": ["integer", "null"]},
+        "errorMessage": {"type": ["string", "null"]},
+        "createTime": {"type": "integer"},
+    },
+}
+
+
+@router.post(
+    "/api/v1/flux/kontext/generate",
+    openapi_extra={
+        "requestBody": request_schema(FLUX_KONTEXT_PRO, _MODEL_PROPERTY, _EXAMPLE),
+        "security": SECURITY,
+        "responses": answer_schema(
+            {"type": "object", "properties": {"taskId": {"type": "string"}}},
+            {"taskId": "3f1c0e9a2b7d4c8e9f0a1b2c3d4e5f60"},
+        ),
+    },
+)
+async def generate(request: Request) -> Response:
+    """Create a Flux Kontext task (``model`` flux-kontext-pro or flux-kontext-max; with
+    ``inputImage`` it edits that image); answers ``data.taskId``."""
+    account, body = await read_request(request)
+    model = body.get("model")
+    if model is None:
+        model = FLUX_KONTEXT_PRO_NAME
+    if not isinstance(model, str) or model not in FLUX_KONTEXT_MODELS:
+        raise ValidationFailed(
+            "model", f"must be one of {', '.join(FLUX_KONTEXT_MODELS)} (got {show(model)})"
+        )
+    task = await create_mapped(request, account, body, model, routing_keys=("model",))
+    return success({"taskId": task.id})
+
+
+@router.get(
+    "/api/v1/flux/kontext/record-info",
+    openapi_extra={
+        "security": SECURITY,
+        "parameters": [TASK_ID_PARAMETER],
+        "responses": answer_schema(_RECORD_SCHEMA, _RECORD_EXAMPLE),
+    },
+)
+async def record_info(request: Request) -> Response:
+    """A Flux Kontext task's record: successFlag and, on success, resultImageUrl."""
+    task = await read_task(request, FLUX_KONTEXT_MODELS)
+    return success(record(task, runtime_of(request)))
+
+
+def success_flag(task: Task) -> int:
+    if task.state is TaskState.SUCCESS:
+        return SUCCESS
+    if task.state is TaskState.FAIL:
+        return CREATE_FAILED if failed_before_generation(task) else GENERATE_FAILED
+    return GENERATING
+
+
+def record(task: Task, runtime: Runtime) -> dict[str, Any]:
+    response = None
+    if task.state is TaskState.SUCCESS:
+        urls = result_urls(task, runtime.signer.url)
+        # Kie keeps the upstream link (originImageUrl) next to its own copy; imagegate has one
+        # stored file, so both name it.
+        first = urls[0] if urls else None
+        response = {"originImageUrl": first, "resultImageUrl": first}
+    return {
+        "taskId": task.id,
+        "paramJson": param_json(task, with_model=True),
+        "completeTime": task.complete_time,
+        "response": response,
+        "successFlag": success_flag(task),
+        "errorCode": error_code(task),
+        "errorMessage": error_message(task),
+        "createTime": task.create_time,
+    }

@@ -1,0 +1,146 @@
+"""Kie's GPT-4o Image endpoints: ``POST /api/v1/gpt4o-image/generate`` and
+``GET /api/v1/gpt4o-image/record-info``, adapters over the one task lifecycle (model
+``gpt4o-image``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from imagegate.api.deps import runtime_of
+from imagegate.api.envelope import success
+from imagegate.api.legacy import (
+    SECURITY,
+    TASK_ID_PARAMETER,
+    answer_schema,
+    create_mapped,
+    error_code,
+    error_message,
+    failed_before_generation,
+    param_json,
+    progress_text,
+    read_request,
+    read_task,
+    request_schema,
+)
+from imagegate.catalog.models.gpt4o_image import (
+    GPT4O_IMAGE,
+    GPT4O_IMAGE_NAME,
+    check_prompt_or_files,
+)
+from imagegate.runtime import Runtime
+from imagegate.tasks.model import Task
+from imagegate.tasks.record import result_urls
+from imagegate.tasks.state import TaskState
+
+router = APIRouter(tags=["gpt4o-image"])
+
+GENERATING, SUCCESS = "GENERATING", "SUCCESS"
+CREATE_TASK_FAILED, GENERATE_FAILED = "CREATE_TASK_FAILED", "GENERATE_FAILED"
+
+_EXAMPLE = {
+    "prompt": "A beautiful sunset over the mountains",
+    "size": "1:1",
+    "nVariants": 1,
+    "callBackUrl": "https://your-callback-url.com/callback",
+    "isEnhance": False,
+    "enableFallback": False,
+}
+
+_RECORD_EXAMPLE = {
+    "taskId": "3f1c0e9a2b7d4c8e9f0a1b2c3d4e5f60",
+    "paramJson": '{"prompt":"A beautiful sunset over the mountains","size":"1:1"}',
+    "completeTime": 1698765432000,
+    "response": {"resultUrls": ["https://imagegate.example/files/results/0.png?expires=1&sig=x"]},
+    "successFlag": 1,
+    "status": SUCCESS,
+    "errorCode": None,
+    "errorMessage": None,
+    "createTime": 1698765400000,
+    "progress": "1.00",
+}
+
+_RECORD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "taskId": {"type": "string"},
+        "paramJson": {"type": "string", "description": "The create request, as JSON text"},
+        "completeTime": {"type": ["integer", "null"], "description": "Epoch milliseconds"},
+        "response": {
+            "type": ["object", "null"],
+            "properties": {"resultUrls": {"type": "array", "items": {"type": "string"}}},
+        },
+        "successFlag": {"type": "integer", "enum": [0, 1, 2],
+                        "description": "0 generating, 1 success, 2 failed"},
+        "status": {"type": "string",
+                   "enum": [GENERATING, SUCCESS, CREATE_TASK_FAILED, GENERATE_FAILED]},
+        "errorCode": {"type": ["integer", "null"]},
+        "errorMessage": {"type": ["string", "null"]},
+        "createTime": {"type": "integer"},
+        "progress": {"type": "string", "description": '"0.00" to "1.00"'},
+    },
+}
+
+
+@router.post(
+    "/api/v1/gpt4o-image/generate",
+    openapi_extra={
+        "requestBody": request_schema(GPT4O_IMAGE, {}, _EXAMPLE),
+        "security": SECURITY,
+        "responses": answer_schema(
+            {"type": "object", "properties": {"taskId": {"type": "string"}}},
+            {"taskId": "3f1c0e9a2b7d4c8e9f0a1b2c3d4e5f60"},
+        ),
+    },
+)
+async def generate(request: Request) -> Response:
+    """Create a GPT-4o Image task (model ``gpt4o-image``); answers ``data.taskId``."""
+    account, body = await read_request(request)
+    task = await create_mapped(
+        request, account, body, GPT4O_IMAGE_NAME, check=check_prompt_or_files
+    )
+    return success({"taskId": task.id})
+
+
+@router.get(
+    "/api/v1/gpt4o-image/record-info",
+    openapi_extra={
+        "security": SECURITY,
+        "parameters": [TASK_ID_PARAMETER],
+        "responses": answer_schema(_RECORD_SCHEMA, _RECORD_EXAMPLE),
+    },
+)
+async def record_info(request: Request) -> Response:
+    """A GPT-4o Image task's record: status, successFlag, progress, resultUrls."""
+    task = await read_task(request, (GPT4O_IMAGE_NAME,))
+    return success(record(task, runtime_of(request)))
+
+
+def status_of(task: Task) -> tuple[str, int]:
+    """(status, successFlag) of a task's state."""
+    if task.state is TaskState.SUCCESS:
+        return SUCCESS, 1
+    if task.state is TaskState.FAIL:
+        return (CREATE_TASK_FAILED if failed_before_generation(task) else GENERATE_FAILED), 2
+    return GENERATING, 0
+
+
+def record(task: Task, runtime: Runtime) -> dict[str, Any]:
+    status, flag = status_of(task)
+    response = None
+    if task.state is TaskState.SUCCESS:
+        response = {"resultUrls": result_urls(task, runtime.signer.url)}
+    return {
+        "taskId": task.id,
+        "paramJson": param_json(task),
+        "completeTime": task.complete_time,
+        "response": response,
+        "successFlag": flag,
+        "status": status,
+        "errorCode": error_code(task),
+        "errorMessage": error_message(task),
+        "createTime": task.create_time,
+        "progress": progress_text(task),
+    }

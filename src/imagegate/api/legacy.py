@@ -1,0 +1,154 @@
+"""What Kie's per-model endpoints share: thin adapters over the one task lifecycle.
+
+A generate endpoint maps its body to ``{model, input, callBackUrl}`` and creates an ordinary
+task through ``jobs.create_task``; a record-info endpoint reads the ordinary task and renders it
+in its own shape. Neither holds any lifecycle of its own (DESIGN.md, "The house").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from fastapi import Request
+
+from imagegate.api.auth import authenticate
+from imagegate.api.body import read_json_object
+from imagegate.api.deps import runtime_of
+from imagegate.api.jobs import create_task
+from imagegate.catalog import get_model
+from imagegate.catalog.spec import ModelSpec
+from imagegate.errors import NotFound, ValidationFailed
+from imagegate.tasks.model import Account, Task
+from imagegate.tasks.state import TaskState
+
+CALLBACK_KEYS = ("callBackUrl", "callbackUrl")
+SECURITY: list[dict[str, list[str]]] = [{"BearerAuth": []}, {"ApiKeyHeader": []}]
+TASK_ID_PARAMETER: dict[str, Any] = {
+    "name": "taskId", "in": "query", "required": True, "schema": {"type": "string"}
+}
+
+
+async def read_request(request: Request) -> tuple[Account, dict[str, Any]]:
+    """The caller (401 first, as in the jobs API) and the body as a JSON object."""
+    runtime = runtime_of(request)
+    account = await authenticate(request, runtime)
+    return account, await read_json_object(request, runtime.settings.max_json_body_bytes)
+
+
+async def create_mapped(
+    request: Request,
+    account: Account,
+    body: Mapping[str, Any],
+    model: str,
+    routing_keys: Collection[str] = (),
+    check: Callable[[Mapping[str, Any]], None] | None = None,
+) -> Task:
+    """Create the task for an endpoint body: its fields (less the callback and ``routing_keys``)
+    become the model's ``input``. ``check`` sees the validated input first (rules of the
+    endpoint beyond the model's fields). A refused input field is named as the endpoint names
+    it (``size``, not ``input.size``)."""
+    skip = {*CALLBACK_KEYS, *routing_keys}
+    mapped: dict[str, Any] = {
+        "model": model,
+        "input": {key: value for key, value in body.items() if key not in skip},
+    }
+    mapped.update({key: body[key] for key in CALLBACK_KEYS if key in body})
+    try:
+        spec = get_model(model)
+        if check is not None and spec is not None:
+            check(spec.validate(mapped["input"]))
+        return await create_task(mapped, account, runtime_of(request))
+    except ValidationFailed as exc:
+        if exc.field.startswith("input."):
+            raise ValidationFailed(exc.field.removeprefix("input."), exc.problem) from None
+        raise
+
+
+async def read_task(request: Request, models: Collection[str]) -> Task:
+    """The caller's task named by ``taskId``; 404 when unknown, another account's, or of a
+    model this endpoint does not serve (a Flux task is not a GPT-4o record)."""
+    runtime = runtime_of(request)
+    account = await authenticate(request, runtime)
+    await runtime.rate_limits.hit("query", account.id, account.query_rate)
+    task_id = request.query_params.get("taskId", "")
+    if not task_id:
+        raise ValidationFailed("taskId", "is required")
+    if len(task_id) > 128:
+        raise ValidationFailed("taskId", "must be at most 128 characters")
+    task = await runtime.store.get_task(task_id, account.id)
+    if task is None or task.model not in models:
+        raise NotFound(f"Task not found: {task_id}")
+    return task
+
+
+def param_json(task: Task, *, with_model: bool = False) -> str:
+    """The endpoint-shaped request, rebuilt from the task's stored create request: the input
+    fields as sent, the model (Flux Kontext's ``model``) and the callback URL when given."""
+    param = json.loads(task.param)
+    request: dict[str, Any] = {"model": task.model} if with_model else {}
+    request.update(param.get("input") or {})
+    request.update({key: param[key] for key in CALLBACK_KEYS if key in param})
+    return json.dumps(request, separators=(",", ":"), ensure_ascii=False)
+
+
+def progress_text(task: Task) -> str:
+    """Progress as Kie's GPT-4o record shows it: "0.00" to "1.00"."""
+    percent = 100 if task.state is TaskState.SUCCESS else min(max(task.progress, 0), 99)
+    return f"{percent / 100:.2f}"
+
+
+def failed_before_generation(task: Task) -> bool:
+    """A failure of the input (failCode 422: an image that could not be fetched or used),
+    reported as CREATE_TASK_FAILED; every other failure is GENERATE_FAILED."""
+    return task.state is TaskState.FAIL and task.fail_code == "422"
+
+
+def error_code(task: Task) -> int | str | None:
+    """``failCode`` as the per-model records show ``errorCode``: a number (a string only for
+    a code that is not one)."""
+    code = task.fail_code
+    if code is None or task.state is not TaskState.FAIL:
+        return None
+    return int(code) if code.isdigit() else code
+
+
+def error_message(task: Task) -> str | None:
+    return task.fail_msg if task.state is TaskState.FAIL else None
+
+
+def request_schema(
+    spec: ModelSpec, extra: Mapping[str, Any], example: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An OpenAPI requestBody for an endpoint whose body is the model's input plus ``extra``."""
+    schema = spec.json_schema()
+    properties = {
+        **schema["properties"],
+        **extra,
+        "callBackUrl": {"type": "string", "format": "uri", "description": "Callback URL"},
+    }
+    body_schema = {"type": "object", "required": schema["required"], "properties": properties}
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": body_schema, "example": dict(example)}},
+    }
+
+
+def answer_schema(data: Mapping[str, Any], example: Mapping[str, Any]) -> dict[str, Any]:
+    """An OpenAPI 200 response in Kie's envelope around ``data``."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "code": {"type": "integer", "example": 200},
+            "msg": {"type": "string", "example": "success"},
+            "data": data,
+        },
+    }
+    body = {"code": 200, "msg": "success", "data": dict(example)}
+    return {
+        "200": {
+            "description": "Success (errors: code 401, 402, 404, 422, 429 in the same envelope)",
+            "content": {"application/json": {"schema": schema, "example": body}},
+        }
+    }

@@ -1,0 +1,144 @@
+"""Spec 002's per-model endpoints for Seedream 4.0, Imagen 4 and Ideogram V3 / Character.
+
+Each model has its own pair of paths: ``POST /api/v1/<path>`` takes the model's input as a flat
+JSON body (plus ``callBackUrl``) and creates an ordinary task of that model through the jobs
+API's one create path; ``GET /api/v1/<path>/record-info?taskId=`` answers spec 002's shape:
+``{taskId, status (pending | processing | completed | failed), imageUrl, progress}``. Nothing
+else differs from a task created with ``/api/v1/jobs/createTask``: same validation, credits,
+engines, callbacks and record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from imagegate.api.auth import authenticate
+from imagegate.api.body import read_json_object
+from imagegate.api.deps import runtime_of
+from imagegate.api.envelope import success
+from imagegate.api.jobs import create_task, task_of_request
+from imagegate.catalog import get_model
+from imagegate.tasks.model import Task
+from imagegate.tasks.record import result_urls
+from imagegate.tasks.state import TaskState
+
+router = APIRouter(tags=["model endpoints (spec 002)"])
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEndpoint:
+    """One model's pair of paths (``path`` and ``path/record-info``)."""
+
+    path: str
+    model: str
+
+
+ENDPOINTS: Final = (
+    ModelEndpoint(
+        "/api/v1/bytedance/seedream-v4-text-to-image", "bytedance/seedream-v4-text-to-image"
+    ),
+    ModelEndpoint("/api/v1/google/imagen-4-ultra", "google/imagen4-ultra"),
+    ModelEndpoint("/api/v1/google/imagen-4", "google/imagen4"),
+    ModelEndpoint("/api/v1/google/imagen-4-fast", "google/imagen4-fast"),
+    ModelEndpoint("/api/v1/ideogram/v3-text-to-image", "ideogram/v3-text-to-image"),
+    ModelEndpoint("/api/v1/ideogram/character", "ideogram/character"),
+)
+
+# Spec 002's task status values, from imagegate's states.
+STATUS: Final = {
+    TaskState.WAITING: "pending",
+    TaskState.QUEUING: "pending",
+    TaskState.GENERATING: "processing",
+    TaskState.SUCCESS: "completed",
+    TaskState.FAIL: "failed",
+}
+_CALLBACK_FIELDS: Final = ("callBackUrl", "callbackUrl")
+_SECURITY: Final[list[dict[str, list[str]]]] = [{"ApiKeyHeader": []}, {"BearerAuth": []}]
+
+
+def record_of(task: Task, urls: list[str]) -> dict[str, Any]:
+    """Spec 002's ``data`` for a task: its status, first image and progress (0-100), plus all
+    its images (``imageUrls``) and, when it failed, why (``failCode``, ``failMsg``)."""
+    return {
+        "taskId": task.id,
+        "model": task.model,
+        "status": STATUS[task.state],
+        "imageUrl": urls[0] if urls else None,
+        "imageUrls": urls,
+        "progress": task.progress,
+        "failCode": task.fail_code,
+        "failMsg": task.fail_msg,
+        "createTime": task.create_time,
+        "completeTime": task.complete_time,
+    }
+
+
+def _generate(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response]]:
+    async def generate(request: Request) -> Response:
+        runtime = runtime_of(request)
+        account = await authenticate(request, runtime)
+        body = await read_json_object(request, runtime.settings.max_json_body_bytes)
+        jobs_body: dict[str, Any] = {"model": endpoint.model}
+        for field in _CALLBACK_FIELDS:
+            if field in body:
+                jobs_body[field] = body.pop(field)
+        jobs_body["input"] = body
+        task = await create_task(jobs_body, account, runtime)
+        return success({"taskId": task.id})
+
+    generate.__doc__ = f"Create a {endpoint.model} task from its input (spec 002)."
+    return generate
+
+
+def _record_info(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response]]:
+    async def record_info(request: Request) -> Response:
+        runtime, task = await task_of_request(request, models=(endpoint.model,))
+        return success(record_of(task, result_urls(task, runtime.signer.url)))
+
+    record_info.__doc__ = f"A {endpoint.model} task's status, image and progress (spec 002)."
+    return record_info
+
+
+def _request_body(model: str) -> dict[str, Any]:
+    spec = get_model(model)
+    if spec is None:
+        raise LookupError(f"spec 002 endpoint for {model}, which is not in the catalog")
+    schema = spec.json_schema()
+    properties = dict(schema.get("properties", {}))
+    properties["callBackUrl"] = {"type": "string", "format": "uri"}
+    return {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {**schema, "properties": properties},
+                "example": spec.example,
+            }
+        },
+    }
+
+
+for _endpoint in ENDPOINTS:
+    router.add_api_route(
+        _endpoint.path,
+        _generate(_endpoint),
+        methods=["POST"],
+        name=f"generate {_endpoint.model}",
+        openapi_extra={"requestBody": _request_body(_endpoint.model), "security": _SECURITY},
+    )
+    router.add_api_route(
+        f"{_endpoint.path}/record-info",
+        _record_info(_endpoint),
+        methods=["GET"],
+        name=f"record-info {_endpoint.model}",
+        openapi_extra={
+            "security": _SECURITY,
+            "parameters": [
+                {"name": "taskId", "in": "query", "required": True, "schema": {"type": "string"}}
+            ],
+        },
+    )
