@@ -209,6 +209,8 @@ async def test_model_without_engine_is_505(api: Any) -> None:
     api.runtime.router = Router({})
     response = await api.create(REFRAME_EXAMPLE)
     assert response.status_code == 403 and response.json()["code"] == 505
+    # The message says which configuration enables the model.
+    assert "IMAGEGATE_MOCK=1" in response.json()["msg"]
 
 
 async def test_worker_takes_a_task_to_success(live_api: Any, loopback: Any) -> None:

@@ -92,7 +92,10 @@ async def create_task(
     validated = spec.validate(body["input"])
     callback_url = callback_url_of(body)
     if not runtime.router.can_serve(model):
-        raise FeatureDisabled(f"Model {model} is disabled: no engine is configured to serve it")
+        raise FeatureDisabled(
+            f"Model {model} is disabled: no engine is configured to serve it"
+            " (IMAGEGATE_MOCK=1 serves every model with labelled test images)"
+        )
     await runtime.rate_limits.hit("create", account.id, account.create_rate)
     task = await runtime.store.create_task(
         NewTask(
