@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from imagegate.api import schemas
 from imagegate.api.auth import current_account
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import success
@@ -14,7 +15,13 @@ from imagegate.tasks.model import Account, milli_to_credits
 router = APIRouter(tags=["account"])
 
 
-@router.get("/api/v1/chat/credit")
+@router.get(
+    "/api/v1/chat/credit",
+    openapi_extra=schemas.operation(
+        schemas.responses({"type": "number", "description": "Credits left"}, errors=(401,),
+                          example=100)
+    ),
+)
 async def credit(
     account: Account = Depends(current_account), runtime: Runtime = Depends(get_runtime)
 ) -> Response:

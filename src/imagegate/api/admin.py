@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from imagegate.api import schemas
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import get_runtime
@@ -21,9 +22,13 @@ from imagegate.tasks.model import Account, credits_to_milli, milli_to_credits
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
 
+# Credits beyond this are a typo, and past ~1e15 no longer fit the ledger's integers.
+MAX_CREDITS = 1e12
+
+
 class NewAccount(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    credits: float = Field(default=0, ge=0)
+    credits: float = Field(default=0, ge=0, le=MAX_CREDITS)
     webhook_secret: str | None = Field(default=None, alias="webhookSecret", max_length=200)
     create_rate: str | None = Field(default=None, alias="createRate")
     query_rate: str | None = Field(default=None, alias="queryRate")
@@ -61,7 +66,36 @@ def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
         raise ValidationFailed(field, first["msg"]) from exc
 
 
-@router.post("/accounts")
+_ADMIN_SECURITY = schemas.SECURITY
+_ADMIN_ERRORS = (400, 401, 413, 422)
+_CREDITS = {"type": "number", "description": "The new balance"}
+_NEW_ACCOUNT_BODY = schemas.json_body(
+    {
+        "type": "object", "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "credits": {"type": "number", "minimum": 0, "maximum": MAX_CREDITS, "default": 0},
+            "webhookSecret": {"type": ["string", "null"], "maxLength": 200},
+            "createRate": {"type": ["string", "null"], "example": "20/10s"},
+            "queryRate": {"type": ["string", "null"], "example": "10/1s"},
+        },
+    },
+    {"name": "acme", "credits": 100},
+)
+
+
+def _doc(
+    data: dict[str, Any], body: dict[str, Any] | None = None, errors: tuple[int, ...] = (401,)
+) -> dict[str, Any]:
+    """The admin key goes where an account key would (Bearer or X-API-KEY)."""
+    return schemas.operation(
+        schemas.responses(data, errors=errors), body=body, security=_ADMIN_SECURITY
+    )
+
+
+@router.post(
+    "/accounts", openapi_extra=_doc(schemas.ref("Account"), _NEW_ACCOUNT_BODY, _ADMIN_ERRORS)
+)
 async def create_account(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """Create an account and its key; the key is in the answer and nowhere else."""
     body = _parse(NewAccount, await read_json_object(request, 64 * 1024))
@@ -74,16 +108,29 @@ async def create_account(request: Request, runtime: Runtime = Depends(get_runtim
     return success({**account_view(account), "apiKey": key})
 
 
-@router.get("/accounts")
+@router.get(
+    "/accounts", openapi_extra=_doc({"type": "array", "items": schemas.ref("Account")})
+)
 async def list_accounts(runtime: Runtime = Depends(get_runtime)) -> Response:
     return success([account_view(a) for a in await runtime.store.list_accounts()])
 
 
 class CreditGrant(BaseModel):
-    credits: float
+    credits: float = Field(ge=-MAX_CREDITS, le=MAX_CREDITS)
 
 
-@router.post("/accounts/{account_id}/credits")
+@router.post(
+    "/accounts/{account_id}/credits",
+    openapi_extra=_doc(
+        _CREDITS,
+        schemas.json_body(
+            {"type": "object", "required": ["credits"], "properties": {
+                "credits": {"type": "number", "minimum": -MAX_CREDITS, "maximum": MAX_CREDITS}}},
+            {"credits": 50},
+        ),
+        (*_ADMIN_ERRORS, 404),
+    ),
+)
 async def grant_credits(
     account_id: str, request: Request, runtime: Runtime = Depends(get_runtime)
 ) -> Response:
@@ -95,7 +142,13 @@ async def grant_credits(
     return success(milli_to_credits(balance))
 
 
-@router.get("/routes")
+@router.get(
+    "/routes",
+    openapi_extra=_doc(
+        {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+         "description": "{model: [engine names]}; '*' for the default route"}
+    ),
+)
 async def routes(runtime: Runtime = Depends(get_runtime)) -> Response:
     """Which engines serve which model, in failover order."""
     return success(runtime.router.describe())

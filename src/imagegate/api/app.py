@@ -21,6 +21,7 @@ from imagegate.api import (
     model_endpoints,
 )
 from imagegate.api.envelope import install_error_handlers
+from imagegate.api.schemas import components
 from imagegate.runtime import Runtime
 
 
@@ -57,13 +58,14 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
 
 def _document_security(app: FastAPI) -> None:
     """Name the two ways to send a key in the OpenAPI document, for endpoints that
-    authenticate without a FastAPI dependency."""
+    authenticate without a FastAPI dependency, and add the shared schemas (api/schemas.py)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
-            schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(components())
+            schemes = schema["components"].setdefault("securitySchemes", {})
             schemes["BearerAuth"] = {"type": "http", "scheme": "bearer"}
             schemes["ApiKeyHeader"] = {"type": "apiKey", "in": "header", "name": "X-API-KEY"}
             app.openapi_schema = schema

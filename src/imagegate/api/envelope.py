@@ -21,6 +21,8 @@ from imagegate.errors import ApiError, BadRequest, NotFound, ValidationFailed
 log = logging.getLogger(__name__)
 
 UPLOAD_PATHS = ("/api/file-stream-upload", "/api/file-base64-upload", "/api/file-url-upload")
+# Ideogram's own surface answers ``{"error": message}`` (api/ideogram.py).
+IDEOGRAM_PATHS = ("/reframe", "/v1/ideogram-v3/")
 
 
 class JSONBody(JSONResponse):
@@ -38,6 +40,8 @@ def success(data: Any, *, v2: bool = False) -> JSONBody:
 
 
 def error_body(path: str, code: int, msg: str) -> dict[str, Any]:
+    if path == IDEOGRAM_PATHS[0] or path.startswith(IDEOGRAM_PATHS[1]):
+        return {"error": msg}
     if path.startswith(UPLOAD_PATHS):
         return {"success": False, "code": code, "msg": msg, "data": None}
     if path.startswith("/api/v2/"):

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 from starlette.types import Message
 
+from imagegate.api import schemas
 from imagegate.api.auth import current_account
 from imagegate.api.body import read_json_object, read_limited
 from imagegate.api.deps import get_runtime
@@ -312,12 +313,29 @@ def optional_text(body: dict[str, Any], field: str) -> str | None:
     return value
 
 
+_UPLOADED: dict[str, Any] = {
+    "type": "object",
+    "required": ["fileName", "filePath", "downloadUrl", "fileSize", "mimeType", "uploadedAt"],
+    "properties": {
+        "fileName": {"type": "string"},
+        "filePath": {"type": "string"},
+        "downloadUrl": {"type": "string", "description": "A signed, expiring link"},
+        "fileSize": {"type": "integer"},
+        "mimeType": {"type": "string"},
+        "uploadedAt": {"type": "string", "example": "2025-01-01T12:00:00.000Z"},
+    },
+}
+
+
 def _request_body(
     fields: dict[str, dict[str, str]], required: list[str], content: str
 ) -> dict[str, Any]:
-    """OpenAPI for an endpoint that reads its body itself (to cap it before parsing)."""
+    """OpenAPI for an upload endpoint, which reads its body itself (to cap it before parsing)."""
     schema = {"type": "object", "required": required, "properties": fields}
-    return {"requestBody": {"required": True, "content": {content: {"schema": schema}}}}
+    return schemas.operation(
+        schemas.responses(_UPLOADED, surface="upload", errors=(400, 401, 413)),
+        body=schemas.json_body(schema, content=content),
+    )
 
 
 _STRING = "string"
@@ -489,7 +507,15 @@ async def file_url_upload(
 
 @router.post(
     "/api/v1/common/download-url",
-    openapi_extra=_request_body({"url": {"type": _STRING}}, ["url"], "application/json"),
+    openapi_extra=schemas.operation(
+        schemas.responses(
+            {"type": "string", "description": "A fresh signed link, valid 20 minutes"},
+            errors=(400, 401, 413, 422),
+        ),
+        body=schemas.json_body(
+            {"type": "object", "required": ["url"], "properties": {"url": {"type": _STRING}}}
+        ),
+    ),
 )
 async def download_url(
     request: Request,

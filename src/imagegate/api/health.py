@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from imagegate import __version__
+from imagegate.api import schemas
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import JSONBody
 from imagegate.runtime import Runtime
@@ -13,7 +14,23 @@ from imagegate.runtime import Runtime
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+_HEALTH = {
+    "type": "object", "required": ["status", "version"],
+    "properties": {"status": {"const": "ok"}, "version": {"type": "string"}},
+}
+
+
+@router.get(
+    "/healthz",
+    openapi_extra=schemas.operation(
+        {
+            "200": {"description": "Up; the database answers",
+                    "content": {"application/json": {"schema": _HEALTH}}},
+            **schemas.error_responses((), schemas.ref("ErrorV1")),
+        },
+        security=None,
+    ),
+)
 async def healthz(runtime: Runtime = Depends(get_runtime)) -> Response:
     runtime.db.read_now(lambda conn: conn.execute("SELECT 1").fetchone())
     return JSONBody({"status": "ok", "version": __version__})

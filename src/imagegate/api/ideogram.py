@@ -170,6 +170,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorAnswer, "description": "Not a multipart/form-data request."},
     401: {"model": ErrorAnswer, "description": "Missing or wrong Api-Key."},
     402: {"model": ErrorAnswer, "description": "The account's balance is too short."},
+    403: {"model": ErrorAnswer, "description": "The model is disabled (no engine serves it)."},
     422: {"model": ErrorAnswer, "description": "A field out of its limits, or an unusable image."},
     429: {"model": ErrorAnswer, "description": "Rate limited (see Retry-After)."},
     500: {"model": ErrorAnswer, "description": "The task failed on the engine's side."},

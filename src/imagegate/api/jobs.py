@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import runtime_of
@@ -24,33 +25,41 @@ from imagegate.tasks.record import record_data
 
 router = APIRouter(tags=["jobs"])
 
-_CREATE_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "required": ["model", "input"],
-                "properties": {
-                    "model": {"type": "string", "example": "ideogram/v3-reframe"},
-                    "input": {"type": "object", "description": "The model's input fields"},
-                    "callBackUrl": {"type": "string", "format": "uri"},
-                },
-            },
-            "example": {
-                "model": "ideogram/v3-reframe",
-                "input": {
-                    "image_url": "https://example.com/photo.webp",
-                    "image_size": "square_hd",
-                    "rendering_speed": "BALANCED",
-                    "style": "AUTO",
-                    "num_images": "1",
-                    "seed": 42,
-                },
-            },
-        }
+_CREATE_EXAMPLE = {
+    "model": "ideogram/v3-reframe",
+    "callBackUrl": "https://your-domain.com/api/callback",
+    "input": {
+        "image_url": "https://example.com/photo.webp",
+        "image_size": "square_hd",
+        "rendering_speed": "BALANCED",
+        "style": "AUTO",
+        "num_images": "1",
+        "seed": 42,
     },
 }
+_TASK_ID = "3f1c0e9a2b7d4c8e9f0a1b2c3d4e5f60"
+_CREATE_V1 = schemas.operation(
+    schemas.responses(
+        {"type": "object", "required": ["taskId"],
+         "properties": {"taskId": {"type": "string"}, "recordId": {"type": "string"}}},
+        errors=schemas.JOBS_ERRORS, example={"taskId": _TASK_ID, "recordId": _TASK_ID},
+    ),
+    body=schemas.json_body(schemas.create_task_schema(), _CREATE_EXAMPLE),
+)
+_CREATE_V2 = schemas.operation(
+    schemas.responses(
+        {"type": "object", "required": ["task_id"],
+         "properties": {"task_id": {"type": "string"}, "taskId": {"type": "string"},
+                        "recordId": {"type": "string"}}},
+        surface="v2", errors=schemas.JOBS_ERRORS,
+        example={"task_id": _TASK_ID, "taskId": _TASK_ID, "recordId": _TASK_ID},
+    ),
+    body=schemas.json_body(schemas.create_task_schema(), _CREATE_EXAMPLE),
+)
+_RECORD_INFO = schemas.operation(
+    schemas.responses(schemas.ref("TaskRecord"), errors=schemas.QUERY_ERRORS),
+    parameters=[schemas.TASK_ID_PARAMETER],
+)
 
 
 def callback_url_of(body: dict[str, Any]) -> str | None:
@@ -115,9 +124,6 @@ async def create_task(
 # The three endpoints below are the hot path, so they take the Request alone and authenticate
 # inline: FastAPI's dependency resolution was a quarter of a createTask's time (cProfile under
 # wrk). The OpenAPI document still shows their bodies and security through openapi_extra.
-_SECURITY: list[dict[str, list[str]]] = [{"BearerAuth": []}, {"ApiKeyHeader": []}]
-
-
 async def create_from_request(request: Request) -> Task:
     """Authenticate, read the body and create the task: what every create surface does."""
     runtime = runtime_of(request)
@@ -126,35 +132,21 @@ async def create_from_request(request: Request) -> Task:
     return await create_task(body, account, runtime)
 
 
-@router.post(
-    "/api/v1/jobs/createTask",
-    openapi_extra={"requestBody": _CREATE_BODY, "security": _SECURITY},
-)
+@router.post("/api/v1/jobs/createTask", openapi_extra=_CREATE_V1)
 async def create_task_v1(request: Request) -> Response:
     """Create a generation task; answers ``data.taskId`` (and ``recordId``, the same value)."""
     task = await create_from_request(request)
     return success({"taskId": task.id, "recordId": task.id})
 
 
-@router.post(
-    "/api/v2/jobs/createTask",
-    openapi_extra={"requestBody": _CREATE_BODY, "security": _SECURITY},
-)
+@router.post("/api/v2/jobs/createTask", openapi_extra=_CREATE_V2)
 async def create_task_v2(request: Request) -> Response:
     """Spec 002's v2 create: the same task, answered as ``{code, message, data.task_id}``."""
     task = await create_from_request(request)
     return success({"task_id": task.id, "taskId": task.id, "recordId": task.id}, v2=True)
 
 
-@router.get(
-    "/api/v1/jobs/recordInfo",
-    openapi_extra={
-        "security": _SECURITY,
-        "parameters": [
-            {"name": "taskId", "in": "query", "required": True, "schema": {"type": "string"}}
-        ],
-    },
-)
+@router.get("/api/v1/jobs/recordInfo", openapi_extra=_RECORD_INFO)
 async def record_info(request: Request) -> Response:
     """A task's record: state, param, resultJson, failCode/failMsg, times, progress."""
     runtime, task = await task_of_request(request)

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Request
 
+from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import runtime_of
@@ -24,10 +25,8 @@ from imagegate.tasks.model import Account, Task
 from imagegate.tasks.state import TaskState
 
 CALLBACK_KEYS = ("callBackUrl", "callbackUrl")
-SECURITY: list[dict[str, list[str]]] = [{"BearerAuth": []}, {"ApiKeyHeader": []}]
-TASK_ID_PARAMETER: dict[str, Any] = {
-    "name": "taskId", "in": "query", "required": True, "schema": {"type": "string"}
-}
+SECURITY = schemas.SECURITY
+TASK_ID_PARAMETER = schemas.TASK_ID_PARAMETER
 
 
 async def read_request(request: Request) -> tuple[Account, dict[str, Any]]:
@@ -122,33 +121,12 @@ def request_schema(
     spec: ModelSpec, extra: Mapping[str, Any], example: Mapping[str, Any]
 ) -> dict[str, Any]:
     """An OpenAPI requestBody for an endpoint whose body is the model's input plus ``extra``."""
-    schema = spec.json_schema()
-    properties = {
-        **schema["properties"],
-        **extra,
-        "callBackUrl": {"type": "string", "format": "uri", "description": "Callback URL"},
-    }
-    body_schema = {"type": "object", "required": schema["required"], "properties": properties}
-    return {
-        "required": True,
-        "content": {"application/json": {"schema": body_schema, "example": dict(example)}},
-    }
+    return schemas.json_body(schemas.flat_body(spec, extra), dict(example))
 
 
 def answer_schema(data: Mapping[str, Any], example: Mapping[str, Any]) -> dict[str, Any]:
-    """An OpenAPI 200 response in Kie's envelope around ``data``."""
-    schema = {
-        "type": "object",
-        "properties": {
-            "code": {"type": "integer", "example": 200},
-            "msg": {"type": "string", "example": "success"},
-            "data": data,
-        },
-    }
-    body = {"code": 200, "msg": "success", "data": dict(example)}
-    return {
-        "200": {
-            "description": "Success (errors: code 401, 402, 404, 422, 429 in the same envelope)",
-            "content": {"application/json": {"schema": schema, "example": body}},
-        }
-    }
+    """OpenAPI responses: ``data`` in Kie's envelope, and the refusals in the same one."""
+    return schemas.responses(
+        data, errors=(*schemas.JOBS_ERRORS, 404), example=dict(example),
+        description="Success (refusals: the same envelope with the error's code)",
+    )

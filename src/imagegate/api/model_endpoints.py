@@ -17,6 +17,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import runtime_of
@@ -104,23 +105,40 @@ def _record_info(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Respo
     return record_info
 
 
-def _request_body(model: str) -> dict[str, Any]:
+_RECORD_SCHEMA: Final = {
+    "type": "object",
+    "required": ["taskId", "status", "imageUrl", "progress"],
+    "properties": {
+        "taskId": {"type": "string"},
+        "model": {"type": "string"},
+        "status": {"type": "string", "enum": sorted(set(STATUS.values()))},
+        "imageUrl": {"type": ["string", "null"]},
+        "imageUrls": {"type": "array", "items": {"type": "string"}},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "failCode": {"type": ["string", "null"]},
+        "failMsg": {"type": ["string", "null"]},
+        "createTime": {"type": "integer"},
+        "completeTime": {"type": ["integer", "null"]},
+    },
+}
+
+
+def _generate_doc(model: str) -> dict[str, Any]:
     spec = get_model(model)
     if spec is None:
         raise LookupError(f"spec 002 endpoint for {model}, which is not in the catalog")
-    schema = spec.json_schema()
-    properties = dict(schema.get("properties", {}))
-    properties["callBackUrl"] = {"type": "string", "format": "uri"}
-    return {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {**schema, "properties": properties},
-                "example": spec.example,
-            }
-        },
-    }
+    return schemas.operation(
+        schemas.responses(schemas.TASK_ID_DATA, errors=schemas.JOBS_ERRORS),
+        body=schemas.json_body(schemas.flat_body(spec), spec.example),
+        security=_SECURITY,
+    )
 
+
+_RECORD_INFO_DOC: Final = schemas.operation(
+    schemas.responses(_RECORD_SCHEMA, errors=schemas.QUERY_ERRORS),
+    parameters=[schemas.TASK_ID_PARAMETER],
+    security=_SECURITY,
+)
 
 for _endpoint in ENDPOINTS:
     router.add_api_route(
@@ -128,17 +146,12 @@ for _endpoint in ENDPOINTS:
         _generate(_endpoint),
         methods=["POST"],
         name=f"generate {_endpoint.model}",
-        openapi_extra={"requestBody": _request_body(_endpoint.model), "security": _SECURITY},
+        openapi_extra=_generate_doc(_endpoint.model),
     )
     router.add_api_route(
         f"{_endpoint.path}/record-info",
         _record_info(_endpoint),
         methods=["GET"],
         name=f"record-info {_endpoint.model}",
-        openapi_extra={
-            "security": _SECURITY,
-            "parameters": [
-                {"name": "taskId", "in": "query", "required": True, "schema": {"type": "string"}}
-            ],
-        },
+        openapi_extra=_RECORD_INFO_DOC,
     )
