@@ -17,10 +17,10 @@ from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import runtime_of
-from imagegate.api.jobs import create_task
+from imagegate.api.jobs import create_task, task_of_request
 from imagegate.catalog import get_model
 from imagegate.catalog.spec import ModelSpec
-from imagegate.errors import NotFound, ValidationFailed
+from imagegate.errors import ValidationFailed
 from imagegate.tasks.model import Account, Task
 from imagegate.tasks.state import TaskState
 
@@ -68,17 +68,7 @@ async def create_mapped(
 async def read_task(request: Request, models: Collection[str]) -> Task:
     """The caller's task named by ``taskId``; 404 when unknown, another account's, or of a
     model this endpoint does not serve (a Flux task is not a GPT-4o record)."""
-    runtime = runtime_of(request)
-    account = await authenticate(request, runtime)
-    await runtime.rate_limits.hit("query", account.id, account.query_rate)
-    task_id = request.query_params.get("taskId", "")
-    if not task_id:
-        raise ValidationFailed("taskId", "is required")
-    if len(task_id) > 128:
-        raise ValidationFailed("taskId", "must be at most 128 characters")
-    task = await runtime.store.get_task(task_id, account.id)
-    if task is None or task.model not in models:
-        raise NotFound(f"Task not found: {task_id}")
+    _, task = await task_of_request(request, models)
     return task
 
 

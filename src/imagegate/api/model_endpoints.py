@@ -18,11 +18,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from imagegate.api import schemas
-from imagegate.api.auth import authenticate
-from imagegate.api.body import read_json_object
-from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import success
-from imagegate.api.jobs import create_task, task_of_request
+from imagegate.api.jobs import task_of_request
+from imagegate.api.legacy import create_mapped, read_request
 from imagegate.catalog import get_model
 from imagegate.tasks.model import Task
 from imagegate.tasks.record import result_urls
@@ -58,7 +56,6 @@ STATUS: Final = {
     TaskState.SUCCESS: "completed",
     TaskState.FAIL: "failed",
 }
-_CALLBACK_FIELDS: Final = ("callBackUrl", "callbackUrl")
 _SECURITY: Final[list[dict[str, list[str]]]] = [{"ApiKeyHeader": []}, {"BearerAuth": []}]
 
 
@@ -81,15 +78,8 @@ def record_of(task: Task, urls: list[str]) -> dict[str, Any]:
 
 def _generate(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response]]:
     async def generate(request: Request) -> Response:
-        runtime = runtime_of(request)
-        account = await authenticate(request, runtime)
-        body = await read_json_object(request, runtime.settings.max_json_body_bytes)
-        jobs_body: dict[str, Any] = {"model": endpoint.model}
-        for field in _CALLBACK_FIELDS:
-            if field in body:
-                jobs_body[field] = body.pop(field)
-        jobs_body["input"] = body
-        task = await create_task(jobs_body, account, runtime)
+        account, body = await read_request(request)
+        task = await create_mapped(request, account, body, endpoint.model)
         return success({"taskId": task.id})
 
     generate.__doc__ = f"Create a {endpoint.model} task from its input (spec 002)."
