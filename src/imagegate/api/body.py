@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from fastapi import Request
+from starlette.types import Message
 
 from imagegate.errors import BadRequest, PayloadTooLarge
 
@@ -39,3 +40,18 @@ async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("Request body must be a JSON object")
     return body
+
+
+def with_body(request: Request, raw: bytes) -> Request:
+    """``request`` again, its body replaced by ``raw``: the body already read under a size
+    cap (``read_limited``), handed to Starlette's own parsers (multipart forms)."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return {"type": "http.disconnect"}
+        delivered = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return Request(request.scope, replay)

@@ -24,11 +24,10 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
-from starlette.types import Message
 
 from imagegate.api import schemas
 from imagegate.api.auth import current_account
-from imagegate.api.body import read_json_object, read_limited
+from imagegate.api.body import read_json_object, read_limited, with_body
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import JSONBody, success
 from imagegate.errors import (
@@ -363,16 +362,7 @@ async def file_stream_upload(
         raw = await read_limited(request, limit + _FORM_OVERHEAD_BYTES)
     except PayloadTooLarge as exc:
         raise too_large(limit) from exc
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return {"type": "http.disconnect"}
-        delivered = True
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    buffered = Request(request.scope, replay)
+    buffered = with_body(request, raw)
     try:
         form = await buffered.form(max_files=1, max_fields=10)
     except (MultiPartException, StarletteHTTPException) as exc:

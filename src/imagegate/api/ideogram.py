@@ -33,10 +33,9 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
-from starlette.types import Message
 
 from imagegate.api.auth import authenticate
-from imagegate.api.body import read_limited
+from imagegate.api.body import read_limited, with_body
 from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import JSONBody
 from imagegate.api.files import clean_file_name, default_file_name, sniff_image
@@ -282,17 +281,8 @@ async def read_form(request: Request, runtime: Runtime, max_files: int) -> Form:
             f"Request body is over {limit} bytes: the image may be at most {max_image} bytes"
             f" (and style reference images {max_image} bytes together)"
         ) from exc
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return {"type": "http.disconnect"}
-        delivered = True
-        return {"type": "http.request", "body": raw, "more_body": False}
-
     try:
-        form = await Request(request.scope, replay).form(max_files=max_files, max_fields=64)
+        form = await with_body(request, raw).form(max_files=max_files, max_fields=64)
     except (MultiPartException, StarletteHTTPException) as exc:
         detail = exc.message if isinstance(exc, MultiPartException) else exc.detail
         raise IdeogramError(400, f"Malformed multipart body: {detail}") from exc
