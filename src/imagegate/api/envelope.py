@@ -21,7 +21,7 @@ from imagegate.errors import ApiError, BadRequest, NotFound, ValidationFailed
 log = logging.getLogger(__name__)
 
 UPLOAD_PATHS = ("/api/file-stream-upload", "/api/file-base64-upload", "/api/file-url-upload")
-# Ideogram's own surface answers ``{"error": message}`` (api/ideogram.py).
+# Ideogram's own surface answers ``{"error": message}`` (api/ideogram/answers.py).
 IDEOGRAM_PATHS = ("/reframe", "/v1/ideogram-v3/")
 
 

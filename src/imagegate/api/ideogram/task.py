@@ -1,0 +1,232 @@
+"""The task side of an Ideogram request: a parsed ``Reframe`` becomes an ordinary
+``ideogram/v3-reframe`` task through the jobs API's one create path (with ``reframe_spec``, the
+catalog's spec at Ideogram's limits), the handler waits for it to end and renders Ideogram's
+``{created, data: [...]}``; ``handle`` is the request flow both endpoints share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from imagegate.api.auth import authenticate
+from imagegate.api.deps import runtime_of
+from imagegate.api.envelope import JSONBody
+from imagegate.api.files import clean_file_name, default_file_name
+from imagegate.api.ideogram.answers import (
+    IdeogramError,
+    created_text,
+    error_response,
+    from_api_error,
+)
+from imagegate.api.ideogram.form import Form, ImagePart, read_form
+from imagegate.api.jobs import create_task
+from imagegate.catalog import ModelSpec, StringField, get_model
+from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
+from imagegate.engines.classic.engine import image_seed
+from imagegate.errors import ApiError, BadRequest
+from imagegate.runtime import Runtime
+from imagegate.storage.registry import StoredFile
+from imagegate.tasks.model import Account, Task
+from imagegate.tasks.record import result_urls
+from imagegate.tasks.state import TaskState
+from imagegate.tasks.time import now_ms
+
+log = logging.getLogger(__name__)
+
+MODEL = "ideogram/v3-reframe"
+MAX_NUM_IMAGES = 8
+MAX_SEED = 2_147_483_647
+MAX_STYLE_REFERENCE_IMAGES = 16
+
+
+@cache
+def reframe_spec() -> ModelSpec:
+    """The catalog's ``ideogram/v3-reframe`` with Ideogram's own limits: ``image_size`` one of
+    the 69 v3 resolutions, ``num_images`` 1-8. Everything else (name, price, other fields) is
+    the catalog's, so the task is the same model wherever it came from."""
+    base = get_model(MODEL)
+    if base is None:  # pragma: no cover - the catalog always has it
+        raise RuntimeError(f"the catalog has no {MODEL}")
+    variants: dict[str, StringField] = {
+        "image_size": StringField(
+            "image_size", enum=IDEOGRAM_V3_RESOLUTIONS, required=True,
+            description="An Ideogram v3 resolution, WIDTHxHEIGHT",
+        ),
+        "num_images": StringField(
+            "num_images", enum=tuple(str(n) for n in range(1, MAX_NUM_IMAGES + 1)),
+            accept_integers=True, default="1", description="Number of images to generate.",
+        ),
+    }
+    fields = tuple(variants.get(field.name, field) for field in base.fields)
+    return replace(base, fields=fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Reframe:
+    """What either surface asks for, in the task's terms."""
+
+    image: ImagePart
+    resolution: str  # WxH
+    rendering_speed: str  # TURBO | BALANCED | QUALITY
+    num_images: int
+    seed: int
+    style: str | None  # the task's ``style`` (AUTO, GENERAL, REALISTIC, DESIGN) if any
+    style_type: str | None  # what the answer reports
+
+
+async def store_image(runtime: Runtime, account: Account, image: ImagePart) -> tuple[str, str]:
+    """Store the uploaded image as an upload of the account (kept for the upload retention);
+    (its blob key, imagegate's signed URL for it, which the worker reads locally)."""
+    name = None
+    if image.file_name:
+        # A client's path ("C:\\photos\\cat.jpg") is not a reason to refuse: keep its last part.
+        last = image.file_name.replace("\\", "/").rsplit("/", 1)[-1]
+        with contextlib.suppress(BadRequest):
+            name = clean_file_name(last)
+    name = name or default_file_name(image.mime, None)
+    key = f"uploads/{account.id}/ideogram/{secrets.token_hex(6)}-{name}"
+    created = now_ms()
+    expires = created + int(runtime.settings.upload_retention_hours * 3_600_000)
+    # The row first, as files.store_upload does: no blob without a row the janitor will find.
+    await runtime.files.add(
+        StoredFile(
+            key=key, account_id=account.id, kind="upload", task_id=None, file_name=name,
+            mime_type=image.mime, size=len(image.data), created_at=created, expires_at=expires,
+        )
+    )
+    try:
+        await runtime.blobs.put(key, image.data, image.mime)
+    except BaseException:
+        await runtime.files.remove(key)
+        raise
+    return key, runtime.signer.url(key, expires)
+
+
+async def forget_image(runtime: Runtime, key: str) -> None:
+    """The upload of a request that made no task: nothing will read it."""
+    try:
+        await runtime.blobs.delete(key)
+    finally:
+        await runtime.files.remove(key)
+
+
+async def run_reframe(runtime: Runtime, account: Account, reframe: Reframe) -> Response:
+    """Create the task through the one create path, wait for its end, answer Ideogram's way."""
+    key, image_url = await store_image(runtime, account, reframe.image)
+    task_input: dict[str, Any] = {
+        "image_url": image_url,
+        "image_size": reframe.resolution,
+        "rendering_speed": reframe.rendering_speed,
+        "num_images": reframe.num_images,
+        "seed": reframe.seed,
+    }
+    if reframe.style is not None:
+        task_input["style"] = reframe.style
+    try:
+        task = await create_task(
+            {"model": MODEL, "input": task_input}, account, runtime, spec=reframe_spec()
+        )
+    except ApiError:
+        try:
+            await forget_image(runtime, key)
+        except Exception:  # the janitor removes it at its expiry anyway
+            log.warning("could not delete the unused upload %s", key, exc_info=True)
+        raise
+    finished = await wait_for_end(runtime, task.id, runtime.settings.ideogram_sync_timeout_seconds)
+    if finished is None:
+        timeout = runtime.settings.ideogram_sync_timeout_seconds
+        raise IdeogramError(
+            504,
+            f"Task {task.id} is still running after {timeout:g} s. It is kept and will finish:"
+            f" follow it with GET /api/v1/jobs/recordInfo?taskId={task.id}",
+            task_id=task.id,
+        )
+    if finished.state is TaskState.FAIL:
+        status = 422 if finished.fail_code == "422" else 500
+        raise IdeogramError(
+            status,
+            f"Task {task.id} failed: {finished.fail_msg or 'generation failed'}"
+            + (" (its credits were refunded)" if finished.price_milli else ""),
+            task_id=task.id,
+        )
+    return JSONBody(answer(finished, reframe, runtime), headers={"X-Imagegate-Task-Id": task.id})
+
+
+async def wait_for_end(runtime: Runtime, task_id: str, timeout: float) -> Task | None:
+    """The task once terminal; None if it is still running after ``timeout`` seconds.
+
+    Polls the store (an indexed read in this thread, microseconds), every 20 ms at first and
+    at most every 250 ms.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    delay = 0.02
+    while True:
+        task = await runtime.store.get_task(task_id)
+        if task is None:  # pragma: no cover - tasks are never deleted
+            raise IdeogramError(500, f"Task {task_id} disappeared", task_id=task_id)
+        if task.state.is_terminal:
+            return task
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return None
+        await asyncio.sleep(min(delay, remaining))
+        delay = min(delay * 1.5, 0.25)
+
+
+def answer(task: Task, reframe: Reframe, runtime: Runtime) -> dict[str, Any]:
+    urls = result_urls(task, runtime.signer.url)
+    # The classic engine derives image i's seed from the task's: report the seed that gives
+    # that image again as a one-image request. Other engines get the task's seed as is.
+    seeds = [
+        image_seed(reframe.seed, index) if task.engine == "classic" else reframe.seed
+        for index in range(len(urls))
+    ]
+    return {
+        "created": created_text(task.create_time),
+        "data": [
+            {
+                "prompt": "",
+                "resolution": reframe.resolution,
+                "is_image_safe": True,
+                "seed": seed,
+                "url": url,
+                "upscaled_resolution": None,
+                "style_type": reframe.style_type,
+            }
+            for url, seed in zip(urls, seeds, strict=True)
+        ],
+    }
+
+
+async def handle(request: Request, parse: Callable[[Form], Awaitable[Reframe]]) -> Response:
+    """Authenticate, read the form, parse it into a Reframe, run it; every refusal is
+    Ideogram-shaped. Order: 401, 400, 422, then create's own (505, 429, 402)."""
+    runtime = runtime_of(request)
+    try:
+        account = await authenticate(request, runtime)
+        form = await read_form(request, runtime, max_files=1 + MAX_STYLE_REFERENCE_IMAGES)
+        try:
+            reframe = await parse(form)
+        finally:
+            await form.form.close()
+        return await run_reframe(runtime, account, reframe)
+    except IdeogramError as error:
+        return error_response(error)
+    except ApiError as error:
+        return error_response(from_api_error(error))
+
+
+def random_seed() -> int:
+    """Ideogram picks a seed when none is sent; the answer reports it."""
+    return secrets.randbelow(MAX_SEED + 1)
