@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
 
+    # How long an Idempotency-Key of a create request names its task: a repeat within this
+    # window answers with the same task (no new task, no new debit); after it, the key is new.
+    idempotency_hours: float = Field(default=24.0, gt=0)
+
     # Ideogram's own reframe endpoints answer synchronously: how long a request waits for its
     # task to end before answering that it is still running (the task is kept and finishes).
     ideogram_sync_timeout_seconds: float = Field(default=120.0, gt=0)

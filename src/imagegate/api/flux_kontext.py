@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import success
 from imagegate.api.legacy import (
+    IDEMPOTENCY_KEY_PARAMETER,
     SECURITY,
     TASK_ID_PARAMETER,
     answer_schema,
@@ -100,6 +101,7 @@ _RECORD_SCHEMA: dict[str, Any] = {
 @router.post(
     "/api/v1/flux/kontext/generate",
     openapi_extra={
+        "parameters": [IDEMPOTENCY_KEY_PARAMETER],
         "requestBody": request_schema(FLUX_KONTEXT_PRO, _MODEL_PROPERTY, _EXAMPLE),
         "security": SECURITY,
         "responses": answer_schema(

@@ -19,8 +19,9 @@ from imagegate.api.envelope import success
 from imagegate.catalog import ModelSpec, all_models, get_model
 from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
 from imagegate.runtime import Runtime
+from imagegate.tasks import idempotency
 from imagegate.tasks.ids import new_task_id
-from imagegate.tasks.model import Account, NewTask, Task
+from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task
 from imagegate.tasks.record import record_data
 
 router = APIRouter(tags=["jobs"])
@@ -45,6 +46,7 @@ _CREATE_V1 = schemas.operation(
         errors=schemas.JOBS_ERRORS, example={"taskId": _TASK_ID, "recordId": _TASK_ID},
     ),
     body=schemas.json_body(schemas.create_task_schema(), _CREATE_EXAMPLE),
+    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER],
 )
 _CREATE_V2 = schemas.operation(
     schemas.responses(
@@ -55,6 +57,7 @@ _CREATE_V2 = schemas.operation(
         example={"task_id": _TASK_ID, "taskId": _TASK_ID, "recordId": _TASK_ID},
     ),
     body=schemas.json_body(schemas.create_task_schema(), _CREATE_EXAMPLE),
+    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER],
 )
 _RECORD_INFO = schemas.operation(
     schemas.responses(schemas.ref("TaskRecord"), errors=schemas.QUERY_ERRORS),
@@ -76,14 +79,46 @@ def callback_url_of(body: dict[str, Any]) -> str | None:
     return value
 
 
+def idempotency_key_of(request: Request) -> str | None:
+    """The request's ``Idempotency-Key`` header (None without one); 422 naming the header when
+    it is not 1-255 printable ASCII characters or is sent more than once."""
+    values = request.headers.getlist(idempotency.HEADER)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ValidationFailed(idempotency.HEADER, "must be sent once")
+    return idempotency.check_key(values[0])
+
+
+def keyed(runtime: Runtime, idempotency_key: str, request_hash: str) -> IdempotencyKey:
+    """The key as the store takes it: with the request's hash and the configured window."""
+    return IdempotencyKey(
+        idempotency_key, request_hash, int(runtime.settings.idempotency_hours * 3_600_000)
+    )
+
+
 async def create_task(
-    body: dict[str, Any], account: Account, runtime: Runtime, *, spec: ModelSpec | None = None
+    body: dict[str, Any],
+    account: Account,
+    runtime: Runtime,
+    *,
+    spec: ModelSpec | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
 ) -> Task:
     """The one create path (DESIGN.md "A task's path", step 1).
 
     ``spec``: an adapter's variant of the model's spec (the same name and price, its own input
     limits), e.g. Ideogram's reframe with its 69 "WxH" resolutions and up to 8 images; the
     jobs API passes none and validates against the catalog's spec.
+
+    ``idempotency_key``: the request's ``Idempotency-Key`` (already checked by
+    ``idempotency_key_of``). Within ``idempotency_hours`` of its first use, the same request
+    (the same hash of model, validated input and callback URL) gets the task the key made, as
+    if just created: no new task, no debit, and no use of the create rate limit; the key with
+    another request is refused (422). ``request_hash``: an adapter's own fingerprint of the
+    request, for one whose mapped body is not the same on a repeat (Ideogram's uploaded image
+    gets a fresh URL each time, and its seed may be drawn at random).
     """
     model = body.get("model")
     if model is None:
@@ -100,24 +135,38 @@ async def create_task(
         raise ValidationFailed("input", "is required")
     validated = spec.validate(body["input"])
     callback_url = callback_url_of(body)
+    key: IdempotencyKey | None = None
+    if idempotency_key is not None:
+        key = keyed(
+            runtime, idempotency_key, request_hash or idempotency.request_hash(
+                {"model": model, "input": validated, "callBackUrl": callback_url}
+            ),
+        )
+        # Before the rate limit: a client retrying a create it already made is not refused.
+        made = await runtime.store.keyed_task(account.id, key)
+        if made is not None:
+            return made
     if not runtime.router.can_serve(model):
         raise FeatureDisabled(
             f"Model {model} is disabled: no engine is configured to serve it"
             " (IMAGEGATE_MOCK=1 serves every model with labelled test images)"
         )
     await runtime.rate_limits.hit("create", account.id, account.create_rate)
+    new_id = new_task_id()
     task = await runtime.store.create_task(
         NewTask(
-            id=new_task_id(),
+            id=new_id,
             account_id=account.id,
             model=model,
             param=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
             input=validated,
             callback_url=callback_url,
             price_milli=spec.price_milli(validated),
-        )
+        ),
+        key,
     )
-    runtime.worker.notify()
+    if task.id == new_id:  # not the task of a same-keyed request that came first
+        runtime.worker.notify()
     return task
 
 
@@ -129,7 +178,8 @@ async def create_from_request(request: Request) -> Task:
     runtime = runtime_of(request)
     account = await authenticate(request, runtime)
     body = await read_json_object(request, runtime.settings.max_json_body_bytes)
-    return await create_task(body, account, runtime)
+    key = idempotency_key_of(request)
+    return await create_task(body, account, runtime, idempotency_key=key)
 
 
 @router.post("/api/v1/jobs/createTask", openapi_extra=_CREATE_V1)

@@ -17,7 +17,7 @@ from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import runtime_of
-from imagegate.api.jobs import create_task, task_of_request
+from imagegate.api.jobs import create_task, idempotency_key_of, task_of_request
 from imagegate.catalog import get_model
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
@@ -27,6 +27,7 @@ from imagegate.tasks.state import TaskState
 CALLBACK_KEYS = ("callBackUrl", "callbackUrl")
 SECURITY = schemas.SECURITY
 TASK_ID_PARAMETER = schemas.TASK_ID_PARAMETER
+IDEMPOTENCY_KEY_PARAMETER = schemas.IDEMPOTENCY_KEY_PARAMETER
 
 
 async def read_request(request: Request) -> tuple[Account, dict[str, Any]]:
@@ -47,7 +48,9 @@ async def create_mapped(
     """Create the task for an endpoint body: its fields (less the callback and ``routing_keys``)
     become the model's ``input``. ``check`` sees the validated input first (rules of the
     endpoint beyond the model's fields). A refused input field is named as the endpoint names
-    it (``size``, not ``input.size``)."""
+    it (``size``, not ``input.size``). The request's ``Idempotency-Key`` is honoured as by
+    createTask (the key covers the mapped body: model, input and callback URL)."""
+    key = idempotency_key_of(request)
     skip = {*CALLBACK_KEYS, *routing_keys}
     mapped: dict[str, Any] = {
         "model": model,
@@ -58,7 +61,7 @@ async def create_mapped(
         spec = get_model(model)
         if check is not None and spec is not None:
             check(spec.validate(mapped["input"]))
-        return await create_task(mapped, account, runtime_of(request))
+        return await create_task(mapped, account, runtime_of(request), idempotency_key=key)
     except ValidationFailed as exc:
         if exc.field.startswith("input."):
             raise ValidationFailed(exc.field.removeprefix("input."), exc.problem) from None

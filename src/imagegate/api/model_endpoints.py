@@ -120,6 +120,7 @@ def _generate_doc(model: str) -> dict[str, Any]:
     return schemas.operation(
         schemas.responses(schemas.TASK_ID_DATA, errors=schemas.JOBS_ERRORS),
         body=schemas.json_body(schemas.flat_body(spec), spec.example),
+        parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER],
         security=_SECURITY,
     )
 

@@ -26,6 +26,20 @@ TASK_ID_PARAMETER: dict[str, Any] = {
     "schema": {"type": "string", "maxLength": 128},
     "description": "The task's id, as createTask answered it",
 }
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {
+        "type": "string", "minLength": 1, "maxLength": 255,
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+    },
+    "description": (
+        "Makes the create safe to retry: 1-255 printable ASCII characters (a UUID, say),"
+        " scoped to the account. The same key with the same request within 24 hours"
+        " (IMAGEGATE_IDEMPOTENCY_HOURS) answers with the task it made (no new task, no new"
+        " charge, not rate limited); the same key with another request is refused (422)."
+    ),
+    "example": "5b0c3b1e-8f7a-4c1d-9e2f-0a1b2c3d4e5f",
+}
 CALLBACK_URL: dict[str, Any] = {
     "type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048,
     "description": "Where the task's result is POSTed when it ends (http or https)",

@@ -1,4 +1,5 @@
-"""The janitor: deletes expired files (uploads after 3 days, results after 14 by default).
+"""The janitor: deletes expired files (uploads after 3 days, results after 14 by default) and
+forgets Idempotency-Keys past their window (24 hours by default).
 
 Each sweep removes the blob first and the registry row second, so a crash in between leaves a
 row whose blob is gone (removed again next sweep), never a blob nobody knows about.
@@ -12,6 +13,9 @@ import logging
 
 from imagegate.storage.blobstore import BlobNotFound, BlobStore
 from imagegate.storage.registry import FileRegistry
+from imagegate.tasks import idempotency
+from imagegate.tasks.sqlite import SqliteDatabase
+from imagegate.tasks.time import now_ms
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +24,21 @@ _BATCH = 500
 
 
 class Janitor:
-    """Sweeps the FileRegistry for expired files every ``interval_seconds``."""
+    """Sweeps the FileRegistry for expired files, and the database for expired
+    Idempotency-Keys, every ``interval_seconds``."""
 
-    def __init__(self, files: FileRegistry, blobs: BlobStore, interval_seconds: float) -> None:
+    def __init__(
+        self,
+        files: FileRegistry,
+        blobs: BlobStore,
+        interval_seconds: float,
+        db: SqliteDatabase | None = None,
+    ) -> None:
         self.files = files
         self.blobs = blobs
         self.interval_seconds = interval_seconds
+        # The task store's database (where the keys are): the registry's unless told.
+        self.db = db if db is not None else files.db
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -71,10 +84,18 @@ class Janitor:
             log.info("janitor: removed %d expired files, %d failed", removed, len(failed))
         return removed
 
+    async def forget_keys(self, now: int | None = None) -> int:
+        """Delete the Idempotency-Keys past their window; returns how many were deleted."""
+        removed = await idempotency.forget_expired(self.db, now if now is not None else now_ms())
+        if removed:
+            log.info("janitor: forgot %d expired idempotency keys", removed)
+        return removed
+
     async def _run(self) -> None:
         while not self._stopping.is_set():
             try:
                 await self.sweep()
+                await self.forget_keys()
             except Exception:
                 # A failing sweep (database busy, store down) must not end the loop.
                 log.exception("janitor: sweep failed")

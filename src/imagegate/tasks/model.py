@@ -62,6 +62,16 @@ class NewTask:
 
 
 @dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    """A create request's ``Idempotency-Key``: the key, the hash of the request it stands for
+    (``idempotency.request_hash``) and how long it holds from its first use."""
+
+    key: str
+    request_hash: str
+    window_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class Task:
     id: str
     account_id: str

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -139,4 +140,25 @@ meta = Table(
     metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Idempotency-Key of task creation: which task a key made, and a hash of the request it was
+# made for. The row is written in the transaction that debits and inserts the task, so a task
+# is never charged without its key nor a key kept without its task. The primary key
+# (account_id, key) is the uniqueness that decides between two requests racing with one key;
+# a row past expires_ms is dead (a new request may take the key over) and the janitor deletes
+# it. A table of its own rather than columns on tasks: only keyed creates write it, and the
+# janitor can forget keys without touching task rows.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("account_id", String(32), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("task_id", String(64), nullable=False),
+    # SHA-256 (hex) of the canonical JSON of the request: model, input, callback URL.
+    Column("request_hash", String(64), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "key", name="pk_idempotency_keys"),
+    Index("ix_idempotency_keys_expires", "expires_ms"),
 )

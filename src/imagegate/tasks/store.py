@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from imagegate.errors import InsufficientCredits
-from imagegate.tasks.model import Account, NewTask, Task, milli_to_credits
+from imagegate.tasks import idempotency
+from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.state import PROGRESS, TaskState, sql_sources
 from imagegate.tasks.time import now_ms
@@ -164,11 +165,23 @@ class SqliteStore:
 
     # ----------------------------------------------------------------- tasks
 
-    async def create_task(self, new: NewTask) -> Task:
-        """Debit the price and insert the task in one transaction (402 when short)."""
+    async def create_task(self, new: NewTask, key: IdempotencyKey | None = None) -> Task:
+        """Debit the price and insert the task in one transaction (402 when short).
+
+        With ``key``, the same transaction claims the account's Idempotency-Key for the task
+        first: when a live row holds the key already (a repeat, or the winner of a race), the
+        task it made is returned instead and nothing is debited or inserted (``task.id`` then
+        differs from ``new.id``); a key used for another request is refused (422).
+        """
 
         def tx(conn: sqlite3.Connection) -> Task:
             now = now_ms()
+            if key is not None and not idempotency.claim(conn, new.account_id, key, new.id, now):
+                task_id = idempotency.live_task_id(conn, new.account_id, key, now)
+                row = conn.execute("SELECT * FROM tasks WHERE id = ?", (task_id,)).fetchone()
+                if row is None:  # pragma: no cover - a key row is only written with its task
+                    raise RuntimeError(f"Idempotency-Key row without its task {task_id}")
+                return Task.from_row(row)
             if new.price_milli:
                 debited = conn.execute(
                     "UPDATE accounts SET credits_milli = credits_milli - ?"
@@ -200,6 +213,16 @@ class SqliteStore:
             return Task.from_row(row)
 
         return await self.db.write(tx)
+
+    async def keyed_task(self, account_id: str, key: IdempotencyKey) -> Task | None:
+        """The task the account's live Idempotency-Key made for this same request; None when
+        the key is unknown or past its window; 422 when it was used for another request."""
+        task_id = idempotency.live_task_id(self.db.conn, account_id, key, now_ms())
+        return None if task_id is None else await self.get_task(task_id, account_id)
+
+    async def forget_expired_keys(self, now: int | None = None) -> int:
+        """Delete the Idempotency-Keys past their window; how many were deleted."""
+        return await idempotency.forget_expired(self.db, now if now is not None else now_ms())
 
     async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None:
         """The task, or None if unknown or (when ``account_id`` is given) another account's."""

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.security import APIKeyHeader
 
+from imagegate.api import schemas
 from imagegate.api.ideogram.answers import ErrorAnswer, ReframeAnswer
 
 router = APIRouter(tags=["ideogram"])
@@ -35,12 +36,15 @@ FILE = {"type": "string", "format": "binary"}
 def form_body(
     fields: dict[str, dict[str, Any]], required: list[str], description: str
 ) -> dict[str, Any]:
-    """``openapi_extra`` declaring a required multipart/form-data body with ``fields``."""
+    """``openapi_extra`` declaring a required multipart/form-data body with ``fields``, and
+    the ``Idempotency-Key`` header."""
     schema = {"type": "object", "required": required, "properties": fields}
     return {
         "requestBody": {
             "required": True,
             "description": description,
             "content": {"multipart/form-data": {"schema": schema}},
-        }
+        },
+        # The form's fields and files are what a repeat with the same key must match.
+        "parameters": [schemas.IDEMPOTENCY_KEY_PARAMETER],
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from imagegate.api.auth import authenticate
 from imagegate.api.deps import runtime_of
@@ -29,13 +31,14 @@ from imagegate.api.ideogram.answers import (
     from_api_error,
 )
 from imagegate.api.ideogram.form import Form, ImagePart, read_form
-from imagegate.api.jobs import create_task
+from imagegate.api.jobs import create_task, idempotency_key_of, keyed
 from imagegate.catalog import ModelSpec, StringField, get_model
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
 from imagegate.engines.classic.engine import image_seed
 from imagegate.errors import ApiError, BadRequest
 from imagegate.runtime import Runtime
 from imagegate.storage.registry import StoredFile
+from imagegate.tasks import idempotency
 from imagegate.tasks.model import Account, Task
 from imagegate.tasks.record import result_urls
 from imagegate.tasks.state import TaskState
@@ -120,8 +123,42 @@ async def forget_image(runtime: Runtime, key: str) -> None:
         await runtime.files.remove(key)
 
 
-async def run_reframe(runtime: Runtime, account: Account, reframe: Reframe) -> Response:
-    """Create the task through the one create path, wait for its end, answer Ideogram's way."""
+async def run_reframe(
+    runtime: Runtime,
+    account: Account,
+    reframe: Reframe,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Response:
+    """Create the task through the one create path, wait for its end, answer Ideogram's way.
+
+    With ``idempotency_key`` (and ``request_hash``, the form's fingerprint), a repeat of the
+    request gets the task the key made: waited for and answered again, its image not stored
+    a second time."""
+    task = None
+    if idempotency_key is not None and request_hash is not None:
+        task = await runtime.store.keyed_task(
+            account.id, keyed(runtime, idempotency_key, request_hash)
+        )
+    if task is None:
+        task = await create_reframe_task(runtime, account, reframe, idempotency_key, request_hash)
+    # A repeat's seed may have been drawn at random again: report the task's.
+    seed = reframe_spec().seed(task.input)
+    if seed is not None:
+        reframe = replace(reframe, seed=seed)
+    return await finish_reframe(runtime, task, reframe)
+
+
+async def create_reframe_task(
+    runtime: Runtime,
+    account: Account,
+    reframe: Reframe,
+    idempotency_key: str | None,
+    request_hash: str | None,
+) -> Task:
+    """Store the image as an upload and create the task from it (the upload is deleted again
+    when no task is made, or when the key's earlier request made it)."""
     key, image_url = await store_image(runtime, account, reframe.image)
     task_input: dict[str, Any] = {
         "image_url": image_url,
@@ -134,14 +171,27 @@ async def run_reframe(runtime: Runtime, account: Account, reframe: Reframe) -> R
         task_input["style"] = reframe.style
     try:
         task = await create_task(
-            {"model": MODEL, "input": task_input}, account, runtime, spec=reframe_spec()
+            {"model": MODEL, "input": task_input}, account, runtime, spec=reframe_spec(),
+            idempotency_key=idempotency_key, request_hash=request_hash,
         )
     except ApiError:
-        try:
-            await forget_image(runtime, key)
-        except Exception:  # the janitor removes it at its expiry anyway
-            log.warning("could not delete the unused upload %s", key, exc_info=True)
+        await forget_unused(runtime, key)
         raise
+    if task.input.get("image_url") != image_url:
+        # The same key's request that came first made the task: this upload is not needed.
+        await forget_unused(runtime, key)
+    return task
+
+
+async def forget_unused(runtime: Runtime, key: str) -> None:
+    try:
+        await forget_image(runtime, key)
+    except Exception:  # the janitor removes it at its expiry anyway
+        log.warning("could not delete the unused upload %s", key, exc_info=True)
+
+
+async def finish_reframe(runtime: Runtime, task: Task, reframe: Reframe) -> Response:
+    """Wait for the task's end and answer Ideogram's way (504 while it still runs)."""
     finished = await wait_for_end(runtime, task.id, runtime.settings.ideogram_sync_timeout_seconds)
     if finished is None:
         timeout = runtime.settings.ideogram_sync_timeout_seconds
@@ -211,20 +261,45 @@ def answer(task: Task, reframe: Reframe, runtime: Runtime) -> dict[str, Any]:
 
 async def handle(request: Request, parse: Callable[[Form], Awaitable[Reframe]]) -> Response:
     """Authenticate, read the form, parse it into a Reframe, run it; every refusal is
-    Ideogram-shaped. Order: 401, 400, 422, then create's own (505, 429, 402)."""
+    Ideogram-shaped. Order: 401, 400, 422 (the Idempotency-Key header, then the fields), then
+    create's own (a repeat of a keyed request, 505, 429, 402)."""
     runtime = runtime_of(request)
     try:
         account = await authenticate(request, runtime)
         form = await read_form(request, runtime, max_files=1 + MAX_STYLE_REFERENCE_IMAGES)
         try:
+            idempotency_key = idempotency_key_of(request)
+            request_hash = None
+            if idempotency_key is not None:
+                request_hash = await form_hash(request.url.path, form)
             reframe = await parse(form)
         finally:
             await form.form.close()
-        return await run_reframe(runtime, account, reframe)
+        return await run_reframe(
+            runtime, account, reframe, idempotency_key=idempotency_key, request_hash=request_hash
+        )
     except IdeogramError as error:
         return error_response(error)
     except ApiError as error:
         return error_response(from_api_error(error))
+
+
+async def form_hash(path: str, form: Form) -> str:
+    """The Idempotency-Key's fingerprint of an Ideogram request: its endpoint and its form as
+    sent (text fields as they are, files as the SHA-256 of their bytes). Not the mapped task's
+    body, which differs on every repeat: the image is stored under a fresh URL, and a seed left
+    out is drawn at random."""
+    fields: list[list[str]] = []
+    for name, value in form.form.multi_items():
+        if isinstance(value, UploadFile):
+            await value.seek(0)
+            digest = hashlib.sha256(await value.read()).hexdigest()
+            await value.seek(0)
+            fields.append([name, "file", digest])
+        else:
+            fields.append([name, "text", value])
+    fields.sort(key=lambda field: field[0])  # stable: repeated fields keep their order
+    return idempotency.request_hash({"endpoint": path, "form": fields})
 
 
 def random_seed() -> int:
