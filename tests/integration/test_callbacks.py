@@ -18,7 +18,7 @@ import pytest
 
 from imagegate.callbacks.outbox import CallbackOutbox, CallbackRow
 from imagegate.callbacks.sender import CallbackSender
-from imagegate.callbacks.verify import verify_callback
+from imagegate.callbacks.verifier import verify_callback
 from imagegate.outbound import UrlPolicy
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.time import now_ms

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from imagegate.callbacks import verify as verify_module
+from imagegate.callbacks import verifier as verify_module
 from imagegate.callbacks.signing import sign, signature_headers
-from imagegate.callbacks.verify import (
+from imagegate.callbacks.verifier import (
     CallbackVerificationError,
     verify_callback,
     verify_callback_or_raise,

@@ -1,4 +1,5 @@
-"""The ``imagegate`` command: ``serve`` and ``keys create``, thin layers over the library."""
+"""The ``imagegate`` command: ``serve`` and ``keys create``, thin layers over the library; the
+client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are in ``jobs.py``."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Annotated
 import typer
 
 from imagegate import __version__
+from imagegate.cli import jobs
+from imagegate.cli.failures import EXIT_CODES_HELP
 from imagegate.settings import Settings, load_settings
 
 app = typer.Typer(
     help="imagegate: a self-hosted, Kie.ai-compatible server for AI image tasks.",
     no_args_is_help=True,
     add_completion=False,
+    epilog=EXIT_CODES_HELP,
 )
 keys_app = typer.Typer(help="Manage account API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -138,3 +142,9 @@ def keys_create(
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+jobs.register(app)  # reframe, edit, generate, task show|wait, credits: the API's client side
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,276 @@
+"""``Client``: the blocking shell over the core; it only sends requests and sleeps."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from imagegate.client import core
+from imagegate.client.errors import APIError, TaskFailed, TransportError, WaitTimeout
+from imagegate.client.images import ImageInput, LocalImage, prepare_image
+from imagegate.client.settings import ClientSettings, resolve_settings
+from imagegate.client.task import Task
+
+T = TypeVar("T")
+DEFAULT_WAIT_TIMEOUT = 600.0
+
+
+class Client:
+    """A blocking client for imagegate or Kie.ai.
+
+    Arguments left out come from the environment (``IMAGEGATE_BASE_URL``,
+    ``IMAGEGATE_UPLOAD_BASE_URL``, ``IMAGEGATE_API_KEY`` or ``KIE_API_KEY``). ``transport``
+    replaces httpx's network transport (tests, proxies); ``sleep`` and ``clock`` replace
+    ``time.sleep`` and ``time.monotonic`` for the waits and retries. ``settings`` (e.g.
+    ``ClientSettings.from_env()``) replaces the environment; arguments given still win.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        upload_base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        settings: ClientSettings | None = None,
+    ) -> None:
+        if settings is None:
+            settings = resolve_settings(
+                base_url=base_url, api_key=api_key, upload_base_url=upload_base_url,
+                timeout=timeout, max_retries=max_retries,
+            )
+        else:
+            settings = dataclasses.replace(settings, **core.given(
+                base_url=base_url, api_key=api_key, upload_base_url=upload_base_url,
+                timeout=timeout, max_retries=max_retries,
+            ))
+        self.settings = settings
+        self.retry = core.RetryPolicy(max_retries=self.settings.max_retries)
+        self._http = httpx.Client(transport=transport, timeout=self.settings.timeout)
+        self._sleep = sleep
+        self._clock = clock
+        self._random = (rng or random.Random()).random
+
+    # -------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -------------------------------------------------------------- the API
+
+    def create_task(
+        self,
+        model: str,
+        input: Mapping[str, Any],
+        callback_url: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Task:
+        """Create a task; the new Task, ``waiting``. Retried safely under one Idempotency-Key
+        (a uuid4 unless given), so a lost answer never makes a second paid task."""
+        request = core.create_task_request(
+            self.settings, model, input, callback_url=callback_url,
+            idempotency_key=idempotency_key or core.new_idempotency_key(),
+        )
+        task_id = core.task_id_of(self._call(request, core.parse_response))
+        return core.created_task(task_id, model)
+
+    def get_task(self, task_id: str) -> Task:
+        """The task as it is now."""
+        data = self._call(core.get_task_request(self.settings, task_id), core.parse_response)
+        return Task.from_record(data)
+
+    def wait(
+        self,
+        task_id: str | Task,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+        *,
+        raise_on_failure: bool = True,
+        on_update: Callable[[Task], None] | None = None,
+    ) -> Task:
+        """Poll until the task is terminal, on Kie's advised schedule (``core.poll_delay``).
+
+        Raises TaskFailed if it failed (unless ``raise_on_failure`` is false) and WaitTimeout
+        after ``timeout`` seconds (None: no limit). ``on_update`` sees every poll's Task.
+        """
+        task_id = task_id.task_id if isinstance(task_id, Task) else task_id
+        started = self._clock()
+        while True:
+            task = self.get_task(task_id)
+            if on_update is not None:
+                on_update(task)
+            if task.is_terminal:
+                if task.failed and raise_on_failure:
+                    raise TaskFailed(task)
+                return task
+            elapsed = self._clock() - started
+            delay = core.poll_delay(elapsed)
+            if timeout is not None:
+                if elapsed >= timeout:
+                    raise WaitTimeout(task, timeout)
+                delay = min(delay, timeout - elapsed)
+            self._sleep(delay)
+
+    def run(
+        self,
+        model: str,
+        input: Mapping[str, Any],
+        *,
+        callback_url: str | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+        idempotency_key: str | None = None,
+    ) -> Task:
+        """Create a task and wait for it; the finished Task (TaskFailed if it failed)."""
+        task = self.create_task(model, input, callback_url, idempotency_key=idempotency_key)
+        return self.wait(task, timeout)
+
+    def credits(self) -> float:
+        """The account's remaining credits."""
+        return core.credits_of(self._call(core.credits_request(self.settings),
+                                          core.parse_response))
+
+    def upload(
+        self,
+        file: str | Path | bytes | Any,
+        *,
+        file_name: str | None = None,
+        upload_path: str | None = None,
+    ) -> core.UploadedFile:
+        """Upload a local path, bytes or a PIL image through Kie's stream upload; its
+        ``download_url`` is what a task's input takes."""
+        local = prepare_image(file)
+        if isinstance(local, str):
+            raise ValueError("upload() takes local data; pass a URL to a task's input directly")
+        request = core.upload_request(
+            self.settings, local.data, file_name or local.file_name, local.mime_type,
+            upload_path=upload_path,
+        )
+        return core.uploaded_of(self._call(request, core.parse_response))
+
+    def download(self, task: Task | str, dest: str | Path = ".") -> list[Path]:
+        """Save a succeeded task's results in the folder ``dest`` as ``<taskId>-<n><ext>``;
+        the paths written. A taskId is looked up first; a failed task raises TaskFailed."""
+        if isinstance(task, str):
+            task = self.get_task(task)
+        core.check_downloadable(task)
+        folder = Path(dest)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for index, url in enumerate(task.result_urls):
+            data, content_type = self._call(core.download_request(url), core.parse_download)
+            path = folder / core.file_name_for(task.task_id, index, url, content_type)
+            path.write_bytes(data)
+            written.append(path)
+        return written
+
+    # -------------------------------------------------------------- helpers
+
+    def image_url(self, image: ImageInput) -> str:
+        """A URL a task can take: the URL itself, or where local data was uploaded to."""
+        prepared = prepare_image(image)
+        if isinstance(prepared, LocalImage):
+            return self.upload(prepared.data, file_name=prepared.file_name).download_url
+        return prepared
+
+    def reframe(
+        self,
+        image: ImageInput,
+        size: str,
+        *,
+        num_images: int | None = None,
+        seed: int | None = None,
+        rendering_speed: str | None = None,
+        style: str | None = None,
+        callback_url: str | None = None,
+        model: str = core.REFRAME_MODEL,
+        **fields: Any,
+    ) -> Task:
+        """Create a task reframing ``image`` to ``size`` (``landscape_16_9``, ...); the new
+        Task (``wait`` for it, or use ``run``). A local image is uploaded first."""
+        input = core.reframe_input(
+            self.image_url(image), size, num_images=num_images, seed=seed,
+            rendering_speed=rendering_speed, style=style, **fields,
+        )
+        return self.create_task(model, input, callback_url)
+
+    def edit(
+        self,
+        image: ImageInput,
+        prompt: str,
+        *,
+        model: str = core.EDIT_MODEL,
+        callback_url: str | None = None,
+        **fields: Any,
+    ) -> Task:
+        """Create a task editing ``image`` as ``prompt`` says; the new Task. A local image is
+        uploaded first and goes to the model's image field."""
+        input = core.edit_input(model, self.image_url(image), prompt, **fields)
+        return self.create_task(model, input, callback_url)
+
+    def generate(
+        self,
+        model: str,
+        prompt: str,
+        *,
+        images: Sequence[ImageInput] = (),
+        callback_url: str | None = None,
+        **fields: Any,
+    ) -> Task:
+        """Create a task making images from ``prompt`` with ``model``; the new Task.
+        ``images`` (uploaded if local) go to the model's image field as references."""
+        urls = [self.image_url(image) for image in images]
+        input = core.generate_input(model, prompt, urls, **fields)
+        return self.create_task(model, input, callback_url)
+
+    # -------------------------------------------------------------- sending
+
+    def _call(
+        self, request: core.ApiRequest, parse: Callable[[int, Mapping[str, str], bytes], T]
+    ) -> T:
+        """Send ``request`` and parse the answer, retrying as the core's policy says."""
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(
+                    request.method, request.url, headers=dict(request.headers),
+                    params=request.params, json=request.json, data=request.data,
+                    files=request.files,
+                )
+            except httpx.TransportError as exc:
+                delay = core.delay_after_transport_error(
+                    self.retry, attempt, request, sent=core.maybe_sent(exc), random=self._random
+                )
+                if delay is None:
+                    raise TransportError(f"{request.method} {request.url}: {exc!r}") from exc
+            else:
+                try:
+                    return parse(response.status_code, response.headers, response.content)
+                except APIError as exc:
+                    delay = core.delay_after_error(
+                        self.retry, attempt, request, exc, self._random
+                    )
+                    if delay is None:
+                        raise
+            self._sleep(delay)
+            attempt += 1
