@@ -28,7 +28,7 @@ def app_factory(runtime_factory: Any) -> Iterator[Callable[..., ThreadedApp]]:
 
 
 @pytest.fixture
-def client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Either]]:
+async def client_factory(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Either]]:
     """``client_factory(app, is_async, **kwargs)``: a client on the app, closed afterwards."""
     made: list[Client | AsyncClient] = []
 
@@ -48,6 +48,8 @@ def client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Eit
     for client in made:
         if isinstance(client, Client):
             client.close()
+        else:
+            await client.aclose()
 
 
 @pytest.fixture(params=["sync", "async"])
