@@ -17,9 +17,8 @@ from imagegate.callbacks.outbox import CallbackOutbox
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.catalog import all_models
 from imagegate.engines.base import Engine
-from imagegate.engines.classic.engine import ClassicEngine
 from imagegate.engines.cpu import CpuPool
-from imagegate.engines.mock import MockEngine
+from imagegate.engines.registry import EngineSet
 from imagegate.engines.router import Router
 from imagegate.outbound import UrlPolicy
 from imagegate.settings import Settings
@@ -56,15 +55,39 @@ class FirstStart:
 
 
 def build_router(settings: Settings, cpu: CpuPool) -> Router:
-    """Every model's route: the classic engine for the models it reframes; the mock engine for
-    the others until their engines (diffusers, upstream) land; all on mock with ``mock``."""
-    mock = MockEngine(settings.mock_latency, settings.mock_fail_rate, cpu)
-    routes: dict[str, list[Engine]] = {spec.name: [mock] for spec in all_models()}
+    """Every model's route. By default the classic engine for the models it reframes and the
+    mock engine for the others until their engines (diffusers, upstream) land; the ``routes``
+    setting replaces the default route of each model it names; ``mock`` puts every model on
+    the mock engine. A route naming an unknown model or engine, or an engine that cannot serve
+    the model, is a ``ValueError`` that says which."""
+    engines = EngineSet(settings, cpu)
+    models = [spec.name for spec in all_models()]
+    configured: dict[str, list[Engine]] = {}
+    for model, names in settings.routes.items():
+        if model not in models:
+            raise ValueError(f"routes: unknown model {model!r}; known models: {', '.join(models)}")
+        route = []
+        for name in names:
+            try:
+                engine = engines.get(name)
+            except ValueError as exc:
+                raise ValueError(f"routes: model {model!r}: {exc}") from None
+            if not engine.supports(model):
+                raise ValueError(f"routes: engine {name!r} cannot serve model {model!r}")
+            route.append(engine)
+        configured[model] = route
+    mock = engines.get("mock")
+    routes: dict[str, list[Engine]] = {model: [mock] for model in models}
     if not settings.mock:
-        classic = ClassicEngine(cpu, time_budget=settings.classic_time_budget_seconds)
+        classic = engines.get("classic")
         # No mock behind it: a failed reframe must fail, not succeed with a test image.
-        routes.update({model: [classic] for model in routes if classic.supports(model)})
-    return Router(routes)
+        routes.update({model: [classic] for model in models if classic.supports(model)})
+        routes.update(configured)
+    return Router(
+        routes,
+        breaker_failures=settings.breaker_failures,
+        breaker_cooldown=settings.breaker_cooldown_seconds,
+    )
 
 
 class Runtime:

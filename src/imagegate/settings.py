@@ -123,6 +123,16 @@ class Settings(BaseSettings):
     # Kie has been seen answering business errors with HTTP 200; this mirrors that.
     business_errors_http_200: bool = False
 
+    # Routes: model → the engines that serve it, in failover order, e.g. in the TOML file
+    # ``[routes]`` / ``"ideogram/v3-reframe" = ["classic", "mock"]``, in the environment
+    # ``IMAGEGATE_ROUTES='{"ideogram/v3-reframe": ["classic"]}'``. Models left out keep their
+    # default route; ``mock`` puts every model on the mock engine whatever this says.
+    routes: dict[str, list[str]] = Field(default_factory=dict)
+    # Circuit breaker, per engine: after this many consecutive retryable failures the engine
+    # is out of rotation for the cooldown, then one task probes it back.
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+
     log_level: str = "info"
 
     @field_validator("url_allowlist", mode="before")
@@ -130,6 +140,16 @@ class Settings(BaseSettings):
     def _split_allowlist(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("routes")
+    @classmethod
+    def _check_routes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for model, engines in value.items():
+            if not engines:
+                raise ValueError(f"route of {model!r} names no engine")
+            if len(set(engines)) != len(engines):
+                raise ValueError(f"route of {model!r} names an engine twice: {engines}")
         return value
 
     @classmethod

@@ -57,8 +57,35 @@ async def test_grant_credits_changes_the_balance_and_unknown_account_is_404(api:
 
 
 async def test_routes_show_the_engines_per_model(api: Any) -> None:
-    routes = (await api.client.get("/api/admin/routes", headers=admin(api))).json()["data"]
+    data = (await api.client.get("/api/admin/routes", headers=admin(api))).json()["data"]
+    routes = data["routes"]
     assert routes["ideogram/v3-reframe"] == ["mock"] and routes["qwen/image-edit"] == ["mock"]
+    assert routes == api.runtime.router.describe()
+    assert data["engines"] == {"mock": {"state": "closed", "failures": 0, "openUntil": None}}
+
+
+async def test_routes_show_configured_routes_and_breaker_state(
+    runtime_factory: Any, harness_opener: Any
+) -> None:
+    runtime = runtime_factory(
+        mock=False, routes={"ideogram/v3-reframe": ["classic", "mock"]}, breaker_failures=2,
+        breaker_cooldown_seconds=60,
+    )
+    breaker = runtime.router.breaker("classic")
+    breaker.failure()
+    harness, client = await harness_opener(runtime, start=False)
+    async with client:
+        url, headers = "/api/admin/routes", admin(harness)
+        data = (await client.get(url, headers=headers)).json()["data"]
+        assert data["routes"]["ideogram/v3-reframe"] == ["classic", "mock"]
+        assert data["routes"]["qwen/image-edit"] == ["mock"]
+        assert data["engines"]["classic"] == {"state": "closed", "failures": 1, "openUntil": None}
+        breaker.failure()
+        data = (await client.get(url, headers=headers)).json()["data"]
+        classic = data["engines"]["classic"]
+        assert classic["state"] == "open" and classic["failures"] == 2
+        assert classic["openUntil"].endswith("Z")
+        assert data["engines"]["mock"]["state"] == "closed"
 
 
 async def test_health_and_openapi(api: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from imagegate.engines.base import EngineJob, OutputImage
@@ -91,3 +93,53 @@ def test_built_routes_classic_for_reframe_mock_for_the_rest_or_all_mock(mock: bo
     assert set(routes) == {spec.name for spec in all_models()}
     assert routes.pop(MODEL) == (["mock"] if mock else ["classic"])
     assert all(engines == ["mock"] for engines in routes.values())
+
+
+def built(**settings: object) -> dict[str, list[str]]:
+    from imagegate.engines.cpu import CpuPool
+    from imagegate.runtime import build_router
+    from imagegate.settings import Settings
+
+    return build_router(Settings(**settings), CpuPool(processes=0)).describe()  # type: ignore[arg-type]
+
+
+def test_configured_routes_override_the_defaults_per_model() -> None:
+    routes = built(routes={MODEL: ["classic", "mock"], "qwen/image-edit": ["mock"]})
+    assert routes[MODEL] == ["classic", "mock"]
+    assert routes["qwen/image-edit"] == ["mock"]
+    assert routes == {**built(), MODEL: ["classic", "mock"]}
+
+
+def test_mock_mode_puts_every_model_on_mock_whatever_the_routes() -> None:
+    routes = built(mock=True, routes={MODEL: ["classic", "mock"]})
+    assert all(engines == ["mock"] for engines in routes.values())
+
+
+def test_built_router_shares_one_engine_per_name_and_takes_breaker_settings() -> None:
+    from imagegate.engines.cpu import CpuPool
+    from imagegate.runtime import build_router
+    from imagegate.settings import Settings
+
+    settings = Settings(
+        routes={MODEL: ["mock", "classic"]}, breaker_failures=2, breaker_cooldown_seconds=9
+    )
+    router = build_router(settings, CpuPool(processes=0))
+    assert router.route(MODEL)[0] is router.route("qwen/image-edit")[0]
+    assert set(router.breakers()) == {"classic", "mock"}
+    breaker = router.breaker("mock")
+    assert breaker.threshold == 2 and breaker.cooldown == 9
+
+
+@pytest.mark.parametrize(
+    ("routes", "message"),
+    [
+        ({MODEL: ["nope"]}, "unknown engine 'nope'; known engines: classic, mock"),
+        ({"no/such-model": ["mock"]}, "unknown model 'no/such-model'"),
+        ({"qwen/image-edit": ["classic"]}, "engine 'classic' cannot serve model 'qwen/image-edit'"),
+    ],
+)
+def test_bad_routes_are_startup_errors(routes: dict[str, list[str]], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        built(routes=routes)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        built(routes=routes, mock=True)  # checked in mock mode too

@@ -56,3 +56,60 @@ def test_classic_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMAGEGATE_CLASSIC_TIME_BUDGET_SECONDS", "0.5")
     with pytest.raises(ValueError, match="classic_time_budget_seconds"):
         load_settings()
+
+
+def test_routes_and_breaker_defaults() -> None:
+    settings = load_settings()
+    assert settings.routes == {}
+    assert settings.breaker_failures == 5 and settings.breaker_cooldown_seconds == 30
+
+
+def test_routes_from_the_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "imagegate.toml"
+    config.write_text(
+        'breaker_failures = 2\nbreaker_cooldown_seconds = 7.5\n'
+        '[routes]\n"ideogram/v3-reframe" = ["classic", "mock"]\n"qwen/image-edit" = ["mock"]\n'
+    )
+    monkeypatch.setenv("IMAGEGATE_CONFIG", str(config))
+    settings = load_settings()
+    assert settings.routes == {
+        "ideogram/v3-reframe": ["classic", "mock"], "qwen/image-edit": ["mock"]
+    }
+    assert settings.breaker_failures == 2 and settings.breaker_cooldown_seconds == 7.5
+
+
+def test_routes_from_env_json_beat_the_toml_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "imagegate.toml"
+    config.write_text('[routes]\n"ideogram/v3-reframe" = ["classic", "mock"]\n')
+    monkeypatch.setenv("IMAGEGATE_CONFIG", str(config))
+    monkeypatch.setenv("IMAGEGATE_ROUTES", '{"ideogram/v3-reframe": ["classic"]}')
+    assert load_settings().routes == {"ideogram/v3-reframe": ["classic"]}
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ("{not json", "routes"),
+        ('["classic"]', "routes"),
+        ('{"ideogram/v3-reframe": "classic"}', "routes"),
+        ('{"ideogram/v3-reframe": []}', "names no engine"),
+        ('{"ideogram/v3-reframe": ["mock", "mock"]}', "engine twice"),
+    ],
+)
+def test_bad_routes_are_refused(monkeypatch: pytest.MonkeyPatch, value: str, match: str) -> None:
+    monkeypatch.setenv("IMAGEGATE_ROUTES", value)
+    with pytest.raises(ValueError, match=match):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("BREAKER_FAILURES", "0"), ("BREAKER_COOLDOWN_SECONDS", "0")]
+)
+def test_breaker_settings_are_checked(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(f"IMAGEGATE_{name}", value)
+    with pytest.raises(ValueError, match=name.lower()):
+        load_settings()

@@ -142,13 +142,48 @@ async def grant_credits(
     return success(milli_to_credits(balance))
 
 
+_BREAKER = {
+    "type": "object",
+    "required": ["state", "failures", "openUntil"],
+    "properties": {
+        "state": {"type": "string", "enum": ["closed", "open", "half-open"]},
+        "failures": {"type": "integer", "description": "Consecutive retryable failures"},
+        "openUntil": {
+            "type": ["string", "null"], "format": "date-time",
+            "description": "While open: when a task may probe the engine again (UTC)",
+        },
+    },
+}
+
+
 @router.get(
     "/routes",
     openapi_extra=_doc(
-        {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
-         "description": "{model: [engine names]}; '*' for the default route"}
+        {
+            "type": "object",
+            "required": ["routes", "engines"],
+            "properties": {
+                "routes": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    "description": "{model: [engine names]} in failover order",
+                },
+                "engines": {
+                    "type": "object",
+                    "additionalProperties": _BREAKER,
+                    "description": "{engine name: its circuit breaker}",
+                },
+            },
+        }
     ),
 )
 async def routes(runtime: Runtime = Depends(get_runtime)) -> Response:
-    """Which engines serve which model, in failover order."""
-    return success(runtime.router.describe())
+    """Which engines serve which model, in failover order, and each engine's circuit breaker."""
+    return success(
+        {
+            "routes": runtime.router.describe(),
+            "engines": {
+                name: view.as_json() for name, view in runtime.router.breakers().items()
+            },
+        }
+    )

@@ -3,15 +3,16 @@ client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from imagegate import __version__
 from imagegate.cli import jobs
-from imagegate.cli.failures import EXIT_CODES_HELP
+from imagegate.cli.failures import EXIT_CODES_HELP, EXIT_USAGE
 from imagegate.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -45,11 +46,15 @@ def serve(
     from imagegate.api.app import create_app
     from imagegate.runtime import Runtime
 
-    settings = load_settings(host=host, port=port, data_dir=data_dir, mock=mock or None)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    runtime = Runtime(settings)
+    try:
+        settings = load_settings(host=host, port=port, data_dir=data_dir, mock=mock or None)
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        runtime = Runtime(settings)
+    except ValueError as exc:  # pydantic's ValidationError and build_router's errors too
+        _config_error(exc)
     first = runtime.first_start()
     _announce(settings, runtime.router.describe(), first.default_key, first.admin_key)
     server = uvicorn.Server(
@@ -63,6 +68,37 @@ def serve(
         )
     )
     server.run()
+
+
+def _config_error(exc: Exception) -> NoReturn:
+    cause = f" ({exc.__cause__})" if exc.__cause__ else ""  # e.g. the JSON error in an env var
+    typer.echo(f"imagegate: configuration error: {exc}{cause}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def routes(
+    data_dir: DataDir = None,
+    mock: Annotated[
+        bool, typer.Option("--mock", help="Show the routes of mock mode (every model on mock)")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object")] = False,
+) -> None:
+    """Print each model's route (its engines in failover order) from the configuration:
+    flags, IMAGEGATE_* environment (IMAGEGATE_ROUTES) and the TOML file; starts no server."""
+    from imagegate.engines.cpu import CpuPool
+    from imagegate.runtime import build_router
+
+    try:
+        settings = load_settings(data_dir=data_dir, mock=mock or None)
+        described = build_router(settings, CpuPool(processes=0)).describe()
+    except ValueError as exc:
+        _config_error(exc)
+    if as_json:
+        typer.echo(json.dumps(described, indent=2, sort_keys=True))
+        return
+    for model, engines in sorted(described.items()):
+        typer.echo(f"{model} -> {', '.join(engines)}")
 
 
 def _announce(

@@ -2,16 +2,19 @@
 
 The router tries a route's engines in order and moves to the next only when an engine fails in
 a way another engine could fix (``TaskError.retryable``). An input that no engine can use
-(``InputRejected``) ends the task at once.
+(``InputRejected``) ends the task at once. Each engine has a circuit breaker (``breaker.py``):
+an engine that keeps failing is skipped for a while, then probed back.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from imagegate.engines.base import Engine, EngineJob, OutputImage
+from imagegate.engines.breaker import BreakerView, CircuitBreaker, Clock, format_time
 from imagegate.errors import EngineUnavailable, TaskError
 
 log = logging.getLogger(__name__)
@@ -35,9 +38,32 @@ class EngineFailed(Exception):
 class Router:
     """Maps each model to its route: an ordered list of engines."""
 
-    def __init__(self, routes: Mapping[str, Sequence[Engine]], default: Sequence[Engine] = ()):
+    def __init__(
+        self,
+        routes: Mapping[str, Sequence[Engine]],
+        default: Sequence[Engine] = (),
+        *,
+        breaker_failures: int = 5,
+        breaker_cooldown: float = 30.0,
+        clock: Clock = time.time,
+    ) -> None:
         self._routes = {model: list(engines) for model, engines in routes.items()}
         self._default = list(default)
+        # One breaker per engine name: an engine on several routes is one upstream.
+        names = {e.name for engines in (*self._routes.values(), self._default) for e in engines}
+        self._breakers = {
+            name: CircuitBreaker(breaker_failures, breaker_cooldown, clock) for name in names
+        }
+        self._breaker_args = (breaker_failures, breaker_cooldown, clock)
+
+    def breaker(self, engine: str) -> CircuitBreaker:
+        if engine not in self._breakers:
+            self._breakers[engine] = CircuitBreaker(*self._breaker_args)
+        return self._breakers[engine]
+
+    def breakers(self) -> dict[str, BreakerView]:
+        """Each engine's breaker: closed, open (until when) or half-open, and its failures."""
+        return {name: self._breakers[name].view() for name in sorted(self._breakers)}
 
     def route(self, model: str) -> list[Engine]:
         engines = self._routes.get(model, self._default)
@@ -58,13 +84,46 @@ class Router:
         if not engines:
             raise EngineFailed(EngineUnavailable(f"no engine serves model {job.model}"), None)
         last: EngineFailed | None = None
+        skipped: list[str] = []
         for engine in engines:
+            breaker = self.breaker(engine.name)
+            if not breaker.acquire():
+                skipped.append(engine.name)
+                continue
             try:
-                return RouteResult(engine.name, await engine.run(job))
+                images = await engine.run(job)
             except TaskError as exc:
                 last = EngineFailed(exc, engine.name)
                 if not exc.retryable:
+                    breaker.release()
                     raise last from exc
+                breaker.failure()
+                if breaker.open_until is not None:
+                    log.warning(
+                        "engine %s: circuit open until %s after %d consecutive failures",
+                        engine.name, format_time(breaker.open_until), breaker.failures,
+                    )
                 log.warning("engine %s failed on task %s: %s", engine.name, job.task_id, exc.msg)
-        assert last is not None
+                continue
+            except BaseException:
+                breaker.release()
+                raise
+            breaker.success()
+            return RouteResult(engine.name, images)
+        if last is None:
+            raise EngineFailed(EngineUnavailable(self._all_open(job.model, skipped)), None)
         raise last
+
+    def _all_open(self, model: str, engines: list[str]) -> str:
+        parts = []
+        for name in engines:
+            view = self._breakers[name].view()
+            until = view.open_until
+            parts.append(
+                f"{name} until {format_time(until)}" if until is not None
+                else f"{name} (half-open, a probe is running)"
+            )
+        return (
+            f"every engine of model {model} is out of rotation (circuit open after repeated"
+            f" failures): {'; '.join(parts)}"
+        )
