@@ -37,6 +37,7 @@ from imagegate.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
+from imagegate.imagetypes import sniff_image
 from imagegate.outbound import (
     Downloaded,
     DownloadTooLarge,
@@ -190,18 +191,6 @@ def clean_file_name(value: str) -> str | None:
         ext = f".{ext}" if dot and stem and len(ext) < 16 else ""
         cleaned = cleaned[: _MAX_FILE_NAME_CHARS - len(ext)] + ext
     return cleaned
-
-
-def sniff_image(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return None
 
 
 def normalise_mime(value: str | None) -> str | None:

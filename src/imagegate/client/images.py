@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
+from imagegate.imagetypes import sniff_image
+
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
@@ -32,18 +34,6 @@ class LocalImage:
     mime_type: str
 
 
-def sniff_mime(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return None
-
-
 _EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 
 
@@ -61,7 +51,7 @@ def prepare_image(image: Any) -> str | LocalImage:
         data = bytes(image)
         if not data:
             raise ValueError("image bytes are empty")
-        mime = sniff_mime(data) or "application/octet-stream"
+        mime = sniff_image(data) or "application/octet-stream"
         return LocalImage(data, f"image{_EXT.get(mime, '.bin')}", mime)
     if callable(getattr(image, "save", None)) and hasattr(image, "mode"):
         return _from_pil(image)
@@ -75,7 +65,7 @@ def _from_path(path: Path) -> LocalImage:
         raise FileNotFoundError(f"image file not found: {path}")
     data = path.read_bytes()
     mime = (
-        sniff_mime(data)
+        sniff_image(data)
         or mimetypes.guess_type(path.name, strict=False)[0]
         or "application/octet-stream"
     )
@@ -90,7 +80,7 @@ def _from_data_url(url: str) -> LocalImage:
         data = base64.b64decode(url[match.end():], validate=False)
     except (binascii.Error, ValueError) as exc:
         raise ValueError("the data: URL is not valid base64") from exc
-    mime = sniff_mime(data) or match["mime"] or "application/octet-stream"
+    mime = sniff_image(data) or match["mime"] or "application/octet-stream"
     return LocalImage(data, f"image{_EXT.get(mime, '.bin')}", mime)
 
 

@@ -13,9 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from imagegate.api.body import read_limited, with_body
-from imagegate.api.files import sniff_image
 from imagegate.api.ideogram.answers import IdeogramError, invalid
 from imagegate.errors import PayloadTooLarge
+from imagegate.imagetypes import sniff_image
 from imagegate.runtime import Runtime
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
