@@ -18,8 +18,9 @@ from imagegate.callbacks.sender import CallbackSender
 from imagegate.catalog import all_models
 from imagegate.engines.base import Engine
 from imagegate.engines.cpu import CpuPool
-from imagegate.engines.registry import EngineSet
+from imagegate.engines.registry import EngineContext, EngineSet
 from imagegate.engines.router import Router
+from imagegate.engines.upstream.events import UpstreamEvents
 from imagegate.outbound import UrlPolicy
 from imagegate.settings import Settings
 from imagegate.storage.blobstore import BlobNotFound, BlobStore, LocalBlobStore
@@ -54,13 +55,14 @@ class FirstStart:
     default_key: str | None
 
 
-def build_router(settings: Settings, cpu: CpuPool) -> Router:
+def build_router(settings: Settings, engines: EngineSet | None = None) -> Router:
     """Every model's route. By default the classic engine for the models it reframes and the
     mock engine for the others until their engines (diffusers, upstream) land; the ``routes``
     setting replaces the default route of each model it names; ``mock`` puts every model on
     the mock engine. A route naming an unknown model or engine, or an engine that cannot serve
-    the model, is a ``ValueError`` that says which."""
-    engines = EngineSet(settings, cpu)
+    the model, is a ``ValueError`` that says which, as is a provider misconfigured. Without
+    ``engines`` the engines are built offline (for ``imagegate routes``)."""
+    engines = engines or EngineSet(EngineContext.offline(settings))
     models = [spec.name for spec in all_models()]
     configured: dict[str, list[Engine]] = {}
     for model, names in settings.routes.items():
@@ -108,7 +110,11 @@ class Runtime:
         self.signer = UrlSigner(self._secret_key(), settings.resolved_public_url)
         self.policy = UrlPolicy(settings.url_allowlist)
         self.cpu = CpuPool(settings.engine_processes)
-        self.router = build_router(settings, self.cpu)
+        self.upstream_events = UpstreamEvents(self._secret_key())
+        self.engines = EngineSet(
+            EngineContext(settings, self.cpu, self.policy, self.upstream_events)
+        )
+        self.router = build_router(settings, self.engines)
         self.rate_limits = RateLimits(settings.create_rate, settings.query_rate)
         self.fetcher = ImageFetcher(
             self.policy,
@@ -183,6 +189,7 @@ class Runtime:
         await self.callbacks.stop()
         await self.janitor.stop()
         await self.fetcher.aclose()
+        await self.engines.aclose()
         await asyncio.to_thread(self.cpu.shutdown)
         self.db.close()
 

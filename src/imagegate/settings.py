@@ -128,6 +128,11 @@ class Settings(BaseSettings):
     # ``IMAGEGATE_ROUTES='{"ideogram/v3-reframe": ["classic"]}'``. Models left out keep their
     # default route; ``mock`` puts every model on the mock engine whatever this says.
     routes: dict[str, list[str]] = Field(default_factory=dict)
+    # Upstream providers, each an engine routes may name: ``[providers.NAME]`` tables in the
+    # TOML file (``type = "upstream_kie"`` or ``"upstream_ideogram"``, ``base_url``,
+    # ``api_key_env``...), ``IMAGEGATE_PROVIDERS`` as JSON. Checked when the routes are built
+    # (engines/upstream/config.py); docs/providers.md shows each kind.
+    providers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Circuit breaker, per engine: after this many consecutive retryable failures the engine
     # is out of rotation for the cooldown, then one task probes it back.
     breaker_failures: int = Field(default=5, ge=1)

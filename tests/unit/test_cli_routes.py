@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from imagegate.cli.main import app
-from imagegate.engines.cpu import CpuPool
 from imagegate.runtime import build_router
 from imagegate.settings import Settings
 
@@ -24,7 +23,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 def test_prints_one_line_per_model(tmp_path: Path) -> None:
     code, out, _ = invoke("--data-dir", str(tmp_path))
     assert code == 0
-    expected = build_router(Settings(), CpuPool(processes=0)).describe()
+    expected = build_router(Settings()).describe()
     lines = out.splitlines()
     assert lines == sorted(f"{m} -> {', '.join(e)}" for m, e in expected.items())
     assert f"{MODEL} -> classic" in lines

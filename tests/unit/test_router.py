@@ -85,22 +85,20 @@ def test_describe_lists_routes_in_order() -> None:
 @pytest.mark.parametrize("mock", [False, True])
 def test_built_routes_classic_for_reframe_mock_for_the_rest_or_all_mock(mock: bool) -> None:
     from imagegate.catalog import all_models
-    from imagegate.engines.cpu import CpuPool
     from imagegate.runtime import build_router
     from imagegate.settings import Settings
 
-    routes = build_router(Settings(mock=mock), CpuPool(processes=0)).describe()
+    routes = build_router(Settings(mock=mock)).describe()
     assert set(routes) == {spec.name for spec in all_models()}
     assert routes.pop(MODEL) == (["mock"] if mock else ["classic"])
     assert all(engines == ["mock"] for engines in routes.values())
 
 
 def built(**settings: object) -> dict[str, list[str]]:
-    from imagegate.engines.cpu import CpuPool
     from imagegate.runtime import build_router
     from imagegate.settings import Settings
 
-    return build_router(Settings(**settings), CpuPool(processes=0)).describe()  # type: ignore[arg-type]
+    return build_router(Settings(**settings)).describe()  # type: ignore[arg-type]
 
 
 def test_configured_routes_override_the_defaults_per_model() -> None:
@@ -116,14 +114,13 @@ def test_mock_mode_puts_every_model_on_mock_whatever_the_routes() -> None:
 
 
 def test_built_router_shares_one_engine_per_name_and_takes_breaker_settings() -> None:
-    from imagegate.engines.cpu import CpuPool
     from imagegate.runtime import build_router
     from imagegate.settings import Settings
 
     settings = Settings(
         routes={MODEL: ["mock", "classic"]}, breaker_failures=2, breaker_cooldown_seconds=9
     )
-    router = build_router(settings, CpuPool(processes=0))
+    router = build_router(settings)
     assert router.route(MODEL)[0] is router.route("qwen/image-edit")[0]
     assert set(router.breakers()) == {"classic", "mock"}
     breaker = router.breaker("mock")

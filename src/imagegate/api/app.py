@@ -19,6 +19,7 @@ from imagegate.api import (
     ideogram,
     jobs,
     model_endpoints,
+    upstream,
 )
 from imagegate.api.envelope import install_error_handlers
 from imagegate.api.schemas import components
@@ -47,7 +48,7 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app, http_200=runtime.settings.business_errors_http_200)
-    for module in (jobs, account, files, ideogram, admin, health):
+    for module in (jobs, account, files, ideogram, admin, health, upstream):
         app.include_router(module.router)
     # Kie's per-model endpoints: adapters over the jobs API's one create path.
     for module in (gpt4o_image, flux_kontext, model_endpoints):

@@ -110,6 +110,11 @@ def components() -> dict[str, Any]:
                 "createTime": {"type": "integer", "description": "Epoch ms"},
                 "updateTime": {"type": ["integer", "null"], "description": "Epoch ms"},
                 "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+                "engine": {
+                    "type": ["string", "null"],
+                    "description": "imagegate's addition: the engine (or upstream provider) that"
+                    " served the task, or tried it last; null before generation starts",
+                },
             },
         },
         "Account": {

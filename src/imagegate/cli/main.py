@@ -86,12 +86,11 @@ def routes(
 ) -> None:
     """Print each model's route (its engines in failover order) from the configuration:
     flags, IMAGEGATE_* environment (IMAGEGATE_ROUTES) and the TOML file; starts no server."""
-    from imagegate.engines.cpu import CpuPool
     from imagegate.runtime import build_router
 
     try:
         settings = load_settings(data_dir=data_dir, mock=mock or None)
-        described = build_router(settings, CpuPool(processes=0)).describe()
+        described = build_router(settings).describe()
     except ValueError as exc:
         _config_error(exc)
     if as_json:

@@ -1,58 +1,119 @@
-"""The engines a route may name: engine name → factory(settings, cpu).
+"""The engines a route may name: the built-in ones, and the operator's providers.
 
-Routes in the configuration (``routes`` setting) name engines by these keys. A new engine
-(``upstream_kie``, ``upstream_ideogram``, ``diffusers``) is one entry here plus its module;
-``build_router`` checks every configured name against this table.
+Built-in engines (``classic``, ``mock``; ``diffusers`` to come) are one factory each here. A
+provider (``[providers.NAME]`` in the configuration, ``upstream/config.py``) is an engine
+named NAME of its ``type``: ``upstream_kie`` or ``upstream_ideogram``. ``build_router`` checks
+every name a route lists against both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from imagegate.engines.base import Engine
 from imagegate.engines.cpu import CpuPool
+from imagegate.engines.upstream.config import (
+    IdeogramProvider,
+    KieProvider,
+    parse_providers,
+)
+from imagegate.engines.upstream.events import UpstreamEvents
+from imagegate.outbound import UrlPolicy
 from imagegate.settings import Settings
 
-EngineFactory = Callable[[Settings, CpuPool], Engine]
+
+@dataclass(frozen=True)
+class EngineContext:
+    """What building an engine may need: the settings, the CPU pool, the URL policy that
+    result downloads go through, the hub upstream callbacks arrive at, and imagegate's
+    public URL callbacks are sent to."""
+
+    settings: Settings
+    cpu: CpuPool
+    policy: UrlPolicy
+    events: UpstreamEvents = field(default_factory=lambda: UpstreamEvents(secrets.token_bytes(32)))
+
+    @classmethod
+    def offline(cls, settings: Settings) -> EngineContext:
+        """For building routes without running them (``imagegate routes``)."""
+        return cls(settings, CpuPool(processes=0), UrlPolicy(settings.url_allowlist))
 
 
-def _mock(settings: Settings, cpu: CpuPool) -> Engine:
+EngineFactory = Callable[[EngineContext], Engine]
+
+
+def _mock(context: EngineContext) -> Engine:
     from imagegate.engines.mock import MockEngine
 
-    return MockEngine(settings.mock_latency, settings.mock_fail_rate, cpu)
+    settings = context.settings
+    return MockEngine(settings.mock_latency, settings.mock_fail_rate, context.cpu)
 
 
-def _classic(settings: Settings, cpu: CpuPool) -> Engine:
+def _classic(context: EngineContext) -> Engine:
     from imagegate.engines.classic.engine import ClassicEngine
 
-    return ClassicEngine(cpu, time_budget=settings.classic_time_budget_seconds)
+    return ClassicEngine(context.cpu, time_budget=context.settings.classic_time_budget_seconds)
 
 
 ENGINES: dict[str, EngineFactory] = {
     "classic": _classic,
     "mock": _mock,
-    # Upstream providers (issue 6) land here: "upstream_kie", "upstream_ideogram".
 }
 
 
-def engine_names() -> list[str]:
-    return sorted(ENGINES)
+def _upstream(name: str, provider: KieProvider | IdeogramProvider, context: EngineContext
+              ) -> Engine:
+    if isinstance(provider, KieProvider):
+        from imagegate.engines.upstream.kie import KieUpstream
+
+        return KieUpstream(
+            name, provider, policy=context.policy, events=context.events,
+            public_url=context.settings.public_url,
+        )
+    from imagegate.engines.upstream.ideogram import IdeogramUpstream
+
+    return IdeogramUpstream(name, provider, policy=context.policy)
+
+
+def engine_names(providers: Mapping[str, object] | None = None) -> list[str]:
+    return sorted({*ENGINES, *(providers or {})})
 
 
 class EngineSet:
     """Builds each named engine once, on first use, so routes share one instance per name."""
 
-    def __init__(self, settings: Settings, cpu: CpuPool) -> None:
-        self.settings = settings
-        self.cpu = cpu
+    def __init__(self, context: EngineContext) -> None:
+        self.context = context
+        self.providers = parse_providers(context.settings.providers, reserved=tuple(ENGINES))
         self._built: dict[str, Engine] = {}
 
     def get(self, name: str) -> Engine:
         if name not in self._built:
             factory = ENGINES.get(name)
-            if factory is None:
+            if factory is not None:
+                self._built[name] = factory(self.context)
+            elif name in self.providers:
+                self._built[name] = _upstream(name, self.providers[name], self.context)
+            else:
                 raise ValueError(
-                    f"unknown engine {name!r}; known engines: {', '.join(engine_names())}"
+                    f"unknown engine {name!r}; known engines: "
+                    f"{', '.join(engine_names(self.providers))}"
+                    " (an upstream is an engine once it is configured under [providers])"
                 )
-            self._built[name] = factory(self.settings, self.cpu)
         return self._built[name]
+
+    def describe_providers(self) -> dict[str, dict[str, str]]:
+        """``{name: {type, baseUrl}}`` — never the key."""
+        return {
+            name: {"type": provider.type, "baseUrl": provider.base_url}
+            for name, provider in sorted(self.providers.items())
+        }
+
+    async def aclose(self) -> None:
+        """Close what built engines hold open (upstream engines' HTTP connections)."""
+        for engine in self._built.values():
+            close = getattr(engine, "aclose", None)
+            if close is not None:
+                await close()

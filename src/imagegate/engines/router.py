@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from imagegate.engines.base import Engine, EngineJob, OutputImage
@@ -27,12 +27,27 @@ class RouteResult:
 
 
 class EngineFailed(Exception):
-    """Every engine of the route failed; ``error`` is the last one's, ``engine`` its name."""
+    """The route failed: ``error`` is the last engine's error, ``engine`` its name, and
+    ``msg`` tells every attempt in order ("upstream a: ...; then upstream b: ...") so the
+    task's failMsg says which engine did what."""
 
-    def __init__(self, error: TaskError, engine: str | None) -> None:
-        super().__init__(error.msg)
+    def __init__(
+        self, error: TaskError, engine: str | None, attempts: Sequence[tuple[str, str]] = ()
+    ) -> None:
         self.error = error
         self.engine = engine
+        self.msg = "; then ".join(
+            msg if msg.startswith(f"upstream {name}") else f"{name}: {msg}"
+            for name, msg in attempts
+        ) if len(attempts) > 1 else error.msg
+        super().__init__(self.msg)
+
+
+EngineStarted = Callable[[str], Awaitable[None]]
+
+
+async def _nothing(_engine: str) -> None:
+    return None
 
 
 class Router:
@@ -79,21 +94,26 @@ class Router:
             described["*"] = [e.name for e in self._default]
         return described
 
-    async def run(self, job: EngineJob) -> RouteResult:
+    async def run(self, job: EngineJob, on_engine: EngineStarted = _nothing) -> RouteResult:
+        """Run ``job`` on its route's engines in order until one succeeds; ``on_engine`` is
+        awaited with each engine's name as it starts (the task record shows who served it)."""
         engines = self.route(job.model)
         if not engines:
             raise EngineFailed(EngineUnavailable(f"no engine serves model {job.model}"), None)
         last: EngineFailed | None = None
         skipped: list[str] = []
+        attempts: list[tuple[str, str]] = []
         for engine in engines:
             breaker = self.breaker(engine.name)
             if not breaker.acquire():
                 skipped.append(engine.name)
                 continue
             try:
+                await on_engine(engine.name)
                 images = await engine.run(job)
             except TaskError as exc:
-                last = EngineFailed(exc, engine.name)
+                attempts.append((engine.name, exc.msg))
+                last = EngineFailed(exc, engine.name, attempts)
                 if not exc.retryable:
                     breaker.release()
                     raise last from exc

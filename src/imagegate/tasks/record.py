@@ -32,7 +32,8 @@ def result_urls(task: Task, url_for: UrlFor) -> list[str]:
 
 def record_data(task: Task, url_for: UrlFor) -> dict[str, Any]:
     """The ``data`` object of ``GET /api/v1/jobs/recordInfo`` (spec 000 and 004, plus
-    ``updateTime`` and ``progress``)."""
+    ``updateTime``, ``progress`` and ``engine``, the engine or upstream provider that served
+    the task, or tried it last)."""
     result_json = None
     if task.state is TaskState.SUCCESS:
         result_json = json.dumps({"resultUrls": result_urls(task, url_for)})
@@ -49,6 +50,7 @@ def record_data(task: Task, url_for: UrlFor) -> dict[str, Any]:
         "createTime": task.create_time,
         "updateTime": task.update_time,
         "progress": task.progress,
+        "engine": task.engine,
     }
 
 

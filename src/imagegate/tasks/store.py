@@ -277,6 +277,20 @@ class SqliteStore:
 
         return await self.db.write(tx)
 
+    async def set_engine(self, task_id: str, token: int, engine: str) -> bool:
+        """Record the engine now working on a generating task (a failover changes it);
+        False if the lease was lost."""
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE tasks SET engine = ?, update_time = ? WHERE id = ? AND lease_token = ?"
+                " AND state = 'generating'",
+                (engine, now_ms(), task_id, token),
+            )
+            return cur.rowcount == 1
+
+        return await self.db.write(tx)
+
     async def heartbeat(
         self, task_id: str, token: int, lease_ms: int, progress: int | None = None
     ) -> bool:

@@ -141,28 +141,31 @@ class Worker:
             return Finish(TaskState.FAIL, fail_code="422", fail_msg=f"unknown model {task.model}")
         try:
             images = await self._fetch_inputs(task, spec.image_url_fields())
-            engines = self.router.route(task.model)
-            if not await self.store.start_generating(
-                task.id, task.lease_token, engines[0].name if engines else None
-            ):
+            # The engine is recorded as each one starts (a failover or a skipped engine
+            # changes it), not guessed from the route here.
+            if not await self.store.start_generating(task.id, task.lease_token, None):
                 raise _LeaseLost
+
+            async def started(engine: str) -> None:
+                if not await self.store.set_engine(task.id, task.lease_token, engine):
+                    raise _LeaseLost
 
             def report(percent: int) -> None:
                 progress["value"] = max(progress["value"], min(99, 10 + percent * 89 // 100))
 
             job = EngineJob(task.id, task.model, task.input, images, report)
-            result = await self.router.run(job)
+            result = await self.router.run(job, started)
             files = await self._store_outputs(task, result.images)
         except InputRejected as exc:
             return Finish(TaskState.FAIL, fail_code=exc.fail_code, fail_msg=exc.msg)
         except EngineFailed as exc:
             return Finish(
-                TaskState.FAIL, fail_code=exc.error.fail_code, fail_msg=exc.error.msg,
+                TaskState.FAIL, fail_code=exc.error.fail_code, fail_msg=exc.msg,
                 engine=exc.engine,
             )
         except TaskError as exc:
             return Finish(TaskState.FAIL, fail_code=exc.fail_code, fail_msg=exc.msg)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, _LeaseLost):
             raise
         except Exception as exc:
             # A bug must not strand the task: it fails, is refunded, and its callback is sent.
