@@ -62,6 +62,27 @@ async def test_routes_show_the_engines_per_model(api: Any) -> None:
     assert routes["ideogram/v3-reframe"] == ["mock"] and routes["qwen/image-edit"] == ["mock"]
     assert routes == api.runtime.router.describe()
     assert data["engines"] == {"mock": {"state": "closed", "failures": 0, "openUntil": None}}
+    assert data["providers"] == {}
+
+
+async def test_routes_show_the_providers_but_never_their_keys(
+    runtime_factory: Any, harness_opener: Any
+) -> None:
+    runtime = runtime_factory(
+        mock=False,
+        providers={"reseller": {"type": "upstream_kie", "base_url": "https://kie.example/",
+                                "api_key": "sk-secret-123"}},
+        routes={"google/nano-banana": ["reseller", "mock"]},
+    )
+    harness, client = await harness_opener(runtime, start=False)
+    async with client:
+        answer = await client.get("/api/admin/routes", headers=admin(harness))
+    data = answer.json()["data"]
+    assert data["routes"]["google/nano-banana"] == ["reseller", "mock"]
+    assert data["providers"] == {
+        "reseller": {"type": "upstream_kie", "baseUrl": "https://kie.example"}
+    }
+    assert "sk-secret-123" not in answer.text
 
 
 async def test_routes_show_configured_routes_and_breaker_state(

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from imagegate.catalog import get_model
+
 from loopback import LoopbackServer
 from upstreams import (
     FaultProxy,
@@ -25,8 +28,6 @@ from upstreams import (
     record_state,
     rewrite_result_urls,
 )
-
-from imagegate.catalog import get_model
 
 MODEL = "google/nano-banana"
 INPUT = {"prompt": "a lighthouse at dusk", "image_size": "16:9"}

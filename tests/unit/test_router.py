@@ -140,3 +140,26 @@ def test_bad_routes_are_startup_errors(routes: dict[str, list[str]], message: st
         built(routes=routes)
     with pytest.raises(ValueError, match=re.escape(message)):
         built(routes=routes, mock=True)  # checked in mock mode too
+
+
+async def test_the_failure_of_a_route_tells_every_attempt_and_each_engine_is_announced() -> None:
+    down = ScriptedEngine("ideogram", EngineUnavailable("upstream ideogram: answered HTTP 500"))
+    classic = ScriptedEngine("classic", GenerationFailed("ran out of time"))
+    started: list[str] = []
+
+    async def on_engine(name: str) -> None:
+        started.append(name)
+
+    with pytest.raises(EngineFailed) as caught:
+        await Router({MODEL: [down, classic]}).run(job(), on_engine)
+    assert started == ["ideogram", "classic"]
+    assert caught.value.engine == "classic" and caught.value.error.fail_code == "501"
+    assert caught.value.msg == (
+        "upstream ideogram: answered HTTP 500; then classic: ran out of time"
+    )
+
+
+async def test_a_single_attempt_keeps_its_own_message() -> None:
+    with pytest.raises(EngineFailed) as caught:
+        await Router({MODEL: [ScriptedEngine("a", GenerationFailed("nope"))]}).run(job())
+    assert caught.value.msg == "nope"

@@ -173,17 +173,32 @@ _BREAKER = {
                     "additionalProperties": _BREAKER,
                     "description": "{engine name: its circuit breaker}",
                 },
+                "providers": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["type", "baseUrl"],
+                        "properties": {
+                            "type": {"type": "string",
+                                     "enum": ["upstream_kie", "upstream_ideogram"]},
+                            "baseUrl": {"type": "string"},
+                        },
+                    },
+                    "description": "{provider name: its type and base URL} (never its key)",
+                },
             },
         }
     ),
 )
 async def routes(runtime: Runtime = Depends(get_runtime)) -> Response:
-    """Which engines serve which model, in failover order, and each engine's circuit breaker."""
+    """Which engines serve which model, in failover order, each engine's circuit breaker, and
+    the upstream providers configured."""
     return success(
         {
             "routes": runtime.router.describe(),
             "engines": {
                 name: view.as_json() for name, view in runtime.router.breakers().items()
             },
+            "providers": runtime.engines.describe_providers(),
         }
     )

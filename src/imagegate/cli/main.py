@@ -86,18 +86,23 @@ def routes(
 ) -> None:
     """Print each model's route (its engines in failover order) from the configuration:
     flags, IMAGEGATE_* environment (IMAGEGATE_ROUTES) and the TOML file; starts no server."""
+    from imagegate.engines.registry import EngineContext, EngineSet
     from imagegate.runtime import build_router
 
     try:
         settings = load_settings(data_dir=data_dir, mock=mock or None)
-        described = build_router(settings).describe()
+        engines = EngineSet(EngineContext.offline(settings))
+        described = build_router(settings, engines).describe()
     except ValueError as exc:
         _config_error(exc)
+    providers = engines.describe_providers()
     if as_json:
         typer.echo(json.dumps(described, indent=2, sort_keys=True))
         return
-    for model, engines in sorted(described.items()):
-        typer.echo(f"{model} -> {', '.join(engines)}")
+    for model, names in sorted(described.items()):
+        typer.echo(f"{model} -> {', '.join(names)}")
+    for name, provider in providers.items():
+        typer.echo(f"provider {name}: {provider['type']} at {provider['baseUrl']}")
 
 
 def _announce(

@@ -31,13 +31,14 @@ from imagegate.errors import EngineUnavailable, GenerationFailed, InputRejected,
 INPUT_FAIL_CODES = frozenset({"400", "413", "422"})
 
 
-def _clip(text: str, limit: int = 300) -> str:
+def clip(text: str, limit: int = 300) -> str:
+    """``text`` on one line, cut to ``limit`` characters: upstream bodies can be whole pages."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def unreachable(name: str, detail: str) -> EngineUnavailable:
-    return EngineUnavailable(f"upstream {name}: unreachable ({_clip(detail)})")
+    return EngineUnavailable(f"upstream {name}: unreachable ({clip(detail)})")
 
 
 def timed_out(name: str, what: str, seconds: float) -> EngineUnavailable:
@@ -46,7 +47,7 @@ def timed_out(name: str, what: str, seconds: float) -> EngineUnavailable:
 
 def from_api_error(name: str, what: str, exc: APIError, *, patience: float) -> TaskError:
     """The TaskError for the upstream refusing ``what`` (e.g. "createTask") with ``exc``."""
-    said = f"{_clip(exc.msg)} (code {exc.code}" + (
+    said = f"{clip(exc.msg)} (code {exc.code}" + (
         f", HTTP {exc.status})" if exc.status and exc.status != exc.code else ")"
     )
     if isinstance(exc, RateLimitError):
@@ -77,12 +78,12 @@ def from_transport(name: str, what: str, exc: TransportError, timeout: float) ->
 
 
 def malformed(name: str, what: str, exc: ProtocolError) -> EngineUnavailable:
-    return EngineUnavailable(f"upstream {name}: {what} answered malformed data: {_clip(str(exc))}")
+    return EngineUnavailable(f"upstream {name}: {what} answered malformed data: {clip(str(exc))}")
 
 
 def task_failed(name: str, upstream_id: str, code: str | None, msg: str | None) -> TaskError:
     """An upstream task that ended in ``fail``: the input's fault or the upstream's."""
-    said = f"{code or 'no code'}: {_clip(msg or 'no message')}"
+    said = f"{code or 'no code'}: {clip(msg or 'no message')}"
     if code in INPUT_FAIL_CODES:
         return InputRejected(f"upstream {name}: task {upstream_id} failed on the input: {said}")
     return GenerationFailed(f"upstream {name}: task {upstream_id} failed: {said}")

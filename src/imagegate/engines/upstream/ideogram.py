@@ -62,11 +62,6 @@ _MIN_RATE_WAIT = 0.5
 _MAX_RATE_REPEATS = 10
 
 
-def _clip(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _said(response: httpx.Response) -> str:
     """What Ideogram said: its ``{"error": ...}`` message, else the body's text."""
     try:
@@ -76,8 +71,8 @@ def _said(response: httpx.Response) -> str:
     if isinstance(body, Mapping):
         for key in ("error", "detail", "message"):
             if body.get(key):
-                return _clip(str(body[key]))
-    return _clip(response.text) or "no message"
+                return failures.clip(str(body[key]))
+    return failures.clip(response.text) or "no message"
 
 
 class IdeogramUpstream:
@@ -209,7 +204,7 @@ class IdeogramUpstream:
                     except ValueError as exc:
                         raise self._malformed(
                             f"not JSON ({response.headers.get('content-type', 'no type')}):"
-                            f" {_clip(response.text, 120)}"
+                            f" {failures.clip(response.text, 120)}"
                         ) from exc
                 if status == 429:
                     wait = max(
