@@ -46,7 +46,7 @@ async def test_record_of_a_waiting_task_has_exactly_the_spec_fields(api: Any) ->
     data = body["data"]
     assert set(data) == {
         "taskId", "model", "state", "param", "resultJson", "failCode", "failMsg",
-        "costTime", "completeTime", "createTime", "updateTime", "progress",
+        "costTime", "completeTime", "createTime", "updateTime", "progress", "engine",
     }
     assert data["state"] == "waiting" and data["model"] == "ideogram/v3-reframe"
     assert json.loads(data["param"]) == REFRAME_EXAMPLE  # the complete create request

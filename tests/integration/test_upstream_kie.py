@@ -201,7 +201,7 @@ def _down(proxy: FaultProxy) -> dict[str, Any]:
 
 
 def _slow(proxy: FaultProxy) -> dict[str, Any]:
-    proxy.delay("createTask", 3.0)
+    proxy.delay("createTask", 1.0)
     return {"timeout_seconds": 0.3}
 
 
@@ -268,6 +268,9 @@ async def test_a_fault_fails_the_task_saying_which_upstream_did_what(
         assert said in record["failMsg"]
         assert record["failMsg"].startswith("upstream kie:")
         assert record["engine"] == "kie"
+        # Kie's codes: 500 for an upstream that is down or broken, 501 for a generation
+        # that ran and gave nothing usable.
+        assert record["failCode"] == ("501" if fault == "result 404" else "500")
         # Refunded: a failed task costs nothing.
         assert await here.balance() == pytest.approx(before)
 

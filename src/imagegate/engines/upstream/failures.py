@@ -82,8 +82,13 @@ def malformed(name: str, what: str, exc: ProtocolError) -> EngineUnavailable:
 
 
 def task_failed(name: str, upstream_id: str, code: str | None, msg: str | None) -> TaskError:
-    """An upstream task that ended in ``fail``: the input's fault or the upstream's."""
+    """An upstream task that ended in ``fail``: the input's fault (failCode 422 here) or the
+    upstream's (500 kept as 500, an internal error there; any other code is 501, Kie's
+    "generation failed")."""
     said = f"{code or 'no code'}: {clip(msg or 'no message')}"
     if code in INPUT_FAIL_CODES:
         return InputRejected(f"upstream {name}: task {upstream_id} failed on the input: {said}")
-    return GenerationFailed(f"upstream {name}: task {upstream_id} failed: {said}")
+    failed = GenerationFailed(f"upstream {name}: task {upstream_id} failed: {said}")
+    if code == "500":
+        failed.fail_code = "500"
+    return failed
