@@ -30,6 +30,7 @@ from upstreams import (
 )
 
 MODEL = "google/nano-banana"
+ROUTED = (MODEL, "ideogram/v3-reframe", "gpt4o-image", "flux-kontext-pro")
 INPUT = {"prompt": "a lighthouse at dusk", "image_size": "16:9"}
 
 
@@ -87,7 +88,7 @@ def local(runtime_factory: Any, harness_opener: Any) -> Callable[..., Any]:
     @asynccontextmanager
     async def open_local(route: list[str], **providers: dict[str, Any]) -> AsyncIterator[Local]:
         runtime = runtime_factory(
-            mock=False, providers=providers, routes={MODEL: route, "ideogram/v3-reframe": route},
+            mock=False, providers=providers, routes={model: route for model in ROUTED},
             query_rate="1000/1s", create_rate="1000/1s",
         )
         harness, client = await harness_opener(runtime, start=True)
@@ -188,6 +189,54 @@ async def test_a_500_within_the_retries_is_repeated_on_the_same_upstream(
     async with local(["kie", "mock"], kie=kie(proxy.base_url, upstream.api_key)) as here:
         record = await here.run()
     assert record["state"] == "success" and record["engine"] == "kie", record
+
+
+async def test_gpt4o_image_goes_up_through_its_own_endpoint(
+    local: Any, upstream: UpstreamImagegate, proxy: FaultProxy
+) -> None:
+    input = {"prompt": "a red bicycle", "size": "3:2", "nVariants": 2}
+    async with local(["kie"], kie=kie(proxy.base_url, upstream.api_key)) as here:
+        record = await here.run("gpt4o-image", input)
+    assert record["state"] == "success" and record["engine"] == "kie", record
+    assert len(result_urls(record)) == 2
+    [created] = proxy.requests_to("/gpt4o-image/generate")
+    # The validated input goes up: the fields sent, and the model's defaults.
+    assert json.loads(created.body) == {**input, "isEnhance": False, "enableFallback": False}
+    assert proxy.requests_to("/gpt4o-image/record-info")
+    assert not proxy.requests_to("createTask")
+
+
+async def test_a_gpt4o_image_task_failed_upstream_fails_here_with_its_error(
+    local: Any, upstream: UpstreamImagegate, proxy: FaultProxy
+) -> None:
+    def failed(answer: dict[str, Any]) -> dict[str, Any]:
+        answer["data"].update(status="GENERATE_FAILED", successFlag=2, errorCode=500,
+                              errorMessage="upstream GPU fault")
+        return answer
+
+    proxy.rewrite_json("record-info", failed)
+    input = {"prompt": "a red bicycle", "size": "1:1"}
+    async with local(["kie"], kie=kie(proxy.base_url, upstream.api_key)) as here:
+        record = await here.run("gpt4o-image", input)
+    assert record["state"] == "fail" and record["failCode"] == "500", record
+    assert "upstream kie: task" in record["failMsg"]
+    assert "failed: 500: upstream GPU fault" in record["failMsg"]
+
+
+async def test_flux_kontext_edits_through_its_own_endpoint_with_the_image_uploaded(
+    local: Any, upstream: UpstreamImagegate, proxy: FaultProxy, loopback: LoopbackServer
+) -> None:
+    image_url = loopback.serve_image("/photo.png", (96, 64))
+    input = {"prompt": "make it night", "inputImage": image_url, "aspectRatio": "4:3"}
+    async with local(["kie"], kie=kie(proxy.base_url, upstream.api_key)) as here:
+        record = await here.run("flux-kontext-pro", input)
+    assert record["state"] == "success" and record["engine"] == "kie", record
+    assert len(result_urls(record)) == 1
+    [created] = proxy.requests_to("/flux/kontext/generate")
+    sent = json.loads(created.body)
+    assert sent["model"] == "flux-kontext-pro" and sent["prompt"] == "make it night"
+    assert sent["inputImage"].startswith(upstream.base_url)  # uploaded, not the user's URL
+    assert len(proxy.requests_to("file-stream-upload")) == 1
 
 
 # ------------------------------------------------------------------ faults

@@ -86,9 +86,10 @@ def test_routes_name_providers_and_are_checked_against_what_each_serves() -> Non
     assert described["google/nano-banana"] == ["kie", "mock"]
     with pytest.raises(ValueError, match="engine 'ideogram' cannot serve model"):
         build_router(Settings(providers=providers, routes={"google/nano-banana": ["ideogram"]}))
-    # GPT-4o Image and Flux Kontext have their own endpoints on Kie, not the jobs API.
-    with pytest.raises(ValueError, match="engine 'kie' cannot serve model 'gpt4o-image'"):
-        build_router(Settings(providers=providers, routes={"gpt4o-image": ["kie"]}))
+    # GPT-4o Image and Flux Kontext are served through their own endpoints upstream.
+    assert build_router(
+        Settings(providers=providers, routes={"gpt4o-image": ["kie"]})
+    ).describe()["gpt4o-image"] == ["kie"]
     with pytest.raises(ValueError, match=r"unknown engine 'nope'.*under \[providers\]"):
         build_router(Settings(providers=providers, routes={"google/nano-banana": ["nope"]}))
 

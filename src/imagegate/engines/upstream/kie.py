@@ -30,6 +30,7 @@ from imagegate.engines.base import EngineJob, OutputImage, SourceImage
 from imagegate.engines.upstream import failures
 from imagegate.engines.upstream.config import KieProvider
 from imagegate.engines.upstream.events import UpstreamEvents, Watch
+from imagegate.engines.upstream.kie_surfaces import Surface, surface_of
 from imagegate.engines.upstream.results import ResultDownloader
 from imagegate.engines.upstream.sizes import fit, kie_image_size
 from imagegate.errors import EngineUnavailable, GenerationFailed
@@ -38,12 +39,15 @@ from imagegate.outbound import UrlPolicy, outbound_client
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Served by their own endpoints on Kie (spec 002), not by the jobs API this engine speaks.
-NOT_ON_JOBS_API = frozenset({"gpt4o-image", "flux-kontext-pro", "flux-kontext-max"})
 UPLOAD_PATH = "imagegate"
 # A 429 without Retry-After, or one of 0 s, still waits this long before the repeat.
 _MIN_RATE_WAIT = 0.5
 _MAX_RATE_REPEATS = 10
+
+
+def _present(input: Mapping[str, Any]) -> dict[str, Any]:
+    """The input without the fields left empty: an upstream applies its own defaults."""
+    return {name: value for name, value in input.items() if value is not None}
 
 
 def callback_path(provider: str) -> str:
@@ -88,7 +92,7 @@ class KieUpstream:
     def supports(self, model: str) -> bool:
         if self.provider.models:
             return model in self.provider.models
-        return get_model(model) is not None and model not in NOT_ON_JOBS_API
+        return get_model(model) is not None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -108,18 +112,19 @@ class KieUpstream:
                 if field in upstream_input:
                     value = upstream_input[field]
                     upstream_input[field] = urls if isinstance(value, list) else urls[0]
-        request = core.create_task_request(
-            self.settings, job.model, upstream_input, callback_url=self.callback_url,
+        surface = surface_of(job.model)
+        request = surface.create(
+            self.settings, job.model, _present(upstream_input), callback_url=self.callback_url,
             idempotency_key=f"imagegate-{job.task_id}",
         )
-        created = await self._call("createTask", request, core.parse_response)
+        created = await self._call(surface.create_name, request, core.parse_response)
         try:
             upstream_id = core.task_id_of(created)
         except ProtocolError as exc:
-            raise failures.malformed(self.name, "createTask", exc) from exc
+            raise failures.malformed(self.name, surface.create_name, exc) from exc
         log.info("task %s: upstream %s task %s", job.task_id, self.name, upstream_id)
         with self.events.watching(self.name, upstream_id) as watch:
-            finished = await self._follow(upstream_id, watch, job.report_progress)
+            finished = await self._follow(surface, upstream_id, watch, job.report_progress)
         if finished.failed:
             raise failures.task_failed(
                 self.name, upstream_id, finished.fail_code, finished.fail_msg
@@ -158,18 +163,18 @@ class KieUpstream:
             raise failures.malformed(self.name, "file-stream-upload", exc) from exc
 
     async def _follow(
-        self, upstream_id: str, watch: Watch, report: Callable[[int], None]
+        self, surface: Surface, upstream_id: str, watch: Watch, report: Callable[[int], None]
     ) -> UpstreamTask:
         """Poll until the upstream task ends, or ``max_wait_seconds`` pass."""
         started = time.monotonic()
         limit = self.provider.max_wait_seconds
         while True:
-            request = core.get_task_request(self.settings, upstream_id)
-            data = await self._call("recordInfo", request, core.parse_response)
+            request = surface.record(self.settings, upstream_id)
+            data = await self._call(surface.record_name, request, core.parse_response)
             try:
-                task = UpstreamTask.from_record(data)
+                task = surface.read(data)
             except ProtocolError as exc:
-                raise failures.malformed(self.name, "recordInfo", exc) from exc
+                raise failures.malformed(self.name, surface.record_name, exc) from exc
             if task.progress is not None:
                 report(max(0, min(100, task.progress)))
             if task.is_terminal:
