@@ -11,8 +11,6 @@ engine gets the task.
 
 from __future__ import annotations
 
-import httpx
-
 from imagegate.client.errors import (
     APIError,
     AuthenticationError,
@@ -21,7 +19,6 @@ from imagegate.client.errors import (
     NotFoundError,
     ProtocolError,
     RateLimitError,
-    TransportError,
     ValidationError,
 )
 from imagegate.errors import EngineUnavailable, GenerationFailed, InputRejected, TaskError
@@ -69,12 +66,6 @@ def from_api_error(name: str, what: str, exc: APIError, *, patience: float) -> T
     if isinstance(exc, NotFoundError):
         return GenerationFailed(f"upstream {name}: {what}: not found there: {said}")
     return EngineUnavailable(f"upstream {name}: {what} failed: {said}")
-
-
-def from_transport(name: str, what: str, exc: TransportError, timeout: float) -> TaskError:
-    if isinstance(exc.__cause__, httpx.TimeoutException):
-        return timed_out(name, what, timeout)
-    return unreachable(name, f"{what}: {exc.__cause__!r}" if exc.__cause__ else str(exc))
 
 
 def malformed(name: str, what: str, exc: ProtocolError) -> EngineUnavailable:

@@ -23,7 +23,7 @@ import httpx
 
 from imagegate.catalog import get_model
 from imagegate.client import core
-from imagegate.client.errors import APIError, ProtocolError, RateLimitError, TransportError
+from imagegate.client.errors import APIError, ProtocolError, RateLimitError
 from imagegate.client.settings import ClientSettings
 from imagegate.client.task import Task as UpstreamTask
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
@@ -203,23 +203,27 @@ class KieUpstream:
         waited = 0.0
         rate_repeats = 0
         while True:
+            timeout = self.provider.timeout_seconds
             try:
-                response = await self._http.request(
-                    request.method, request.url, headers=dict(request.headers),
-                    params=request.params, json=request.json, data=request.data,
-                    files=request.files,
-                )
-            except httpx.TransportError as exc:
+                # httpx's timeout is per phase; this bounds the whole exchange, so an upstream
+                # dripping bytes cannot hold a task past timeout_seconds.
+                async with asyncio.timeout(timeout):
+                    response = await self._http.request(
+                        request.method, request.url, headers=dict(request.headers),
+                        params=request.params, json=request.json, data=request.data,
+                        files=request.files,
+                    )
+            except (httpx.TransportError, TimeoutError) as exc:
+                # A request that timed out may have reached the upstream: only an idempotent
+                # one is repeated (core's rule for any sent request).
+                sent = isinstance(exc, TimeoutError) or core.maybe_sent(exc)
                 delay = core.delay_after_transport_error(
-                    self._policy, attempt, request, sent=core.maybe_sent(exc),
-                    random=self._random,
+                    self._policy, attempt, request, sent=sent, random=self._random,
                 )
                 if delay is None:
-                    error = TransportError(f"{request.method} {request.url}: {exc!r}")
-                    error.__cause__ = exc
-                    raise failures.from_transport(
-                        self.name, what, error, self.provider.timeout_seconds
-                    ) from exc
+                    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+                        raise failures.timed_out(self.name, what, timeout) from exc
+                    raise failures.unreachable(self.name, f"{what}: {exc!r}") from exc
             else:
                 try:
                     return parse(response.status_code, response.headers, response.content)
