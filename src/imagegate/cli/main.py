@@ -123,7 +123,7 @@ def _announce(
         echo("            engine (labelled test images), the classic reframe engine too")
     elif mocked:
         echo(f"  note:     {', '.join(mocked)} run(s) on the MOCK engine (labelled test images)")
-        echo("            until an engine for them is part of this build")
+        echo("            unless a route sends them to a provider (docs/providers.md)")
     if admin_key:
         echo(f"  admin key (shown once, only its hash is kept): {admin_key}")
     if default_key:
