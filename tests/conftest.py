@@ -124,6 +124,26 @@ def loopback() -> Iterator[LoopbackServer]:
     server.close()
 
 
+@pytest.fixture(scope="session")
+def postgres_reason() -> str | None:
+    """Why the PostgreSQL tests skip (None: they run), asked once per session."""
+    from postgres import unavailable
+
+    return unavailable()
+
+
+@pytest.fixture
+def postgres_url(postgres_reason: str | None) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test, dropped after it; skips when there is no
+    server (the README's test command also passes on a laptop without one)."""
+    from postgres import fresh_database
+
+    if postgres_reason:
+        pytest.skip(postgres_reason)
+    with fresh_database() as url:
+        yield url
+
+
 @pytest.fixture
 def harness_opener() -> Any:
     """``await harness_opener(runtime, start=...)`` → (ApiHarness, client) for custom runtimes.

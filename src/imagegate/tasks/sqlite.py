@@ -8,8 +8,8 @@ only for its own tens of microseconds. Another *process* holding the lock (``ima
 create`` beside a running server) makes ``BEGIN IMMEDIATE`` fail at once (busy timeout 0); the
 caller then yields to the event loop and retries, instead of blocking the loop in a busy-wait.
 
-The tables are created from the SQLAlchemy metadata in ``schema.py``, so SQLite and PostgreSQL
-share one definition.
+The tables are those of ``schema.py``, brought to the head revision by ``migrate.py``, so SQLite
+and PostgreSQL share one definition.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import create_engine
 
+from imagegate.tasks.migrate import upgrade_sqlite
 from imagegate.tasks.schema import metadata
 
 T = TypeVar("T")
@@ -91,11 +92,7 @@ class SqliteDatabase:
     def _create_schema(self) -> None:
         if self.path == ":memory:":
             return  # created on the connection itself, in __init__
-        engine = create_engine(f"sqlite:///{self.path}")
-        try:
-            metadata.create_all(engine)
-        finally:
-            engine.dispose()
+        upgrade_sqlite(self.path)
 
     def _checkpoint_loop(self) -> None:
         conn = self._connect(busy_ms=1000)
