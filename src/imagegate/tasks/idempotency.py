@@ -57,6 +57,12 @@ def live_task_id(
         " WHERE account_id = ? AND key = ?",
         (account_id, key.key),
     ).fetchone()
+    return judge(row, key, now)
+
+
+def judge(row: Any, key: IdempotencyKey, now: int) -> str | None:
+    """``live_task_id``'s decision on the key's row (task_id, request_hash, expires_ms), on
+    any database: the task, None for no live row, 422 for a key of another request."""
     if row is None or row["expires_ms"] <= now:
         return None
     if row["request_hash"] != key.request_hash:

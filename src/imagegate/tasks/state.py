@@ -64,6 +64,9 @@ def sql_sources(dst: TaskState) -> str:
     """``state IN (...)`` for the states that may move to ``dst``: the stores' guard."""
     return "state IN (" + ", ".join(f"'{s.value}'" for s in sources(dst)) + ")"
 
+# The states a worker holds under a lease, as the stores' SQL guard.
+SQL_CLAIMED = "state IN (" + ", ".join(f"'{s.value}'" for s in TaskState if s.is_claimed) + ")"
+
 # Progress shown while a task is not yet generating (the engine reports the rest).
 PROGRESS = {
     TaskState.WAITING: 0,

@@ -19,11 +19,10 @@ from imagegate.errors import InsufficientCredits
 from imagegate.tasks import idempotency
 from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
 from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.state import PROGRESS, TaskState, sql_sources
+from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
 from imagegate.tasks.time import now_ms
 
-# The states a worker holds under a lease.
-_CLAIMED = "state IN (" + ", ".join(f"'{s.value}'" for s in TaskState if s.is_claimed) + ")"
+_CLAIMED = SQL_CLAIMED
 
 CallbackBodyFn = Callable[[Task, int], str]
 """Renders the callback body from the finished task and the account's balance after it."""

@@ -1,0 +1,330 @@
+"""The task store on PostgreSQL: the same operations and guarantees as ``store.SqliteStore``,
+for N API processes and M workers sharing one database.
+
+Each method is one transaction. The queue is the tasks table: a claim takes one row with
+``FOR UPDATE SKIP LOCKED`` (workers never wait on each other's rows), a lease token fences a
+worker that comes back after its lease was taken over, and a task is finished by a conditional
+UPDATE, so it ends once. Creating a task NOTIFYs ``imagegate_tasks`` in its transaction, so
+idle workers wake when it commits instead of polling.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from imagegate.errors import InsufficientCredits
+from imagegate.tasks import idempotency
+from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
+from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase
+from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
+from imagegate.tasks.store import CallbackBodyFn, Finish
+from imagegate.tasks.time import now_ms
+
+_CLAIMED = SQL_CLAIMED
+# Leases are on the database's clock: workers on several machines agree on it, not on theirs.
+_NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+
+
+class PostgresStore:
+    """Tasks, accounts, ledger, idempotency keys and callback rows on PostgreSQL."""
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+
+    # ----------------------------------------------------------------- accounts
+
+    async def create_account(
+        self,
+        *,
+        name: str,
+        key_hash: str,
+        key_prefix: str,
+        credits_milli: int,
+        webhook_secret: str | None = None,
+        create_rate: str | None = None,
+        query_rate: str | None = None,
+    ) -> Account:
+        now = now_ms()
+        async with self.db.transaction() as conn:
+            row = await conn.fetchrow(
+                "INSERT INTO accounts (id, name, key_hash, key_prefix, credits_milli,"
+                " webhook_secret, create_rate, query_rate, disabled, created_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) RETURNING *",
+                uuid.uuid4().hex, name, key_hash, key_prefix, credits_milli, webhook_secret,
+                create_rate, query_rate, now,
+            )
+            if credits_milli:
+                await conn.execute(
+                    "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
+                    " created_at) VALUES ($1, NULL, 'grant', $2, $3)",
+                    row["id"], credits_milli, now,
+                )
+        return Account.from_row(row)
+
+    async def account_by_key_hash(self, key_hash: str) -> Account | None:
+        row = await self.db.fetchrow("SELECT * FROM accounts WHERE key_hash = $1", key_hash)
+        return Account.from_row(row) if row else None
+
+    async def get_account(self, account_id: str) -> Account | None:
+        row = await self.db.fetchrow("SELECT * FROM accounts WHERE id = $1", account_id)
+        return Account.from_row(row) if row else None
+
+    async def list_accounts(self) -> list[Account]:
+        rows = await self.db.fetch("SELECT * FROM accounts ORDER BY created_at")
+        return [Account.from_row(r) for r in rows]
+
+    async def grant_credits(self, account_id: str, delta_milli: int) -> int | None:
+        async with self.db.transaction() as conn:
+            balance = await conn.fetchval(
+                "UPDATE accounts SET credits_milli = credits_milli + $1 WHERE id = $2"
+                " RETURNING credits_milli",
+                delta_milli, account_id,
+            )
+            if balance is None:
+                return None
+            await conn.execute(
+                "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
+                " VALUES ($1, NULL, 'grant', $2, $3)",
+                account_id, delta_milli, now_ms(),
+            )
+            return int(balance)
+
+    async def ledger(self, account_id: str) -> list[dict[str, Any]]:
+        rows = await self.db.fetch(
+            "SELECT task_id, reason, delta_milli, created_at FROM credit_ledger"
+            " WHERE account_id = $1 ORDER BY id",
+            account_id,
+        )
+        return [dict(r) for r in rows]
+
+    # ----------------------------------------------------------------- meta
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self.db.fetchrow("SELECT value FROM meta WHERE key = $1", key)
+        return str(row["value"]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                key, value,
+            )
+
+    # ----------------------------------------------------------------- tasks
+
+    async def create_task(self, new: NewTask, key: IdempotencyKey | None = None) -> Task:
+        """As ``SqliteStore.create_task``: key, debit and insert in one transaction (402 when
+        short, the key's task on a repeat), plus the NOTIFY that wakes a worker."""
+        async with self.db.transaction() as conn:
+            now = now_ms()
+            if key is not None and not await self._claim_key(conn, new, key, now):
+                row = await conn.fetchrow(
+                    "SELECT task_id, request_hash, expires_ms FROM idempotency_keys"
+                    " WHERE account_id = $1 AND key = $2",
+                    new.account_id, key.key,
+                )
+                task_id = idempotency.judge(row, key, now)
+                existing = await conn.fetchrow("SELECT * FROM tasks WHERE id = $1", task_id)
+                if existing is None:  # pragma: no cover - a key row is written with its task
+                    raise RuntimeError(f"Idempotency-Key row without its task {task_id}")
+                return Task.from_row(existing)
+            if new.price_milli:
+                debited = await conn.fetchval(
+                    "UPDATE accounts SET credits_milli = credits_milli - $1"
+                    " WHERE id = $2 AND credits_milli >= $1 RETURNING credits_milli",
+                    new.price_milli, new.account_id,
+                )
+                if debited is None:
+                    balance = await conn.fetchval(
+                        "SELECT credits_milli FROM accounts WHERE id = $1", new.account_id
+                    )
+                    have = milli_to_credits(balance) if balance is not None else 0
+                    raise InsufficientCredits(
+                        f"Insufficient credits: this task costs "
+                        f"{milli_to_credits(new.price_milli)}, the balance is {have}"
+                    )
+                await conn.execute(
+                    "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
+                    " created_at) VALUES ($1, $2, 'debit', $3, $4)",
+                    new.account_id, new.id, -new.price_milli, now,
+                )
+            row = await conn.fetchrow(
+                "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
+                " progress, price_milli, create_time, update_time, attempts, lease_token)"
+                " VALUES ($1, $2, $3, 'waiting', $4, $5, $6, 0, $7, $8, $8, 0, 0) RETURNING *",
+                new.id, new.account_id, new.model, new.param,
+                json.dumps(new.input, separators=(",", ":")), new.callback_url,
+                new.price_milli, now,
+            )
+            await conn.execute("SELECT pg_notify($1, $2)", TASKS_CHANNEL, new.model)
+            return Task.from_row(row)
+
+    @staticmethod
+    async def _claim_key(
+        conn: asyncpg.Connection, new: NewTask, key: IdempotencyKey, now: int
+    ) -> bool:
+        # idempotency.claim's statement: a dead row is taken over, a live one wins.
+        taken = await conn.fetchval(
+            "INSERT INTO idempotency_keys (account_id, key, task_id, request_hash, created_ms,"
+            " expires_ms) VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (account_id, key) DO UPDATE SET task_id = excluded.task_id,"
+            " request_hash = excluded.request_hash, created_ms = excluded.created_ms,"
+            " expires_ms = excluded.expires_ms WHERE idempotency_keys.expires_ms <= $5"
+            " RETURNING task_id",
+            new.account_id, key.key, new.id, key.request_hash, now, now + key.window_ms,
+        )
+        return taken is not None
+
+    async def keyed_task(self, account_id: str, key: IdempotencyKey) -> Task | None:
+        row = await self.db.fetchrow(
+            "SELECT task_id, request_hash, expires_ms FROM idempotency_keys"
+            " WHERE account_id = $1 AND key = $2",
+            account_id, key.key,
+        )
+        task_id = idempotency.judge(row, key, now_ms())
+        return None if task_id is None else await self.get_task(task_id, account_id)
+
+    async def forget_expired_keys(self, now: int | None = None) -> int:
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                "DELETE FROM idempotency_keys WHERE expires_ms <= $1",
+                now if now is not None else now_ms(),
+            )
+        return _count(result)
+
+    async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None:
+        if account_id is None:
+            row = await self.db.fetchrow("SELECT * FROM tasks WHERE id = $1", task_id)
+        else:
+            row = await self.db.fetchrow(
+                "SELECT * FROM tasks WHERE id = $1 AND account_id = $2", task_id, account_id
+            )
+        return Task.from_row(row) if row else None
+
+    async def claim(
+        self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
+    ) -> Task | None:
+        """Take a task whose lease expired, else the oldest waiting one, into ``queuing``
+        (of ``models`` only, when given). SKIP LOCKED: rows another worker is claiming are
+        passed over, not waited for."""
+        only = "" if models is None else " AND model = ANY($4::text[])"
+        args: list[Any] = [worker_id, lease_ms, PROGRESS[TaskState.QUEUING]]
+        if models is not None:
+            args.append(list(models))
+        for pick in (
+            f"SELECT id FROM tasks WHERE {_CLAIMED} AND lease_expires_at < {_NOW}{only}"
+            " LIMIT 1 FOR UPDATE SKIP LOCKED",
+            f"SELECT id FROM tasks WHERE state = 'waiting'{only}"
+            " ORDER BY create_time LIMIT 1 FOR UPDATE SKIP LOCKED",
+        ):
+            async with self.db.transaction() as conn:
+                row = await conn.fetchrow(
+                    f"WITH picked AS ({pick}) UPDATE tasks SET state = 'queuing',"
+                    " progress = $3, lease_owner = $1, lease_token = lease_token + 1,"
+                    f" lease_expires_at = {_NOW} + $2, attempts = attempts + 1,"
+                    f" update_time = {_NOW} FROM picked WHERE tasks.id = picked.id"
+                    " RETURNING tasks.*",
+                    *args,
+                )
+            if row is not None:
+                return Task.from_row(row)
+        return None
+
+    async def _update(self, sql: str, *args: Any) -> bool:
+        async with self.db.transaction() as conn:
+            return _count(await conn.execute(sql, *args)) == 1
+
+    async def start_generating(self, task_id: str, token: int, engine: str | None) -> bool:
+        return await self._update(
+            "UPDATE tasks SET state = 'generating', progress = GREATEST(progress, $1),"
+            " engine = $2, update_time = $3 WHERE id = $4 AND lease_token = $5"
+            f" AND {sql_sources(TaskState.GENERATING)}",
+            PROGRESS[TaskState.GENERATING], engine, now_ms(), task_id, token,
+        )
+
+    async def set_engine(self, task_id: str, token: int, engine: str) -> bool:
+        return await self._update(
+            "UPDATE tasks SET engine = $1, update_time = $2 WHERE id = $3 AND lease_token = $4"
+            " AND state = 'generating'",
+            engine, now_ms(), task_id, token,
+        )
+
+    async def heartbeat(
+        self, task_id: str, token: int, lease_ms: int, progress: int | None = None
+    ) -> bool:
+        return await self._update(
+            f"UPDATE tasks SET lease_expires_at = {_NOW} + $1, update_time = $2,"
+            " progress = GREATEST(progress, COALESCE($3, progress))"
+            f" WHERE id = $4 AND lease_token = $5 AND {_CLAIMED}",
+            lease_ms, now_ms(), progress, task_id, token,
+        )
+
+    async def finish(
+        self, task_id: str, token: int, outcome: Finish, callback_body: CallbackBodyFn
+    ) -> Task | None:
+        """As ``SqliteStore.finish``: final state, refund of a failure and the callback row
+        in one transaction; None when the lease token is stale."""
+        async with self.db.transaction() as conn:
+            now = now_ms()
+            row = await conn.fetchrow(
+                "UPDATE tasks SET state = $1::varchar, result_json = $2, fail_code = $3,"
+                " fail_msg = $4,"
+                " engine = COALESCE($5, engine), progress = CASE WHEN $1 = 'success' THEN 100"
+                " ELSE progress END, complete_time = $6, cost_time = $6 - create_time,"
+                " update_time = $6, lease_owner = NULL, lease_expires_at = NULL"
+                f" WHERE id = $7 AND lease_token = $8 AND {sql_sources(outcome.state)}"
+                " RETURNING *",
+                outcome.state.value, outcome.result_json, outcome.fail_code, outcome.fail_msg,
+                outcome.engine, now, task_id, token,
+            )
+            if row is None:
+                return None
+            task = Task.from_row(row)
+            if task.state is TaskState.FAIL and task.price_milli:
+                # The unique (task_id, reason) pair makes a second refund impossible.
+                refunded = await conn.fetchval(
+                    "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
+                    " created_at) VALUES ($1, $2, 'refund', $3, $4)"
+                    " ON CONFLICT (task_id, reason) DO NOTHING RETURNING id",
+                    task.account_id, task.id, task.price_milli, now,
+                )
+                if refunded is not None:
+                    await conn.execute(
+                        "UPDATE accounts SET credits_milli = credits_milli + $1 WHERE id = $2",
+                        task.price_milli, task.account_id,
+                    )
+            if task.callback_url:
+                balance = await conn.fetchval(
+                    "SELECT credits_milli FROM accounts WHERE id = $1", task.account_id
+                )
+                await conn.execute(
+                    "INSERT INTO callbacks (task_id, account_id, url, body, state, attempts,"
+                    " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)"
+                    " ON CONFLICT (task_id) DO NOTHING",
+                    task.id, task.account_id, task.callback_url,
+                    callback_body(task, int(balance or 0)), now,
+                )
+            return task
+
+    async def release(self, task_id: str, token: int) -> bool:
+        return await self._update(
+            "UPDATE tasks SET state = 'waiting', progress = 0, lease_owner = NULL,"
+            f" lease_expires_at = NULL, update_time = $1 WHERE id = $2 AND lease_token = $3"
+            f" AND {_CLAIMED}",
+            now_ms(), task_id, token,
+        )
+
+    async def count_by_state(self) -> dict[str, int]:
+        rows = await self.db.fetch("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state")
+        return {str(r["state"]): int(r["n"]) for r in rows}
+
+
+def _count(status: str) -> int:
+    """The row count of an asyncpg command status ("UPDATE 1", "DELETE 12")."""
+    return int(status.rsplit(" ", 1)[-1]) if status and status[-1].isdigit() else 0
