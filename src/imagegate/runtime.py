@@ -7,13 +7,22 @@ temporary directory. Nothing here runs at import time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
 from dataclasses import dataclass
 
 from imagegate.api.ratelimit import RateLimits
-from imagegate.callbacks.outbox import CallbackOutbox
+from imagegate.backend import (
+    Backend,
+    Files,
+    Outbox,
+    TaskStore,
+    check_url,
+    open_postgres,
+    open_sqlite,
+)
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.catalog import all_models
 from imagegate.engines.base import Engine
@@ -23,20 +32,22 @@ from imagegate.engines.router import Router
 from imagegate.engines.upstream.events import UpstreamEvents
 from imagegate.outbound import UrlPolicy
 from imagegate.settings import Settings
-from imagegate.storage.blobstore import BlobNotFound, BlobStore, LocalBlobStore
+from imagegate.storage.blobstore import BlobNotFound, BlobStore
+from imagegate.storage.factory import open_blobstore
 from imagegate.storage.janitor import Janitor
-from imagegate.storage.registry import FileRegistry
 from imagegate.storage.urls import UrlSigner
 from imagegate.tasks.keys import (
     AccountRequest,
     KeyCache,
+    create_account,
     create_account_now,
     hash_key,
     new_api_key,
 )
 from imagegate.tasks.model import Task
+from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase, is_postgres_url
 from imagegate.tasks.record import callback_body
-from imagegate.tasks.sqlite import SqliteDatabase, sqlite_path_from_url
+from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.store import SqliteStore
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.loop import Worker
@@ -97,16 +108,9 @@ class Runtime:
         self.settings = settings
         self.data_dir = settings.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        url = settings.resolved_database_url
-        if not url.startswith("sqlite"):
-            raise ValueError(
-                f"database URL {url!r}: this build runs on SQLite only (sqlite:///PATH)"
-            )
-        self.db = SqliteDatabase(sqlite_path_from_url(url))
-        self.store = SqliteStore(self.db)
-        self.keys = KeyCache(self.store)
-        self.files = FileRegistry(self.db)
-        self.blobs: BlobStore = LocalBlobStore(self.data_dir / "files")
+        self.database_url = settings.resolved_database_url
+        check_url(self.database_url)
+        self.blobs: BlobStore = open_blobstore(settings, self.data_dir)
         self.signer = UrlSigner(self._secret_key(), settings.resolved_public_url)
         self.policy = UrlPolicy(settings.url_allowlist)
         self.cpu = CpuPool(settings.engine_processes)
@@ -123,7 +127,32 @@ class Runtime:
             timeout=settings.fetch_timeout_seconds,
             local_reader=self.read_own_file,
         )
-        self.outbox = CallbackOutbox(self.db)
+        self._admin_hash: str | None = None
+        self._listening = contextlib.AsyncExitStack()
+        self.backend: Backend | None = None
+        if not is_postgres_url(self.database_url):
+            # SQLite opens at once: the embedded server is ready before its loop runs.
+            self._wire(open_sqlite(self.database_url))
+
+    @property
+    def postgres(self) -> bool:
+        return is_postgres_url(self.database_url)
+
+    async def open(self) -> None:
+        """Open the database where that needs the event loop (PostgreSQL); idempotent."""
+        if self.backend is None:
+            self._wire(await open_postgres(self.database_url))
+            self._admin_hash = await self.store.get_meta(ADMIN_KEY_META)
+
+    def _wire(self, backend: Backend) -> None:
+        """Build everything that keeps rows, over ``backend``."""
+        settings = self.settings
+        self.backend = backend
+        self.db = backend.db
+        self.store: TaskStore = backend.store
+        self.files: Files = backend.files
+        self.outbox: Outbox = backend.outbox
+        self.keys = KeyCache(self.store)
         self.callbacks = CallbackSender(
             self.outbox,
             self.policy,
@@ -145,8 +174,12 @@ class Runtime:
             poll_interval=settings.poll_interval_seconds,
             result_retention_ms=int(settings.result_retention_hours * 3_600_000),
             on_finished=self._on_finished,
+            models=settings.worker_models or None,
         )
-        self.janitor = Janitor(self.files, self.blobs, settings.janitor_interval_seconds)
+        self.janitor = Janitor(
+            self.files, self.blobs, settings.janitor_interval_seconds,
+            forget_keys=self.store.forget_expired_keys,
+        )
 
     def _secret_key(self) -> bytes:
         if self.settings.secret_key:
@@ -160,25 +193,69 @@ class Runtime:
     # -------------------------------------------------------------- lifecycle
 
     def first_start(self) -> FirstStart:
-        """Make the admin key and a default account on an empty database (shown once)."""
+        """Make the admin key and a default account on an empty database (shown once).
+        SQLite only, before the event loop runs; PostgreSQL: ``first_start_async``."""
+        if not isinstance(self.store, SqliteStore):
+            raise RuntimeError("first_start runs on SQLite; await first_start_async()")
+        store = self.store
         admin_key = None
         if self.settings.admin_key:
-            self.store.set_meta_now(ADMIN_KEY_META, hash_key(self.settings.admin_key))
-        elif self.store.get_meta_now(ADMIN_KEY_META) is None:
+            store.set_meta_now(ADMIN_KEY_META, hash_key(self.settings.admin_key))
+        elif store.get_meta_now(ADMIN_KEY_META) is None:
             admin_key = new_api_key()
-            self.store.set_meta_now(ADMIN_KEY_META, hash_key(admin_key))
+            store.set_meta_now(ADMIN_KEY_META, hash_key(admin_key))
         default_key = None
-        if not self.db.read_now(lambda c: c.execute("SELECT 1 FROM accounts LIMIT 1").fetchone()):
+        if not self.db_has_accounts_now():
             request = AccountRequest(DEFAULT_ACCOUNT, self.settings.default_account_credits)
-            _, default_key = create_account_now(self.store, request)
+            _, default_key = create_account_now(store, request)
+        return FirstStart(admin_key, default_key)
+
+    def db_has_accounts_now(self) -> bool:
+        assert isinstance(self.db, SqliteDatabase)
+        return bool(self.db.read_now(lambda c: c.execute("SELECT 1 FROM accounts LIMIT 1")
+                                     .fetchone()))
+
+    async def first_start_async(self) -> FirstStart:
+        """``first_start`` on either database, on the running event loop. Two processes
+        starting together on an empty PostgreSQL may both make a default account; the
+        admin key is the same setting for all of them in a fleet (IMAGEGATE_ADMIN_KEY)."""
+        await self.open()
+        admin_key = None
+        if self.settings.admin_key:
+            await self.store.set_meta(ADMIN_KEY_META, hash_key(self.settings.admin_key))
+        elif await self.store.get_meta(ADMIN_KEY_META) is None:
+            admin_key = new_api_key()
+            await self.store.set_meta(ADMIN_KEY_META, hash_key(admin_key))
+        self._admin_hash = await self.store.get_meta(ADMIN_KEY_META)
+        default_key = None
+        if not await self.store.has_accounts():
+            request = AccountRequest(DEFAULT_ACCOUNT, self.settings.default_account_credits)
+            _, default_key = await create_account(self.store, request)
         return FirstStart(admin_key, default_key)
 
     def admin_key_hash(self) -> str | None:
-        return self.store.get_meta_now(ADMIN_KEY_META)
+        if isinstance(self.store, SqliteStore):
+            return self.store.get_meta_now(ADMIN_KEY_META)
+        return self._admin_hash  # read when the pool opened and at first start
 
     async def start(self) -> None:
+        await self.open()
+        ensure_bucket = getattr(self.blobs, "ensure_bucket", None)
+        if ensure_bucket is not None:  # an S3 bucket: made on first start, as the data dir is
+            await ensure_bucket()
         if self.settings.worker_concurrency:
             self.cpu.start()
+            if isinstance(self.db, PostgresDatabase):
+                # Wake on NOTIFY of a task this worker serves, instead of polling for it.
+                models = set(self.settings.worker_models)
+
+                def wake(model: str) -> None:
+                    if not models or model in models:
+                        self.worker.notify()
+
+                await self._listening.enter_async_context(
+                    self.db.listening(TASKS_CHANNEL, wake)
+                )
         self.worker.start()
         self.callbacks.start()
         self.janitor.start()
@@ -190,8 +267,10 @@ class Runtime:
         await self.janitor.stop()
         await self.fetcher.aclose()
         await self.engines.aclose()
+        await self._listening.aclose()
         await asyncio.to_thread(self.cpu.shutdown)
-        self.db.close()
+        if self.backend is not None:
+            await self.backend.close()
 
     # -------------------------------------------------------------- wiring
 

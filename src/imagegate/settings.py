@@ -52,6 +52,16 @@ class Settings(BaseSettings):
 
     # Where the embedded topology keeps its SQLite file, its files and its generated secrets.
     data_dir: Path = Path("imagegate-data")
+    # Where file bytes (uploads, results) live: empty means a directory under data_dir;
+    # ``s3://bucket/optional/prefix`` means an S3 bucket that every API process and worker
+    # shares (storage/s3.py). imagegate's /files/ URLs stay the same either way.
+    blob_store_url: str = ""
+    # The S3 endpoint of an S3-compatible store (MinIO, Ceph...); empty means AWS itself.
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    # The bucket's credentials; empty means boto3's own chain (AWS_* variables, profiles, roles).
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
     # SQLAlchemy URL; empty means a SQLite file under data_dir.
     database_url: str = ""
     # Bearer token of the admin API; empty means one is generated and printed on first start.
@@ -94,6 +104,9 @@ class Settings(BaseSettings):
     # Worker: concurrent tasks in this process, and how long a claim lasts without a heartbeat.
     worker_concurrency: int = Field(default=4, ge=0)
     lease_seconds: float = Field(default=30.0, gt=0)
+    # The models this process's worker claims (empty: every model), e.g. a GPU machine's
+    # ``imagegate worker --models qwen/image-edit``; comma-separated in the environment.
+    worker_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # How long the worker sleeps when the queue looks empty and nothing woke it.
     poll_interval_seconds: float = Field(default=1.0, gt=0)
 
@@ -140,7 +153,7 @@ class Settings(BaseSettings):
 
     log_level: str = "info"
 
-    @field_validator("url_allowlist", mode="before")
+    @field_validator("url_allowlist", "worker_models", mode="before")
     @classmethod
     def _split_allowlist(cls, value: Any) -> Any:
         if isinstance(value, str):

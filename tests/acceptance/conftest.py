@@ -349,6 +349,18 @@ def make_api() -> Any:
     return Api
 
 
+@pytest.fixture
+def imagegate_command() -> Path:
+    """The ``imagegate`` executable of this environment (for commands other than serve)."""
+    return IMAGEGATE
+
+
+@pytest.fixture
+def env_for() -> Any:
+    """``env_for(extra)``: the environment acceptance processes run with, plus ``extra``."""
+    return server_env
+
+
 @pytest.fixture(name="free_port")
 def free_port_fixture() -> Any:
     return free_port

@@ -16,7 +16,8 @@ from imagegate.api.envelope import success
 from imagegate.api.ratelimit import parse_rate
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.runtime import Runtime
-from imagegate.tasks.keys import AccountRequest, create_account_now
+from imagegate.tasks.keys import AccountRequest
+from imagegate.tasks.keys import create_account as new_account
 from imagegate.tasks.model import Account, credits_to_milli, milli_to_credits
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -99,7 +100,7 @@ def _doc(
 async def create_account(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """Create an account and its key; the key is in the answer and nowhere else."""
     body = _parse(NewAccount, await read_json_object(request, 64 * 1024))
-    account, key = create_account_now(
+    account, key = await new_account(
         runtime.store,
         AccountRequest(
             body.name, body.credits, body.webhook_secret, body.create_rate, body.query_rate

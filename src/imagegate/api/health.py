@@ -32,5 +32,5 @@ _HEALTH = {
     ),
 )
 async def healthz(runtime: Runtime = Depends(get_runtime)) -> Response:
-    runtime.db.read_now(lambda conn: conn.execute("SELECT 1").fetchone())
+    await runtime.store.ping()
     return JSONBody({"status": "ok", "version": __version__})

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.time import now_ms
 
 # A stored error is for operators to read, not a log file.
-_MAX_ERROR_CHARS = 1000
+MAX_ERROR_CHARS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ class CallbackRow:
     delivered_at: int | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> CallbackRow:
+    def from_row(cls, row: Any) -> CallbackRow:
         return cls(
             id=int(row["id"]),
             task_id=str(row["task_id"]),
@@ -107,13 +108,13 @@ class CallbackOutbox:
                     "UPDATE callbacks SET state = 'dead', attempts = attempts + 1,"
                     " last_status = ?, last_error = ?, lease_expires_at = NULL"
                     " WHERE id = ? AND state = 'pending'",
-                    (status, error[:_MAX_ERROR_CHARS], id),
+                    (status, error[:MAX_ERROR_CHARS], id),
                 ).rowcount > 0
             return conn.execute(
                 "UPDATE callbacks SET attempts = attempts + 1, next_attempt_at = ?,"
                 " last_status = ?, last_error = ?, lease_expires_at = NULL"
                 " WHERE id = ? AND state = 'pending'",
-                (next_attempt_at, status, error[:_MAX_ERROR_CHARS], id),
+                (next_attempt_at, status, error[:MAX_ERROR_CHARS], id),
             ).rowcount > 0
 
         return await self.db.write(tx)

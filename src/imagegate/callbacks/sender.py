@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from imagegate.callbacks.outbox import CallbackOutbox, CallbackRow
+from imagegate.callbacks.pg_outbox import PgCallbackOutbox
 from imagegate.callbacks.signing import signature_headers
 from imagegate.outbound import OutboundRefused, UrlPolicy, send_pinned
 from imagegate.tasks.time import now_ms
@@ -38,7 +39,7 @@ class CallbackSender:
 
     def __init__(
         self,
-        outbox: CallbackOutbox,
+        outbox: CallbackOutbox | PgCallbackOutbox,
         policy: UrlPolicy,
         *,
         secret_for: Callable[[str], Awaitable[str | None]],

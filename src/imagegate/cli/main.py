@@ -3,10 +3,12 @@ client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import signal
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -14,6 +16,10 @@ from imagegate import __version__
 from imagegate.cli import jobs
 from imagegate.cli.failures import EXIT_CODES_HELP, EXIT_USAGE
 from imagegate.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from imagegate.runtime import FirstStart, Runtime
+    from imagegate.tasks.model import Account
 
 app = typer.Typer(
     help="imagegate: a self-hosted, Kie.ai-compatible server for AI image tasks.",
@@ -39,6 +45,10 @@ def serve(
         bool,
         typer.Option("--mock", help="Route every model to the mock engine, even reframe"),
     ] = False,
+    no_worker: Annotated[
+        bool,
+        typer.Option("--no-worker", help="Serve the API only; `imagegate worker` runs tasks"),
+    ] = False,
 ) -> None:
     """Run the API, the worker, the callback sender and the janitor in one process."""
     import uvicorn
@@ -47,15 +57,20 @@ def serve(
     from imagegate.runtime import Runtime
 
     try:
-        settings = load_settings(host=host, port=port, data_dir=data_dir, mock=mock or None)
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        settings = load_settings(
+            host=host, port=port, data_dir=data_dir, mock=mock or None,
+            worker_concurrency=0 if no_worker else None,
         )
+        _configure_logging(settings)
         runtime = Runtime(settings)
     except ValueError as exc:  # pydantic's ValidationError and build_router's errors too
         _config_error(exc)
-    first = runtime.first_start()
+    if runtime.postgres:
+        # The pool belongs to the server's event loop: the first start uses a runtime of its
+        # own on a loop of its own, then the server opens its pool when it starts.
+        first = asyncio.run(_first_start_elsewhere(settings))
+    else:
+        first = runtime.first_start()
     _announce(settings, runtime.router.describe(), first.default_key, first.admin_key)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -68,6 +83,74 @@ def serve(
         )
     )
     server.run()
+
+
+async def _first_start_elsewhere(settings: Settings) -> FirstStart:
+    from imagegate.runtime import Runtime
+
+    runtime = Runtime(settings)
+    try:
+        return await runtime.first_start_async()
+    finally:
+        if runtime.backend is not None:
+            await runtime.backend.close()
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def worker(
+    models: Annotated[
+        str | None,
+        typer.Option("--models", help="Comma-separated models to serve [default: every model]"),
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", min=1, help="Tasks run at once [default 4]")
+    ] = None,
+    data_dir: DataDir = None,
+    mock: Annotated[
+        bool, typer.Option("--mock", help="Route every model to the mock engine")
+    ] = False,
+) -> None:
+    """Run tasks without serving the API: claim tasks of the named models from the database
+    (IMAGEGATE_DATABASE_URL), run them, store the results (IMAGEGATE_BLOB_STORE_URL) and send
+    their callbacks. Start as many as the machines allow; SIGTERM hands running tasks back."""
+    from imagegate.runtime import Runtime
+
+    try:
+        settings = load_settings(
+            data_dir=data_dir, mock=mock or None, worker_concurrency=concurrency,
+            worker_models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
+        )
+        _configure_logging(settings)
+        if settings.worker_concurrency < 1:
+            raise ValueError("a worker needs worker_concurrency of at least 1")
+        runtime = Runtime(settings)
+        unknown = [m for m in settings.worker_models if not runtime.router.can_serve(m)]
+        if unknown:
+            raise ValueError(f"--models: no engine serves {', '.join(unknown)}")
+    except ValueError as exc:
+        _config_error(exc)
+    served = ", ".join(settings.worker_models) or "every model"
+    typer.echo(f"imagegate worker {__version__}: {served}, {settings.worker_concurrency} at once")
+    asyncio.run(_run_until_signalled(runtime))
+
+
+async def _run_until_signalled(runtime: Runtime) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await runtime.start()
+    try:
+        await stop.wait()
+    finally:
+        await runtime.stop()
 
 
 def _config_error(exc: Exception) -> NoReturn:
@@ -155,9 +238,9 @@ def keys_create(
 ) -> None:
     """Create an account with a new API key; the key is printed alone on the last line."""
     from imagegate.api.ratelimit import parse_rate
-    from imagegate.tasks.keys import AccountRequest, create_account_now
-    from imagegate.tasks.sqlite import SqliteDatabase, sqlite_path_from_url
-    from imagegate.tasks.store import SqliteStore
+    from imagegate.backend import open_postgres, open_sqlite
+    from imagegate.tasks.keys import AccountRequest, create_account
+    from imagegate.tasks.postgres import is_postgres_url
 
     for rate in (create_rate, query_rate):
         if rate is not None:
@@ -166,14 +249,19 @@ def keys_create(
             except ValueError as exc:
                 raise typer.BadParameter(str(exc)) from exc
     settings = load_settings(data_dir=data_dir)
-    db = SqliteDatabase(sqlite_path_from_url(settings.resolved_database_url))
-    try:
-        account, key = create_account_now(
-            SqliteStore(db),
-            AccountRequest(name, credits, webhook_secret, create_rate, query_rate),
+    url = settings.resolved_database_url
+    request = AccountRequest(name, credits, webhook_secret, create_rate, query_rate)
+
+    async def create() -> tuple[Account, str]:
+        backend = await open_postgres(url, pool_size=1) if is_postgres_url(url) else (
+            open_sqlite(url)
         )
-    finally:
-        db.close()
+        try:
+            return await create_account(backend.store, request)
+        finally:
+            await backend.close()
+
+    account, key = asyncio.run(create())
     typer.echo(f"created account {account.name!r} ({account.id}) with {credits:g} credits")
     typer.echo(key)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from imagegate.storage.blobstore import BlobNotFound, BlobStore
+from imagegate.storage.pg_registry import PgFileRegistry
 from imagegate.storage.registry import FileRegistry
 from imagegate.tasks import idempotency
 from imagegate.tasks.sqlite import SqliteDatabase
@@ -29,16 +31,20 @@ class Janitor:
 
     def __init__(
         self,
-        files: FileRegistry,
+        files: FileRegistry | PgFileRegistry,
         blobs: BlobStore,
         interval_seconds: float,
         db: SqliteDatabase | None = None,
+        *,
+        forget_keys: Callable[[int], Awaitable[int]] | None = None,
     ) -> None:
         self.files = files
         self.blobs = blobs
         self.interval_seconds = interval_seconds
-        # The task store's database (where the keys are): the registry's unless told.
-        self.db = db if db is not None else files.db
+        # How expired Idempotency-Keys are deleted: the task store's way (either database),
+        # else on the SQLite database given (the registry's unless told).
+        self._forget = forget_keys
+        self.db = db
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -86,7 +92,13 @@ class Janitor:
 
     async def forget_keys(self, now: int | None = None) -> int:
         """Delete the Idempotency-Keys past their window; returns how many were deleted."""
-        removed = await idempotency.forget_expired(self.db, now if now is not None else now_ms())
+        when = now if now is not None else now_ms()
+        if self._forget is not None:
+            removed = await self._forget(when)
+        else:
+            db = self.db if self.db is not None else self.files.db
+            assert isinstance(db, SqliteDatabase), "give forget_keys for other databases"
+            removed = await idempotency.forget_expired(db, when)
         if removed:
             log.info("janitor: forgot %d expired idempotency keys", removed)
         return removed

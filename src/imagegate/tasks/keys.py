@@ -11,8 +11,10 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from imagegate.tasks.model import Account, credits_to_milli
+from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.store import SqliteStore
 
 KEY_PREFIX = "ig_"
@@ -41,19 +43,27 @@ class AccountRequest:
     query_rate: str | None = None
 
 
+def _account_fields(request: AccountRequest, key: str) -> dict[str, Any]:
+    return {
+        "name": request.name, "key_hash": hash_key(key), "key_prefix": key[:10],
+        "credits_milli": credits_to_milli(request.credits),
+        "webhook_secret": request.webhook_secret, "create_rate": request.create_rate,
+        "query_rate": request.query_rate,
+    }
+
+
 def create_account_now(store: SqliteStore, request: AccountRequest) -> tuple[Account, str]:
     """Create an account with a fresh key; returns the account and the key (shown once)."""
     key = new_api_key()
-    account = store.create_account_now(
-        name=request.name,
-        key_hash=hash_key(key),
-        key_prefix=key[:10],
-        credits_milli=credits_to_milli(request.credits),
-        webhook_secret=request.webhook_secret,
-        create_rate=request.create_rate,
-        query_rate=request.query_rate,
-    )
-    return account, key
+    return store.create_account_now(**_account_fields(request, key)), key
+
+
+async def create_account(
+    store: SqliteStore | PostgresStore, request: AccountRequest
+) -> tuple[Account, str]:
+    """``create_account_now`` on either database, awaited."""
+    key = new_api_key()
+    return await store.create_account(**_account_fields(request, key)), key
 
 
 class KeyCache:
@@ -65,7 +75,9 @@ class KeyCache:
     their own transaction.
     """
 
-    def __init__(self, store: SqliteStore, ttl: float = 2.0, max_entries: int = 10_000) -> None:
+    def __init__(
+        self, store: SqliteStore | PostgresStore, ttl: float = 2.0, max_entries: int = 10_000
+    ) -> None:
         self.store = store
         self.ttl = ttl
         self.max_entries = max_entries

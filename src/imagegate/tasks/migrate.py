@@ -73,8 +73,13 @@ def upgrade(connection: Connection) -> str:
 def upgrade_sqlite(path: str) -> str:
     engine = create_engine(f"sqlite:///{path}")
     try:
-        with engine.begin() as connection:
-            return upgrade(connection)
+        with engine.connect() as connection:
+            # WAL first, outside any transaction (the mode is kept in the file): the server's
+            # connections then never have to switch it while another one reads.
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            connection.commit()
+            with connection.begin():
+                return upgrade(connection)
     finally:
         engine.dispose()
 

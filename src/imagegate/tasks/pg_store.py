@@ -116,6 +116,13 @@ class PostgresStore:
                 key, value,
             )
 
+    async def has_accounts(self) -> bool:
+        return await self.db.fetchrow("SELECT 1 FROM accounts LIMIT 1") is not None
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer (the health check)."""
+        await self.db.fetchrow("SELECT 1")
+
     # ----------------------------------------------------------------- tasks
 
     async def create_task(self, new: NewTask, key: IdempotencyKey | None = None) -> Task:
@@ -196,7 +203,7 @@ class PostgresStore:
                 "DELETE FROM idempotency_keys WHERE expires_ms <= $1",
                 now if now is not None else now_ms(),
             )
-        return _count(result)
+        return affected(result)
 
     async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None:
         if account_id is None:
@@ -238,7 +245,7 @@ class PostgresStore:
 
     async def _update(self, sql: str, *args: Any) -> bool:
         async with self.db.transaction() as conn:
-            return _count(await conn.execute(sql, *args)) == 1
+            return affected(await conn.execute(sql, *args)) == 1
 
     async def start_generating(self, task_id: str, token: int, engine: str | None) -> bool:
         return await self._update(
@@ -325,6 +332,6 @@ class PostgresStore:
         return {str(r["state"]): int(r["n"]) for r in rows}
 
 
-def _count(status: str) -> int:
+def affected(status: str) -> int:
     """The row count of an asyncpg command status ("UPDATE 1", "DELETE 12")."""
     return int(status.rsplit(" ", 1)[-1]) if status and status[-1].isdigit() else 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +153,19 @@ class SqliteStore:
         row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
 
+    async def get_meta(self, key: str) -> str | None:
+        return self.get_meta_now(key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        self.set_meta_now(key, value)
+
+    async def has_accounts(self) -> bool:
+        return self.db.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer (the health check)."""
+        self.db.conn.execute("SELECT 1").fetchone()
+
     def set_meta_now(self, key: str, value: str) -> None:
         self.db.write_now(
             lambda conn: conn.execute(
@@ -233,8 +246,11 @@ class SqliteStore:
             ).fetchone()
         return Task.from_row(row) if row else None
 
-    async def claim(self, worker_id: str, lease_ms: int) -> Task | None:
-        """Take the oldest waiting task, or one whose lease expired, into ``queuing``.
+    async def claim(
+        self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
+    ) -> Task | None:
+        """Take the oldest waiting task, or one whose lease expired, into ``queuing`` (of
+        ``models`` only, when given: a worker serves the models it has engines for).
 
         Each claim increments ``lease_token``; later writes of this worker carry the token, so
         a worker that was presumed dead and comes back cannot overwrite the new owner's work.
@@ -244,11 +260,15 @@ class SqliteStore:
             now = now_ms()
             # Expired leases first (they are the oldest work), then the oldest waiting task.
             # Two indexed lookups: one query with OR would sort the whole queue every claim.
+            only, names = "", tuple(models or ())
+            if models is not None:
+                only = f" AND model IN ({', '.join('?' * len(names)) or 'NULL'})"
             found = conn.execute(
-                f"SELECT id FROM tasks WHERE {_CLAIMED} AND lease_expires_at < ? LIMIT 1",
-                (now,),
+                f"SELECT id FROM tasks WHERE {_CLAIMED} AND lease_expires_at < ?{only} LIMIT 1",
+                (now, *names),
             ).fetchone() or conn.execute(
-                "SELECT id FROM tasks WHERE state = 'waiting' ORDER BY create_time LIMIT 1"
+                f"SELECT id FROM tasks WHERE state = 'waiting'{only} ORDER BY create_time LIMIT 1",
+                names,
             ).fetchone()
             if found is None:
                 return None

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from imagegate.catalog import get_model
@@ -19,8 +19,10 @@ from imagegate.engines.base import EngineJob, OutputImage, SourceImage
 from imagegate.engines.router import EngineFailed, Router
 from imagegate.errors import InputRejected, TaskError
 from imagegate.storage.blobstore import BlobStore
+from imagegate.storage.pg_registry import PgFileRegistry
 from imagegate.storage.registry import FileRegistry, StoredFile
 from imagegate.tasks.model import Task
+from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.record import result_files_json
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import CallbackBodyFn, Finish, SqliteStore
@@ -42,17 +44,18 @@ class Worker:
     def __init__(
         self,
         *,
-        store: SqliteStore,
+        store: SqliteStore | PostgresStore,
         router: Router,
         fetcher: ImageFetcher,
         blobs: BlobStore,
-        files: FileRegistry,
+        files: FileRegistry | PgFileRegistry,
         callback_body: CallbackBodyFn,
         concurrency: int,
         lease_seconds: float,
         poll_interval: float,
         result_retention_ms: int,
         on_finished: Callable[[Task], None] = lambda task: None,
+        models: Sequence[str] | None = None,
     ) -> None:
         self.store = store
         self.router = router
@@ -65,6 +68,8 @@ class Worker:
         self.poll_interval = poll_interval
         self.result_retention_ms = result_retention_ms
         self.on_finished = on_finished
+        # The models this worker claims (None: all); a GPU machine serves what it has loaded.
+        self.models = list(models) if models is not None else None
         self.worker_id = f"{uuid.uuid4().hex[:12]}"
         self._wake: asyncio.Queue[None] = asyncio.Queue(maxsize=1024)
         self._slots: list[asyncio.Task[None]] = []
@@ -91,7 +96,7 @@ class Worker:
     async def _slot(self) -> None:
         while not self._stopping:
             try:
-                task = await self.store.claim(self.worker_id, self.lease_ms)
+                task = await self.store.claim(self.worker_id, self.lease_ms, self.models)
             except Exception:
                 log.exception("claiming a task failed; retrying")
                 await asyncio.sleep(self.poll_interval)
