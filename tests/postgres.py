@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,24 @@ def _with_database(url: str, name: str) -> str:
     return f"{base}/{name}"
 
 
+def _run(sql: str) -> None:
+    """``_admin(sql)`` to completion from sync code, even inside a running event loop (an async
+    fixture asking for a database): on a thread of its own."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(_admin(sql))
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 async def _admin(sql: str) -> None:
     conn = await asyncpg.connect(ADMIN_URL, timeout=5)
     try:
@@ -34,7 +53,7 @@ async def _admin(sql: str) -> None:
 def unavailable() -> str | None:
     """Why PostgreSQL cannot be used here, or None when it can."""
     try:
-        asyncio.run(_admin("SELECT 1"))
+        _run("SELECT 1")
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         return f"no PostgreSQL at {ADMIN_URL}: {exc}"
     return None
@@ -44,8 +63,8 @@ def unavailable() -> str | None:
 def fresh_database() -> Iterator[str]:
     """The URL (postgresql://...) of a new, empty database, dropped on exit."""
     name = f"imagegate_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    _run(f'CREATE DATABASE "{name}"')
     try:
         yield _with_database(ADMIN_URL, name)
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

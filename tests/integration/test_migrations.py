@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from alembic import command
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from imagegate.tasks import migrate
-from imagegate.tasks.schema import metadata
 from imagegate.tasks.sqlite import SqliteDatabase
 
 
@@ -56,20 +56,27 @@ def test_a_database_from_before_migrations_is_stamped_and_keeps_its_rows(
 ) -> None:
     path = tmp_path / "old.db"
     engine = create_engine(f"sqlite:///{path}")
-    metadata.create_all(engine)  # what every install did before migrations
     with engine.begin() as connection:
+        # What every install had before migrations: the baseline's tables, no version table.
+        command.upgrade(migrate.alembic_config(connection), migrate.BASELINE)
+        connection.execute(text("DROP TABLE alembic_version"))
         connection.execute(text("INSERT INTO meta (key, value) VALUES ('admin_key_hash', 'h')"))
+        connection.execute(text(
+            "INSERT INTO tasks (id, account_id, model, state, param, input, progress,"
+            " price_milli, create_time, update_time, attempts, lease_token)"
+            " VALUES ('t1', 'a', 'm', 'waiting', '{}', '{}', 0, 0, 1234, 1234, 0, 0)"
+        ))
     engine.dispose()
     SqliteDatabase(str(path)).close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM meta").fetchone() == ("h",)
+        # 0002 keeps the queue's order: an old task's fair key is its create time.
+        assert conn.execute("SELECT fair_key, priority FROM tasks").fetchone() == (1234, 0)
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     assert version == (migrate.head_revision(),)
 
 
 def test_every_migration_downgrades_to_an_empty_database(tmp_path: Path) -> None:
-    from alembic import command
-
     engine = create_engine(f"sqlite:///{tmp_path / 'down.db'}")
     with engine.begin() as connection:
         migrate.run_migrations(connection)

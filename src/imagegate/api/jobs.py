@@ -20,6 +20,7 @@ from imagegate.catalog import ModelSpec, all_models, get_model
 from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
 from imagegate.runtime import Runtime
 from imagegate.tasks import idempotency
+from imagegate.tasks.fairness import MAX_PRIORITY, MIN_PRIORITY
 from imagegate.tasks.ids import new_task_id
 from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task
 from imagegate.tasks.record import record_data
@@ -79,6 +80,21 @@ def callback_url_of(body: dict[str, Any]) -> str | None:
     return value
 
 
+def priority_of(body: dict[str, Any]) -> int:
+    """imagegate's addition to createTask: ``priority``, an integer from -10 to 10 (default
+    0) that orders the account's own waiting tasks, higher first (tasks/fairness.py)."""
+    value = body.get("priority")
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+        MIN_PRIORITY <= value <= MAX_PRIORITY
+    ):
+        raise ValidationFailed(
+            "priority", f"must be an integer from {MIN_PRIORITY} to {MAX_PRIORITY} (got {value!r})"
+        )
+    return value
+
+
 def idempotency_key_of(request: Request) -> str | None:
     """The request's ``Idempotency-Key`` header (None without one); 422 naming the header when
     it is not 1-255 printable ASCII characters or is sent more than once."""
@@ -135,6 +151,7 @@ async def create_task(
         raise ValidationFailed("input", "is required")
     validated = spec.validate(body["input"])
     callback_url = callback_url_of(body)
+    priority = priority_of(body)
     key: IdempotencyKey | None = None
     if idempotency_key is not None:
         key = keyed(
@@ -162,6 +179,7 @@ async def create_task(
             input=validated,
             callback_url=callback_url,
             price_milli=spec.price_milli(validated),
+            priority=priority,
         ),
         key,
     )

@@ -251,9 +251,17 @@ def create_task_schema(specs: Iterable[ModelSpec] | None = None) -> dict[str, An
                 "input": model_input(spec),
                 "callBackUrl": CALLBACK_URL,
                 "callbackUrl": CALLBACK_URL,
+                "priority": PRIORITY,
             },
         })
     return {"oneOf": variants}
+
+
+PRIORITY: dict[str, Any] = {
+    "type": "integer", "minimum": -10, "maximum": 10, "default": 0,
+    "description": "imagegate's addition: orders this account's own waiting tasks, higher"
+    " first; other accounts' tasks are queued fairly whatever it says",
+}
 
 
 TASK_ID_DATA: dict[str, Any] = {

@@ -59,6 +59,8 @@ class NewTask:
     input: dict[str, Any]  # validated, with defaults
     callback_url: str | None
     price_milli: int
+    # Orders the account's own waiting tasks (higher first); see tasks/fairness.py.
+    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ import asyncpg
 
 from imagegate.errors import InsufficientCredits
 from imagegate.tasks import idempotency
+from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
 from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase
 from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
@@ -141,21 +142,24 @@ class PostgresStore:
                 if existing is None:  # pragma: no cover - a key row is written with its task
                     raise RuntimeError(f"Idempotency-Key row without its task {task_id}")
                 return Task.from_row(existing)
-            if new.price_milli:
-                debited = await conn.fetchval(
-                    "UPDATE accounts SET credits_milli = credits_milli - $1"
-                    " WHERE id = $2 AND credits_milli >= $1 RETURNING credits_milli",
-                    new.price_milli, new.account_id,
+            # One UPDATE of the account row: the debit (when priced) and the fair-queuing
+            # clock (tasks/fairness.py), which gives the task its place in the queue.
+            fair_key = await conn.fetchval(
+                "UPDATE accounts SET credits_milli = credits_milli - $1,"
+                " fair_clock = GREATEST(fair_clock, $2) + $3"
+                " WHERE id = $4 AND credits_milli >= $1 RETURNING fair_clock",
+                new.price_milli, now, SLOT_MS, new.account_id,
+            )
+            if fair_key is None:
+                balance = await conn.fetchval(
+                    "SELECT credits_milli FROM accounts WHERE id = $1", new.account_id
                 )
-                if debited is None:
-                    balance = await conn.fetchval(
-                        "SELECT credits_milli FROM accounts WHERE id = $1", new.account_id
-                    )
-                    have = milli_to_credits(balance) if balance is not None else 0
-                    raise InsufficientCredits(
-                        f"Insufficient credits: this task costs "
-                        f"{milli_to_credits(new.price_milli)}, the balance is {have}"
-                    )
+                have = milli_to_credits(balance) if balance is not None else 0
+                raise InsufficientCredits(
+                    f"Insufficient credits: this task costs "
+                    f"{milli_to_credits(new.price_milli)}, the balance is {have}"
+                )
+            if new.price_milli:
                 await conn.execute(
                     "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
                     " created_at) VALUES ($1, $2, 'debit', $3, $4)",
@@ -163,11 +167,13 @@ class PostgresStore:
                 )
             row = await conn.fetchrow(
                 "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
-                " progress, price_milli, create_time, update_time, attempts, lease_token)"
-                " VALUES ($1, $2, $3, 'waiting', $4, $5, $6, 0, $7, $8, $8, 0, 0) RETURNING *",
+                " progress, price_milli, create_time, update_time, attempts, lease_token,"
+                " priority, fair_key)"
+                " VALUES ($1, $2, $3, 'waiting', $4, $5, $6, 0, $7, $8, $8, 0, 0, $9, $10)"
+                " RETURNING *",
                 new.id, new.account_id, new.model, new.param,
                 json.dumps(new.input, separators=(",", ":")), new.callback_url,
-                new.price_milli, now,
+                new.price_milli, now, new.priority, fair_key,
             )
             await conn.execute("SELECT pg_notify($1, $2)", TASKS_CHANNEL, new.model)
             return Task.from_row(row)
@@ -217,31 +223,45 @@ class PostgresStore:
     async def claim(
         self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
     ) -> Task | None:
-        """Take a task whose lease expired, else the oldest waiting one, into ``queuing``
-        (of ``models`` only, when given). SKIP LOCKED: rows another worker is claiming are
-        passed over, not waited for."""
+        """Take a task whose lease expired, else the next fair one (tasks/fairness.py), into
+        ``queuing`` (of ``models`` only, when given). SKIP LOCKED: rows another worker is
+        claiming are passed over, not waited for."""
         only = "" if models is None else " AND model = ANY($4::text[])"
         args: list[Any] = [worker_id, lease_ms, PROGRESS[TaskState.QUEUING]]
         if models is not None:
             args.append(list(models))
-        for pick in (
-            f"SELECT id FROM tasks WHERE {_CLAIMED} AND lease_expires_at < {_NOW}{only}"
-            " LIMIT 1 FOR UPDATE SKIP LOCKED",
-            f"SELECT id FROM tasks WHERE state = 'waiting'{only}"
-            " ORDER BY create_time LIMIT 1 FOR UPDATE SKIP LOCKED",
-        ):
-            async with self.db.transaction() as conn:
+        async with self.db.transaction() as conn:
+            row = await conn.fetchrow(
+                f"WITH picked AS (SELECT id FROM tasks WHERE {_CLAIMED}"
+                f" AND lease_expires_at < {_NOW}{only} LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                f" {self._TAKE}",
+                *args,
+            )
+            if row is None:
+                # The next fair slot, and its account's most urgent task: they swap keys when
+                # they differ, so the account spends one slot (tasks/fairness.py).
                 row = await conn.fetchrow(
-                    f"WITH picked AS ({pick}) UPDATE tasks SET state = 'queuing',"
-                    " progress = $3, lease_owner = $1, lease_token = lease_token + 1,"
-                    f" lease_expires_at = {_NOW} + $2, attempts = attempts + 1,"
-                    f" update_time = {_NOW} FROM picked WHERE tasks.id = picked.id"
-                    " RETURNING tasks.*",
+                    f"WITH slot AS (SELECT id, account_id FROM tasks WHERE state = 'waiting'"
+                    f"{only} ORDER BY fair_key LIMIT 1 FOR UPDATE SKIP LOCKED),"
+                    " picked AS (SELECT t.id, t.fair_key FROM tasks t JOIN slot"
+                    f" ON t.account_id = slot.account_id WHERE t.state = 'waiting'"
+                    f"{only.replace('model', 't.model')}"
+                    " ORDER BY t.priority DESC, t.create_time, t.id LIMIT 1"
+                    " FOR UPDATE OF t SKIP LOCKED),"
+                    " swapped AS (UPDATE tasks SET fair_key = picked.fair_key FROM slot, picked"
+                    " WHERE tasks.id = slot.id AND slot.id <> picked.id RETURNING tasks.id)"
+                    f" {self._TAKE}",
                     *args,
                 )
-            if row is not None:
-                return Task.from_row(row)
-        return None
+        return Task.from_row(row) if row is not None else None
+
+    # Claims the task in ``picked`` ($1 worker, $2 lease ms, $3 progress).
+    _TAKE = (
+        "UPDATE tasks SET state = 'queuing', progress = $3, lease_owner = $1,"
+        f" lease_token = lease_token + 1, lease_expires_at = {_NOW} + $2,"
+        f" attempts = attempts + 1, update_time = {_NOW} FROM picked"
+        " WHERE tasks.id = picked.id RETURNING tasks.*"
+    )
 
     async def _update(self, sql: str, *args: Any) -> bool:
         async with self.db.transaction() as conn:

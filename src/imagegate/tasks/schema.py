@@ -39,6 +39,10 @@ accounts = Table(
     Column("query_rate", String(32), nullable=True),
     Column("disabled", Integer, nullable=False, default=0),
     Column("created_at", BigInteger, nullable=False),
+    # Fair queuing: the account's virtual clock (epoch ms). Each new task of the account is
+    # placed at max(now, clock) + one slot and moves the clock there, so an account with a
+    # long backlog queues behind itself, not in front of the others (migration 0002).
+    Column("fair_clock", BigInteger, nullable=False, default=0, server_default=text("0")),
 )
 
 tasks = Table(
@@ -70,6 +74,10 @@ tasks = Table(
     Column("lease_owner", String(64), nullable=True),
     Column("lease_token", Integer, nullable=False, default=0),
     Column("lease_expires_at", BigInteger, nullable=True),
+    # The queue's order: the fair-queuing key (accounts.fair_clock), and the priority that
+    # reorders an account's own waiting tasks (higher first), never another account's.
+    Column("priority", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("fair_key", BigInteger, nullable=False, default=0, server_default=text("0")),
     # Expired leases: a partial index, so that inserting a waiting task does not touch it (each
     # index page an insert touches is written to the WAL at commit, the cost of a createTask).
     Index(
@@ -78,8 +86,23 @@ tasks = Table(
         sqlite_where=text("state IN ('queuing', 'generating')"),
         postgresql_where=text("state IN ('queuing', 'generating')"),
     ),
-    # The queue: the oldest waiting task is one index step away.
-    Index("ix_tasks_state_create", "state", "create_time"),
+    # The queue, waiting tasks only (a claim takes a task out of it): the next fair slot is
+    # one index step away.
+    Index(
+        "ix_tasks_waiting_fair",
+        "fair_key",
+        sqlite_where=text("state = 'waiting'"),
+        postgresql_where=text("state = 'waiting'"),
+    ),
+)
+# An account's most urgent waiting task: priority descending, then the oldest.
+Index(
+    "ix_tasks_waiting_account",
+    tasks.c.account_id,
+    tasks.c.priority.desc(),
+    tasks.c.create_time,
+    sqlite_where=text("state = 'waiting'"),
+    postgresql_where=text("state = 'waiting'"),
 )
 
 # Every change of a balance, with the task it belongs to. The unique (task_id, reason) pair is

@@ -17,6 +17,7 @@ from typing import Any
 
 from imagegate.errors import InsufficientCredits
 from imagegate.tasks import idempotency
+from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
@@ -194,21 +195,24 @@ class SqliteStore:
                 if row is None:  # pragma: no cover - a key row is only written with its task
                     raise RuntimeError(f"Idempotency-Key row without its task {task_id}")
                 return Task.from_row(row)
-            if new.price_milli:
-                debited = conn.execute(
-                    "UPDATE accounts SET credits_milli = credits_milli - ?"
-                    " WHERE id = ? AND credits_milli >= ? RETURNING credits_milli",
-                    (new.price_milli, new.account_id, new.price_milli),
+            # One UPDATE of the account row: the debit (when priced) and the fair-queuing
+            # clock (tasks/fairness.py), which gives the task its place in the queue.
+            moved = conn.execute(
+                "UPDATE accounts SET credits_milli = credits_milli - ?,"
+                " fair_clock = MAX(fair_clock, ?) + ?"
+                " WHERE id = ? AND credits_milli >= ? RETURNING fair_clock",
+                (new.price_milli, now, SLOT_MS, new.account_id, new.price_milli),
+            ).fetchone()
+            if moved is None:
+                balance = conn.execute(
+                    "SELECT credits_milli FROM accounts WHERE id = ?", (new.account_id,)
                 ).fetchone()
-                if debited is None:
-                    balance = conn.execute(
-                        "SELECT credits_milli FROM accounts WHERE id = ?", (new.account_id,)
-                    ).fetchone()
-                    have = milli_to_credits(balance[0]) if balance else 0
-                    raise InsufficientCredits(
-                        f"Insufficient credits: this task costs "
-                        f"{milli_to_credits(new.price_milli)}, the balance is {have}"
-                    )
+                have = milli_to_credits(balance[0]) if balance else 0
+                raise InsufficientCredits(
+                    f"Insufficient credits: this task costs "
+                    f"{milli_to_credits(new.price_milli)}, the balance is {have}"
+                )
+            if new.price_milli:
                 conn.execute(
                     "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
                     " created_at) VALUES (?, ?, 'debit', ?, ?)",
@@ -216,11 +220,12 @@ class SqliteStore:
                 )
             row = conn.execute(
                 "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
-                " progress, price_milli, create_time, update_time, attempts, lease_token)"
-                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0) RETURNING *",
+                " progress, price_milli, create_time, update_time, attempts, lease_token,"
+                " priority, fair_key)"
+                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?) RETURNING *",
                 (new.id, new.account_id, new.model, new.param,
                  json.dumps(new.input, separators=(",", ":")), new.callback_url,
-                 new.price_milli, now, now),
+                 new.price_milli, now, now, new.priority, int(moved[0])),
             ).fetchone()
             return Task.from_row(row)
 
@@ -249,8 +254,9 @@ class SqliteStore:
     async def claim(
         self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
     ) -> Task | None:
-        """Take the oldest waiting task, or one whose lease expired, into ``queuing`` (of
-        ``models`` only, when given: a worker serves the models it has engines for).
+        """Take a task whose lease expired, else the next fair one (tasks/fairness.py), into
+        ``queuing`` (of ``models`` only, when given: a worker serves the models it has
+        engines for).
 
         Each claim increments ``lease_token``; later writes of this worker carry the token, so
         a worker that was presumed dead and comes back cannot overwrite the new owner's work.
@@ -263,13 +269,13 @@ class SqliteStore:
             only, names = "", tuple(models or ())
             if models is not None:
                 only = f" AND model IN ({', '.join('?' * len(names)) or 'NULL'})"
+            # Expired leases first (they are the oldest work), then the next fair slot.
             found = conn.execute(
                 f"SELECT id FROM tasks WHERE {_CLAIMED} AND lease_expires_at < ?{only} LIMIT 1",
                 (now, *names),
-            ).fetchone() or conn.execute(
-                f"SELECT id FROM tasks WHERE state = 'waiting'{only} ORDER BY create_time LIMIT 1",
-                names,
             ).fetchone()
+            if found is None:
+                found = self._next_fair(conn, only, names)
             if found is None:
                 return None
             row = conn.execute(
@@ -281,6 +287,30 @@ class SqliteStore:
             return Task.from_row(row) if row else None
 
         return await self.db.write(tx)
+
+    @staticmethod
+    def _next_fair(
+        conn: sqlite3.Connection, only: str, names: tuple[str, ...]
+    ) -> sqlite3.Row | None:
+        """The waiting task to run next: the smallest fair key's account, its most urgent
+        task; the two swap keys when they differ (tasks/fairness.py)."""
+        slot = conn.execute(
+            f"SELECT id, account_id, fair_key FROM tasks WHERE state = 'waiting'{only}"
+            " ORDER BY fair_key LIMIT 1",
+            names,
+        ).fetchone()
+        if slot is None:
+            return None
+        best = conn.execute(
+            f"SELECT id, fair_key FROM tasks WHERE state = 'waiting' AND account_id = ?{only}"
+            " ORDER BY priority DESC, create_time, id LIMIT 1",
+            (slot["account_id"], *names),
+        ).fetchone()
+        if best["id"] != slot["id"]:
+            conn.execute(
+                "UPDATE tasks SET fair_key = ? WHERE id = ?", (best["fair_key"], slot["id"])
+            )
+        return best  # type: ignore[no-any-return]
 
     async def start_generating(self, task_id: str, token: int, engine: str | None) -> bool:
         """``queuing`` → ``generating``; False if the lease was lost."""
