@@ -138,6 +138,12 @@ def worker(
         _config_error(exc)
     served = ", ".join(settings.worker_models) or "every model"
     typer.echo(f"imagegate worker {__version__}: {served}, {settings.worker_concurrency} at once")
+    if not settings.blob_store_url:
+        # Results on this machine's disk are served only by an API on the same disk.
+        typer.echo(
+            f"  note: results are stored under {settings.data_dir.resolve() / 'files'};"
+            " API processes on other machines cannot serve them (set IMAGEGATE_BLOB_STORE_URL)"
+        )
     asyncio.run(_run_until_signalled(runtime))
 
 

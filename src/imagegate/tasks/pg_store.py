@@ -28,7 +28,9 @@ from imagegate.tasks.time import now_ms
 
 _CLAIMED = SQL_CLAIMED
 # Leases are on the database's clock: workers on several machines agree on it, not on theirs.
-_NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+# now() (the statement's start in autocommit), not clock_timestamp(): a stable value can bound
+# an index scan, a volatile one is a filter over every claimed row.
+_NOW = "(extract(epoch from now()) * 1000)::bigint"
 
 
 class PostgresStore:
@@ -129,9 +131,11 @@ class PostgresStore:
     async def create_task(self, new: NewTask, key: IdempotencyKey | None = None) -> Task:
         """As ``SqliteStore.create_task``: key, debit and insert in one transaction (402 when
         short, the key's task on a repeat), plus the NOTIFY that wakes a worker."""
+        if key is None:
+            return await self._create_unkeyed(new)
         async with self.db.transaction() as conn:
             now = now_ms()
-            if key is not None and not await self._claim_key(conn, new, key, now):
+            if not await self._claim_key(conn, new, key, now):
                 row = await conn.fetchrow(
                     "SELECT task_id, request_hash, expires_ms FROM idempotency_keys"
                     " WHERE account_id = $1 AND key = $2",
@@ -177,6 +181,39 @@ class PostgresStore:
             )
             await conn.execute("SELECT pg_notify($1, $2)", TASKS_CHANNEL, new.model)
             return Task.from_row(row)
+
+    async def _create_unkeyed(self, new: NewTask) -> Task:
+        """The debit, the ledger row, the task and its NOTIFY in one statement: one round trip,
+        and the account row (every create of the account updates it) locked only for it."""
+        now = now_ms()
+        async with self.db.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "WITH acct AS (UPDATE accounts SET credits_milli = credits_milli - $1,"
+                " fair_clock = GREATEST(fair_clock, $2) + $3"
+                " WHERE id = $4 AND credits_milli >= $1 RETURNING fair_clock),"
+                " ledger AS (INSERT INTO credit_ledger (account_id, task_id, reason,"
+                " delta_milli, created_at) SELECT $4, $5, 'debit', -$1, $2 FROM acct"
+                " WHERE $1 > 0),"
+                " task AS (INSERT INTO tasks (id, account_id, model, state, param, input,"
+                " callback_url, progress, price_milli, create_time, update_time, attempts,"
+                " lease_token, priority, fair_key) SELECT $5, $4, $6, 'waiting', $7, $8, $9, 0,"
+                " $1, $2, $2, 0, 0, $10, acct.fair_clock FROM acct RETURNING *),"
+                " woke AS (SELECT pg_notify($11, $6) FROM task)"
+                " SELECT task.* FROM task, woke",
+                new.price_milli, now, SLOT_MS, new.account_id, new.id, new.model, new.param,
+                json.dumps(new.input, separators=(",", ":")), new.callback_url, new.priority,
+                TASKS_CHANNEL,
+            )
+            if row is not None:
+                return Task.from_row(row)
+            balance = await conn.fetchval(
+                "SELECT credits_milli FROM accounts WHERE id = $1", new.account_id
+            )
+        have = milli_to_credits(balance) if balance is not None else 0
+        raise InsufficientCredits(
+            f"Insufficient credits: this task costs "
+            f"{milli_to_credits(new.price_milli)}, the balance is {have}"
+        )
 
     @staticmethod
     async def _claim_key(
@@ -230,29 +267,27 @@ class PostgresStore:
         args: list[Any] = [worker_id, lease_ms, PROGRESS[TaskState.QUEUING]]
         if models is not None:
             args.append(list(models))
-        async with self.db.transaction() as conn:
+        m = only.replace("model", "t.model")
+        async with self.db.pool.acquire() as conn:
+            # One statement, one round trip: an expired lease if there is one, else the next
+            # fair slot and its account's most urgent task, which swap keys when they differ
+            # (tasks/fairness.py).
             row = await conn.fetchrow(
-                f"WITH picked AS (SELECT id FROM tasks WHERE {_CLAIMED}"
-                f" AND lease_expires_at < {_NOW}{only} LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                f"WITH expired AS (SELECT id FROM tasks WHERE {_CLAIMED}"
+                f" AND lease_expires_at < {_NOW}{only} LIMIT 1 FOR UPDATE SKIP LOCKED),"
+                " slot AS (SELECT id, account_id FROM tasks WHERE state = 'waiting'"
+                f"{only} AND NOT EXISTS (SELECT 1 FROM expired)"
+                " ORDER BY fair_key LIMIT 1 FOR UPDATE SKIP LOCKED),"
+                " best AS (SELECT t.id, t.fair_key FROM tasks t JOIN slot"
+                f" ON t.account_id = slot.account_id WHERE t.state = 'waiting'{m}"
+                " ORDER BY t.priority DESC, t.create_time, t.id LIMIT 1"
+                " FOR UPDATE OF t SKIP LOCKED),"
+                " swapped AS (UPDATE tasks SET fair_key = best.fair_key FROM slot, best"
+                " WHERE tasks.id = slot.id AND slot.id <> best.id RETURNING tasks.id),"
+                " picked AS (SELECT id FROM expired UNION ALL SELECT id FROM best)"
                 f" {self._TAKE}",
                 *args,
             )
-            if row is None:
-                # The next fair slot, and its account's most urgent task: they swap keys when
-                # they differ, so the account spends one slot (tasks/fairness.py).
-                row = await conn.fetchrow(
-                    f"WITH slot AS (SELECT id, account_id FROM tasks WHERE state = 'waiting'"
-                    f"{only} ORDER BY fair_key LIMIT 1 FOR UPDATE SKIP LOCKED),"
-                    " picked AS (SELECT t.id, t.fair_key FROM tasks t JOIN slot"
-                    f" ON t.account_id = slot.account_id WHERE t.state = 'waiting'"
-                    f"{only.replace('model', 't.model')}"
-                    " ORDER BY t.priority DESC, t.create_time, t.id LIMIT 1"
-                    " FOR UPDATE OF t SKIP LOCKED),"
-                    " swapped AS (UPDATE tasks SET fair_key = picked.fair_key FROM slot, picked"
-                    " WHERE tasks.id = slot.id AND slot.id <> picked.id RETURNING tasks.id)"
-                    f" {self._TAKE}",
-                    *args,
-                )
         return Task.from_row(row) if row is not None else None
 
     # Claims the task in ``picked`` ($1 worker, $2 lease ms, $3 progress).
@@ -264,7 +299,8 @@ class PostgresStore:
     )
 
     async def _update(self, sql: str, *args: Any) -> bool:
-        async with self.db.transaction() as conn:
+        # One statement is its own transaction: no BEGIN/COMMIT round trips around it.
+        async with self.db.pool.acquire() as conn:
             return affected(await conn.execute(sql, *args)) == 1
 
     async def start_generating(self, task_id: str, token: int, engine: str | None) -> bool:

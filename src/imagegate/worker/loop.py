@@ -146,13 +146,18 @@ class Worker:
             return Finish(TaskState.FAIL, fail_code="422", fail_msg=f"unknown model {task.model}")
         try:
             images = await self._fetch_inputs(task, spec.image_url_fields())
-            # The engine is recorded as each one starts (a failover or a skipped engine
-            # changes it), not guessed from the route here.
-            if not await self.store.start_generating(task.id, task.lease_token, None):
-                raise _LeaseLost
+            generating = False
 
             async def started(engine: str) -> None:
-                if not await self.store.set_engine(task.id, task.lease_token, engine):
+                # The first engine moves the task to generating, naming itself, in one write;
+                # a failover names the next (the record shows who served it, not a guess).
+                nonlocal generating
+                if generating:
+                    held = await self.store.set_engine(task.id, task.lease_token, engine)
+                else:
+                    held = await self.store.start_generating(task.id, task.lease_token, engine)
+                    generating = True
+                if not held:
                     raise _LeaseLost
 
             def report(percent: int) -> None:
