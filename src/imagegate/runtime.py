@@ -119,7 +119,9 @@ class Runtime:
             EngineContext(settings, self.cpu, self.policy, self.upstream_events)
         )
         self.router = build_router(settings, self.engines)
-        self.rate_limits = RateLimits(settings.create_rate, settings.query_rate)
+        self.rate_limits = RateLimits(
+            settings.create_rate, settings.query_rate, settings.rate_limit_storage_url
+        )
         self.fetcher = ImageFetcher(
             self.policy,
             max_bytes=settings.max_image_bytes,

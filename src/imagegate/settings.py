@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # Kie's documented limits are the defaults: 20 createTask per 10 s, 10 recordInfo per second.
     create_rate: str = "20/10s"
     query_rate: str = "10/1s"
+    # Where API processes share the rate limits' counters (redis://host:6379/0); empty: each
+    # process counts its own (a fleet of N then allows N times the rate).
+    rate_limit_storage_url: str = ""
 
     # Credits granted to the default account created on first start.
     default_account_credits: float = 1000.0

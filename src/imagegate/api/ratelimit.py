@@ -3,14 +3,22 @@
 Rates are written ``N/Ws`` (``20/10s``: 20 requests in any 10 seconds; ``m`` and ``h`` work
 too). A moving window, as Kie describes its limits: excess requests are refused with 429 and
 ``Retry-After``, never queued.
+
+The counts live in this process by default. Several API processes share them through Redis
+(``rate_limit_storage_url = "redis://host:6379/0"``); without it each process counts on its
+own, so a fleet of N allows N times the rate. If Redis stops answering, requests are let
+through (and logged) rather than refused: the limits protect the service, they must not take
+it down.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import time
 from functools import lru_cache
+from typing import Any
 
 from limits import (
     RateLimitItem,
@@ -20,9 +28,11 @@ from limits import (
 )
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 from imagegate.errors import RateLimited
 
+log = logging.getLogger(__name__)
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smh])\s*$")
 _UNITS = {"s": RateLimitItemPerSecond, "m": RateLimitItemPerMinute, "h": RateLimitItemPerHour}
 
@@ -37,19 +47,37 @@ def parse_rate(text: str) -> RateLimitItem:
     return _UNITS[unit](amount, window)
 
 
+def _storage(url: str) -> Any:
+    """The counters' storage: this process's memory, or Redis at ``url`` (redis://,
+    rediss://; limits' own ``async+redis://`` too)."""
+    if not url:
+        return MemoryStorage()
+    if not url.startswith(("redis://", "rediss://", "async+redis://", "async+rediss://")):
+        raise ValueError(f"rate_limit_storage_url {url!r}: expected redis://host:port/db")
+    return storage_from_string(url if url.startswith("async+") else "async+" + url)
+
+
 class RateLimits:
     """Checks one account's budget for one kind of request (``create`` or ``query``)."""
 
-    def __init__(self, create_rate: str, query_rate: str) -> None:
+    def __init__(self, create_rate: str, query_rate: str, storage_url: str = "") -> None:
         self.defaults = {"create": parse_rate(create_rate), "query": parse_rate(query_rate)}
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.shared = bool(storage_url)
+        self._limiter = MovingWindowRateLimiter(_storage(storage_url))
 
     async def hit(self, kind: str, account_id: str, rate: str | None = None) -> None:
         """Count one request; raises RateLimited (429) when over the budget."""
         item = parse_rate(rate) if rate else self.defaults[kind]
-        if await self._limiter.hit(item, kind, account_id):
+        try:
+            if await self._limiter.hit(item, "imagegate", kind, account_id):
+                return
+            stats = await self._limiter.get_window_stats(item, "imagegate", kind, account_id)
+        except Exception:  # the shared storage is down: let the request through
+            if not self.shared:
+                raise
+            log.warning("rate limits: the shared storage did not answer; not limiting",
+                        exc_info=True)
             return
-        stats = await self._limiter.get_window_stats(item, kind, account_id)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         what = "createTask" if kind == "create" else "recordInfo"
         raise RateLimited(
