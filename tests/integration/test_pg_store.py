@@ -180,3 +180,16 @@ async def test_meta_and_grants(store: PostgresStore) -> None:
     assert await store.grant_credits("nobody", 1) is None
     assert (await store.account_by_key_hash("hash-a")).id == owner  # type: ignore[union-attr]
     assert [a.id for a in await store.list_accounts()] == [owner]
+
+
+async def test_a_keyed_create_refused_for_credits_leaves_its_key_free(
+    store: PostgresStore,
+) -> None:
+    owner = await account(store, credits=5)
+    key = IdempotencyKey("k-short", "hash-of-request", 60_000)
+    with pytest.raises(InsufficientCredits):
+        await store.create_task(new_task(owner, "t1"), key)
+    assert await store.keyed_task(owner, key) is None
+    await store.grant_credits(owner, 5000)
+    made = await store.create_task(new_task(owner, "t2"), key)
+    assert made.id == "t2" and (await store.keyed_task(owner, key)).id == "t2"  # type: ignore[union-attr]

@@ -132,7 +132,8 @@ class PostgresStore:
         """As ``SqliteStore.create_task``: key, debit and insert in one transaction (402 when
         short, the key's task on a repeat), plus the NOTIFY that wakes a worker."""
         if key is None:
-            return await self._create_unkeyed(new)
+            async with self.db.pool.acquire() as conn:
+                return await self._insert(conn, new)
         async with self.db.transaction() as conn:
             now = now_ms()
             if not await self._claim_key(conn, new, key, now):
@@ -146,69 +147,37 @@ class PostgresStore:
                 if existing is None:  # pragma: no cover - a key row is written with its task
                     raise RuntimeError(f"Idempotency-Key row without its task {task_id}")
                 return Task.from_row(existing)
-            # One UPDATE of the account row: the debit (when priced) and the fair-queuing
-            # clock (tasks/fairness.py), which gives the task its place in the queue.
-            fair_key = await conn.fetchval(
-                "UPDATE accounts SET credits_milli = credits_milli - $1,"
-                " fair_clock = GREATEST(fair_clock, $2) + $3"
-                " WHERE id = $4 AND credits_milli >= $1 RETURNING fair_clock",
-                new.price_milli, now, SLOT_MS, new.account_id,
-            )
-            if fair_key is None:
-                balance = await conn.fetchval(
-                    "SELECT credits_milli FROM accounts WHERE id = $1", new.account_id
-                )
-                have = milli_to_credits(balance) if balance is not None else 0
-                raise InsufficientCredits(
-                    f"Insufficient credits: this task costs "
-                    f"{milli_to_credits(new.price_milli)}, the balance is {have}"
-                )
-            if new.price_milli:
-                await conn.execute(
-                    "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
-                    " created_at) VALUES ($1, $2, 'debit', $3, $4)",
-                    new.account_id, new.id, -new.price_milli, now,
-                )
-            row = await conn.fetchrow(
-                "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
-                " progress, price_milli, create_time, update_time, attempts, lease_token,"
-                " priority, fair_key)"
-                " VALUES ($1, $2, $3, 'waiting', $4, $5, $6, 0, $7, $8, $8, 0, 0, $9, $10)"
-                " RETURNING *",
-                new.id, new.account_id, new.model, new.param,
-                json.dumps(new.input, separators=(",", ":")), new.callback_url,
-                new.price_milli, now, new.priority, fair_key,
-            )
-            await conn.execute("SELECT pg_notify($1, $2)", TASKS_CHANNEL, new.model)
-            return Task.from_row(row)
+            # Short of credits raises inside the transaction: the key's claim rolls back too.
+            return await self._insert(conn, new)
 
-    async def _create_unkeyed(self, new: NewTask) -> Task:
-        """The debit, the ledger row, the task and its NOTIFY in one statement: one round trip,
-        and the account row (every create of the account updates it) locked only for it."""
+    @staticmethod
+    async def _insert(conn: asyncpg.Connection, new: NewTask) -> Task:
+        """The debit (and the account's fair-queuing clock, tasks/fairness.py), the ledger
+        row, the task and its NOTIFY in one statement: one round trip, and the account row
+        (every create of the account updates it) locked only for it, in autocommit."""
         now = now_ms()
-        async with self.db.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "WITH acct AS (UPDATE accounts SET credits_milli = credits_milli - $1,"
-                " fair_clock = GREATEST(fair_clock, $2) + $3"
-                " WHERE id = $4 AND credits_milli >= $1 RETURNING fair_clock),"
-                " ledger AS (INSERT INTO credit_ledger (account_id, task_id, reason,"
-                " delta_milli, created_at) SELECT $4, $5, 'debit', -$1, $2 FROM acct"
-                " WHERE $1 > 0),"
-                " task AS (INSERT INTO tasks (id, account_id, model, state, param, input,"
-                " callback_url, progress, price_milli, create_time, update_time, attempts,"
-                " lease_token, priority, fair_key) SELECT $5, $4, $6, 'waiting', $7, $8, $9, 0,"
-                " $1, $2, $2, 0, 0, $10, acct.fair_clock FROM acct RETURNING *),"
-                " woke AS (SELECT pg_notify($11, $6) FROM task)"
-                " SELECT task.* FROM task, woke",
-                new.price_milli, now, SLOT_MS, new.account_id, new.id, new.model, new.param,
-                json.dumps(new.input, separators=(",", ":")), new.callback_url, new.priority,
-                TASKS_CHANNEL,
-            )
-            if row is not None:
-                return Task.from_row(row)
-            balance = await conn.fetchval(
-                "SELECT credits_milli FROM accounts WHERE id = $1", new.account_id
-            )
+        row = await conn.fetchrow(
+            "WITH acct AS (UPDATE accounts SET credits_milli = credits_milli - $1,"
+            " fair_clock = GREATEST(fair_clock, $2) + $3"
+            " WHERE id = $4 AND credits_milli >= $1 RETURNING fair_clock),"
+            " ledger AS (INSERT INTO credit_ledger (account_id, task_id, reason,"
+            " delta_milli, created_at) SELECT $4, $5, 'debit', -$1, $2 FROM acct"
+            " WHERE $1 > 0),"
+            " task AS (INSERT INTO tasks (id, account_id, model, state, param, input,"
+            " callback_url, progress, price_milli, create_time, update_time, attempts,"
+            " lease_token, priority, fair_key) SELECT $5, $4, $6, 'waiting', $7, $8, $9, 0,"
+            " $1, $2, $2, 0, 0, $10, acct.fair_clock FROM acct RETURNING *),"
+            " woke AS (SELECT pg_notify($11, $6) FROM task)"
+            " SELECT task.* FROM task, woke",
+            new.price_milli, now, SLOT_MS, new.account_id, new.id, new.model, new.param,
+            json.dumps(new.input, separators=(",", ":")), new.callback_url, new.priority,
+            TASKS_CHANNEL,
+        )
+        if row is not None:
+            return Task.from_row(row)
+        balance = await conn.fetchval(
+            "SELECT credits_milli FROM accounts WHERE id = $1", new.account_id
+        )
         have = milli_to_credits(balance) if balance is not None else 0
         raise InsufficientCredits(
             f"Insufficient credits: this task costs "
