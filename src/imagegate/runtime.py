@@ -45,7 +45,12 @@ from imagegate.tasks.keys import (
     new_api_key,
 )
 from imagegate.tasks.model import Task
-from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase, is_postgres_url
+from imagegate.tasks.postgres import (
+    TASKS_CHANNEL,
+    UPSTREAM_CHANNEL,
+    PostgresDatabase,
+    is_postgres_url,
+)
 from imagegate.tasks.record import callback_body
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.store import SqliteStore
@@ -258,6 +263,9 @@ class Runtime:
                 await self._listening.enter_async_context(
                     self.db.listening(TASKS_CHANNEL, wake)
                 )
+                await self._listening.enter_async_context(
+                    self.db.listening(UPSTREAM_CHANNEL, self._upstream_called_back)
+                )
         self.worker.start()
         self.callbacks.start()
         self.janitor.start()
@@ -275,6 +283,18 @@ class Runtime:
             await self.backend.close()
 
     # -------------------------------------------------------------- wiring
+
+    async def upstream_called_back(self, provider: str, upstream_id: str) -> bool:
+        """An upstream's callback reached this process: wake the engine following that task,
+        here or (on PostgreSQL) in whichever worker process follows it. Whether one here
+        was waiting."""
+        if isinstance(self.db, PostgresDatabase):
+            await self.db.notify(UPSTREAM_CHANNEL, f"{provider} {upstream_id}")
+        return self.upstream_events.notify(provider, upstream_id)
+
+    def _upstream_called_back(self, payload: str) -> None:
+        provider, _, upstream_id = payload.partition(" ")
+        self.upstream_events.notify(provider, upstream_id)
 
     def _on_finished(self, task: Task) -> None:
         if task.callback_url:

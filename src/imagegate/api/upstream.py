@@ -43,7 +43,11 @@ def _upstream_task_id(raw: bytes) -> str:
     "/api/upstream/{provider}/callback",
     openapi_extra=schemas.operation(
         schemas.responses(
-            {"type": "object", "properties": {"woke": {"type": "boolean"}}},
+            {"type": "object", "properties": {"woke": {
+                "type": "boolean",
+                "description": "Whether an engine in the process that took the callback was"
+                " following the task (on PostgreSQL the other processes are told as well)",
+            }}},
             errors=(400, 401, 404, 413),
         ),
         body=schemas.json_body(
@@ -65,4 +69,4 @@ async def upstream_callback(
     if not runtime.upstream_events.check(provider, token):
         raise Unauthorized("Wrong callback token for this provider")
     task_id = _upstream_task_id(await read_limited(request, _MAX_CALLBACK_BYTES))
-    return success({"woke": runtime.upstream_events.notify(provider, task_id)})
+    return success({"woke": await runtime.upstream_called_back(provider, task_id)})

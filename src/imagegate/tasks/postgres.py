@@ -21,6 +21,9 @@ from imagegate.tasks.migrate import upgrade_postgres
 # The channel a new task is announced on; the payload is its model, so a worker that serves
 # other models need not wake.
 TASKS_CHANNEL = "imagegate_tasks"
+# Upstream callbacks ("provider task-id"), so the process whose engine follows the upstream
+# task wakes, whichever API process the callback reached.
+UPSTREAM_CHANNEL = "imagegate_upstream"
 _SCHEMES = ("postgresql://", "postgres://", "postgresql+asyncpg://")
 
 
@@ -82,6 +85,10 @@ class PostgresDatabase:
     async def fetch(self, sql: str, *args: Any) -> list[Any]:
         async with self.pool.acquire() as connection:
             return list(await connection.fetch(sql, *args))
+
+    async def notify(self, channel: str, payload: str) -> None:
+        async with self.pool.acquire() as connection:
+            await connection.execute("SELECT pg_notify($1, $2)", channel, payload)
 
     @contextlib.asynccontextmanager
     async def listening(

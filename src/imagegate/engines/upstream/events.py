@@ -5,8 +5,10 @@ The body is not trusted: it only wakes the engine, which then reads the task fro
 with the operator's key, so a forged callback can at most cause one early poll. Engines poll
 anyway (slower when callbacks are on), so a lost callback delays a task, never strands it.
 
-One process: the embedded topology runs the API and the worker in one event loop. (With a
-separate worker fleet the wake-up has to cross processes; until then such workers simply poll.)
+In the embedded topology the API and the worker share one event loop, so the wake-up is a
+call. In a fleet on PostgreSQL the API process that took the callback also NOTIFYs
+``imagegate_upstream``, and every process's listener passes it on here
+(``Runtime.upstream_called_back``).
 """
 
 from __future__ import annotations
