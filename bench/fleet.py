@@ -34,6 +34,7 @@ from typing import Any
 
 import asyncpg
 
+from core.cpu import tree_cpu_seconds
 from core.load import ensure_wrk, run_wrk, write_lua
 from core.servers import (
     READY_TIMEOUT_S,
@@ -102,9 +103,36 @@ async def _wait_done(url: str, timeout: float) -> dict[str, int]:
                 return {str(k): int(v) for k, v in states.items()}
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not done after {timeout:g} s: {states}")
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.25)  # a COUNT over the table: rarely, not to load the run
     finally:
         await conn.close()
+
+
+def _postgres_seconds() -> float:
+    """CPU seconds of every PostgreSQL server process on the machine (its backends too)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() not in ("postgres", "postmaster"):
+                continue
+        except OSError:
+            continue
+        total += tree_cpu_seconds(int(entry.name)).main
+    return total
+
+
+def _cpu(api: ServerProcess, workers: list[ServerProcess]) -> dict[str, float]:
+    """CPU seconds so far of the API process, the workers (with their engine processes) and
+    PostgreSQL."""
+    api_cpu = tree_cpu_seconds(api.pid)
+    worker_cpu = [tree_cpu_seconds(w.pid) for w in workers]
+    return {
+        "api": api_cpu.main + api_cpu.children,
+        "workers": sum(c.main + c.children for c in worker_cpu),
+        "postgres": _postgres_seconds(),
+    }
 
 
 async def _debits(url: str) -> dict[int, int]:
@@ -135,6 +163,7 @@ def end_to_end(
         api.wait_for_line(re.compile(r"listening on"), READY_TIMEOUT_S)  # the key's line is in
         key = api.lines[index + 1].strip()
         api.wait_http_ok("/healthz")
+        started_workers: list[ServerProcess] = []
         for index in range(workers):
             worker = ServerProcess(
                 f"worker{index}",
@@ -143,10 +172,12 @@ def end_to_end(
             )
             stack.callback(worker.stop)
             worker.wait_for_line(re.compile(r"imagegate worker"), READY_TIMEOUT_S)
+            started_workers.append(worker)
         time.sleep(1.0)  # the workers' pools and LISTEN connections open
         # wrk makes the load (a Python client would be the bottleneck): createTask for
         # ``duration`` seconds, 64 connections; then every task created must end.
         lua = write_lua(root / "create.lua", BODY, {"Authorization": f"Bearer {key}"})
+        cpu_before = _cpu(api, started_workers)
         started = time.monotonic()
         load = run_wrk(
             ensure_wrk(), f"{workers} workers", api.base_url + "/api/v1/jobs/createTask", lua,
@@ -156,13 +187,16 @@ def end_to_end(
         states = asyncio.run(_wait_done(url, timeout=600))
         elapsed = time.monotonic() - started
         tasks = sum(states.values())
+        cpu_after = _cpu(api, started_workers)
+        cpu_ms = {k: round((cpu_after[k] - cpu_before[k]) * 1000 / tasks, 2) for k in cpu_after}
         debits = asyncio.run(_debits(url))
         ids = [""] * tasks if load.non_2xx else []
     return {
         "workers": workers, "tasks": tasks, "created_s": round(created, 2),
         "create_per_s": round(load.rps, 1), "create_errors": load.errors,
         "elapsed_s": round(elapsed, 2), "per_s": round(tasks / elapsed, 1),
-        "states": states, "debits_per_task": debits,
+        "states": states, "debits_per_task": debits, "cpu_ms_per_task": cpu_ms,
+        "wrk_cpu_pct": round(load.wrk_cpu_pct, 1),
         "ok": states == {"success": tasks} and debits == {1: tasks} and not ids,
     }
 
@@ -216,14 +250,16 @@ def render(results: dict[str, Any], command: str) -> str:
         f"`{command}` on {results['machine']}.",
         "",
         "| worker processes | tasks created (wrk, 64 connections) | createTask/s | all done in |"
-        " tasks/s end to end | every task once, charged once |",
-        "|---|---|---|---|---|---|",
+        " tasks/s end to end | CPU ms per task: API / workers / PostgreSQL | every task once,"
+        " charged once |",
+        "|---|---|---|---|---|---|---|",
     ]
     for run in results["end_to_end"]:
+        cpu = run["cpu_ms_per_task"]
         lines.append(
             f"| {run['workers']} | {run['tasks']} in {run['created_s']} s | {run['create_per_s']}"
-            f" | {run['elapsed_s']} s | {run['per_s']} |"
-            f" {'yes' if run['ok'] else 'NO: ' + json.dumps(run)} |"
+            f" | {run['elapsed_s']} s | {run['per_s']} | {cpu['api']} / {cpu['workers']} /"
+            f" {cpu['postgres']} | {'yes' if run['ok'] else 'NO: ' + json.dumps(run)} |"
         )
     lines += ["", "| concurrent claimers | claims | p50 | p99 |", "|---|---|---|---|"]
     for run in results["claims"]:
