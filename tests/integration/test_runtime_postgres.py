@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from conftest import make_settings
 from imagegate.api.app import create_app
 from imagegate.runtime import Runtime
+from imagegate.settings import Settings
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    # conftest's helper of the same name is not importable from every folder (each has its
+    # own conftest module); these are its values that matter here.
+    values: dict[str, Any] = {
+        "data_dir": data_dir, "url_allowlist": ["127.0.0.1"], "public_url": "http://testserver",
+        "poll_interval_seconds": 0.05, "lease_seconds": 2.0, "engine_processes": 0,
+        "janitor_interval_seconds": 3600, "mock": True,
+    }
+    return Settings(**{**values, **overrides})
 
 
 async def test_an_upstream_callback_wakes_the_worker_of_another_process(
