@@ -101,6 +101,9 @@ def _configure_logging(settings: Settings) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic narrates every start ("Context impl SQLiteImpl..."); migrate.py says the one
+    # thing an operator needs: that the schema was upgraded, from which revision.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @app.command()

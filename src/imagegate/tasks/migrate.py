@@ -17,6 +17,7 @@ migrate once.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 from alembic import command
@@ -27,6 +28,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, inspect, text
 
 from imagegate.tasks.schema import metadata
+
+log = logging.getLogger(__name__)
 
 BASELINE = "0001"
 # pg_advisory_xact_lock's key: any constant shared by every imagegate process.
@@ -67,6 +70,7 @@ def upgrade(connection: Connection) -> str:
     before = current_revision(connection) or ""
     if before != head_revision():
         command.upgrade(alembic_config(connection), "head")
+        log.info("database schema upgraded from revision %s to %s", before, head_revision())
     return before
 
 
