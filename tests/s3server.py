@@ -99,11 +99,14 @@ def presigned_refusal(environ: Environ, secrets: dict[str, str], now: float) -> 
     return None
 
 
-def check_presigned(app: Wsgi, secrets: dict[str, str]) -> Wsgi:
-    """WSGI middleware: 403 for presigned requests AWS would refuse, the rest to ``app``."""
+def check_presigned(
+    app: Wsgi, secrets: dict[str, str], clock: Callable[[], float] = time.time
+) -> Wsgi:
+    """WSGI middleware: 403 for presigned requests AWS would refuse, the rest to ``app``.
+    ``clock`` is the server's time (a test moves it forward instead of sleeping)."""
 
     def middleware(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        refusal = presigned_refusal(environ, secrets, time.time())
+        refusal = presigned_refusal(environ, secrets, clock())
         if refusal is None:
             return app(environ, start_response)
         code = "SignatureDoesNotMatch" if refusal == "SignatureDoesNotMatch" else "AccessDenied"
@@ -128,13 +131,15 @@ class S3Server:
     region = REGION
 
     def __init__(self) -> None:
+        # Seconds the presigned-URL check's clock runs ahead of the real one.
+        self.skew = 0.0
         # What moto.server.ThreadedMotoServer builds, with the presigned-URL check in front
         # and a listening socket that is closed on stop (ThreadedMotoServer leaves it open).
         app = DomainDispatcherApplication(create_backend_app)
         self._server: BaseWSGIServer = make_server(
             "127.0.0.1",
             0,
-            check_presigned(app, {ACCESS_KEY: SECRET_KEY}),
+            check_presigned(app, {ACCESS_KEY: SECRET_KEY}, lambda: time.time() + self.skew),
             threaded=True,
             request_handler=MotoRequestHandler,
         )
