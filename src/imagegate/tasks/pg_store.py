@@ -26,7 +26,6 @@ from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
 from imagegate.tasks.store import CallbackBodyFn, Finish
 from imagegate.tasks.time import now_ms
 
-_CLAIMED = SQL_CLAIMED
 # Leases are on the database's clock: workers on several machines agree on it, not on theirs.
 # now() (the statement's start in autocommit), not clock_timestamp(): a stable value can bound
 # an index scan, a volatile one is a filter over every claimed row.
@@ -242,7 +241,7 @@ class PostgresStore:
             # fair slot and its account's most urgent task, which swap keys when they differ
             # (tasks/fairness.py).
             row = await conn.fetchrow(
-                f"WITH expired AS (SELECT id FROM tasks WHERE {_CLAIMED}"
+                f"WITH expired AS (SELECT id FROM tasks WHERE {SQL_CLAIMED}"
                 f" AND lease_expires_at < {_NOW}{only} LIMIT 1 FOR UPDATE SKIP LOCKED),"
                 " slot AS (SELECT id, account_id FROM tasks WHERE state = 'waiting'"
                 f"{only} AND NOT EXISTS (SELECT 1 FROM expired)"
@@ -293,7 +292,7 @@ class PostgresStore:
         return await self._update(
             f"UPDATE tasks SET lease_expires_at = {_NOW} + $1, update_time = $2,"
             " progress = GREATEST(progress, COALESCE($3, progress))"
-            f" WHERE id = $4 AND lease_token = $5 AND {_CLAIMED}",
+            f" WHERE id = $4 AND lease_token = $5 AND {SQL_CLAIMED}",
             lease_ms, now_ms(), progress, task_id, token,
         )
 
@@ -348,7 +347,7 @@ class PostgresStore:
         return await self._update(
             "UPDATE tasks SET state = 'waiting', progress = 0, lease_owner = NULL,"
             f" lease_expires_at = NULL, update_time = $1 WHERE id = $2 AND lease_token = $3"
-            f" AND {_CLAIMED}",
+            f" AND {SQL_CLAIMED}",
             now_ms(), task_id, token,
         )
 

@@ -23,8 +23,6 @@ from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
 from imagegate.tasks.time import now_ms
 
-_CLAIMED = SQL_CLAIMED
-
 CallbackBodyFn = Callable[[Task, int], str]
 """Renders the callback body from the finished task and the account's balance after it."""
 
@@ -271,7 +269,7 @@ class SqliteStore:
                 only = f" AND model IN ({', '.join('?' * len(names)) or 'NULL'})"
             # Expired leases first (they are the oldest work), then the next fair slot.
             found = conn.execute(
-                f"SELECT id FROM tasks WHERE {_CLAIMED} AND lease_expires_at < ?{only} LIMIT 1",
+                f"SELECT id FROM tasks WHERE {SQL_CLAIMED} AND lease_expires_at < ?{only} LIMIT 1",
                 (now, *names),
             ).fetchone()
             if found is None:
@@ -350,7 +348,7 @@ class SqliteStore:
             cur = conn.execute(
                 "UPDATE tasks SET lease_expires_at = ?, update_time = ?,"
                 " progress = MAX(progress, COALESCE(?, progress))"
-                f" WHERE id = ? AND lease_token = ? AND {_CLAIMED}",
+                f" WHERE id = ? AND lease_token = ? AND {SQL_CLAIMED}",
                 (now + lease_ms, now, progress, task_id, token),
             )
             return cur.rowcount == 1
@@ -391,7 +389,7 @@ class SqliteStore:
             cur = conn.execute(
                 "UPDATE tasks SET state = 'waiting', progress = 0, lease_owner = NULL,"
                 " lease_expires_at = NULL, update_time = ?"
-                f" WHERE id = ? AND lease_token = ? AND {_CLAIMED}",
+                f" WHERE id = ? AND lease_token = ? AND {SQL_CLAIMED}",
                 (now_ms(), task_id, token),
             )
             return cur.rowcount == 1

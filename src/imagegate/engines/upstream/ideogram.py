@@ -44,6 +44,7 @@ from imagegate.client import core
 from imagegate.engines.base import EngineJob, OutputImage
 from imagegate.engines.upstream import failures
 from imagegate.engines.upstream.config import IdeogramProvider
+from imagegate.engines.upstream.patience import RateLimitWaits
 from imagegate.engines.upstream.results import ResultDownloader
 from imagegate.engines.upstream.sizes import ideogram_resolution
 from imagegate.errors import EngineUnavailable, InputRejected, TaskError
@@ -57,9 +58,6 @@ LEGACY_PATH = "/reframe"
 _V3_SPEEDS = {"TURBO": "TURBO", "BALANCED": "DEFAULT", "QUALITY": "QUALITY"}
 # Statuses that blame the input: every provider would refuse it the same way.
 _INPUT_STATUSES = frozenset({400, 413, 422})
-# A 429 without Retry-After, or one of 0 s, still waits this long before the repeat.
-_MIN_RATE_WAIT = 0.5
-_MAX_RATE_REPEATS = 10
 
 
 def _said(response: httpx.Response) -> str:
@@ -178,8 +176,7 @@ class IdeogramUpstream:
         url = f"{self.provider.base_url}{path}"
         timeout = self.provider.timeout_seconds
         attempt = 0
-        waited = 0.0
-        rate_repeats = 0
+        waits = RateLimitWaits(self.provider.patience_seconds)
         while True:
             try:
                 # httpx's timeout is per phase; this one bounds the whole request, as
@@ -207,20 +204,15 @@ class IdeogramUpstream:
                             f" {failures.clip(response.text, 120)}"
                         ) from exc
                 if status == 429:
-                    wait = max(
-                        _MIN_RATE_WAIT,
-                        core.parse_retry_after(response.headers.get("retry-after")) or 0.0,
-                    )
-                    patience = self.provider.patience_seconds
-                    if waited + wait > patience or rate_repeats >= _MAX_RATE_REPEATS:
+                    retry_after = core.parse_retry_after(response.headers.get("retry-after"))
+                    wait = waits.next(retry_after)
+                    if wait is None:
                         raise EngineUnavailable(
                             f"upstream {self.name}: reframe rate-limited (429): Retry-After"
-                            f" {wait:g} s (after {waited:g} s waited) is beyond the patience"
-                            f" of {patience:g} s"
+                            f" {waits.wait_for(retry_after):g} s (after {waits.waited:g} s"
+                            f" waited) is beyond the patience of {waits.patience:g} s"
                         )
                     log.info("upstream %s: reframe rate-limited; waiting %.1f s", self.name, wait)
-                    waited += wait
-                    rate_repeats += 1
                     await asyncio.sleep(wait)
                     continue
                 if status < 500 or attempt >= self._retry.max_retries:

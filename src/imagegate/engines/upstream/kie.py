@@ -31,6 +31,7 @@ from imagegate.engines.upstream import failures
 from imagegate.engines.upstream.config import KieProvider
 from imagegate.engines.upstream.events import UpstreamEvents, Watch
 from imagegate.engines.upstream.kie_surfaces import Surface, surface_of
+from imagegate.engines.upstream.patience import RateLimitWaits
 from imagegate.engines.upstream.results import ResultDownloader
 from imagegate.engines.upstream.sizes import fit, kie_image_size
 from imagegate.errors import EngineUnavailable, GenerationFailed
@@ -40,9 +41,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 UPLOAD_PATH = "imagegate"
-# A 429 without Retry-After, or one of 0 s, still waits this long before the repeat.
-_MIN_RATE_WAIT = 0.5
-_MAX_RATE_REPEATS = 10
 
 
 def _present(input: Mapping[str, Any]) -> dict[str, Any]:
@@ -200,8 +198,7 @@ class KieUpstream:
         patience, 5xx or a broken connection up to ``retries`` times); otherwise raise the
         TaskError that says what the upstream did."""
         attempt = 0
-        waited = 0.0
-        rate_repeats = 0
+        waits = RateLimitWaits(self.provider.patience_seconds)
         while True:
             timeout = self.provider.timeout_seconds
             try:
@@ -228,15 +225,12 @@ class KieUpstream:
                 try:
                     return parse(response.status_code, response.headers, response.content)
                 except RateLimitError as exc:
-                    wait = max(_MIN_RATE_WAIT, exc.retry_after or 0.0)
-                    patience = self.provider.patience_seconds
-                    if waited + wait > patience or rate_repeats >= _MAX_RATE_REPEATS:
+                    wait = waits.next(exc.retry_after)
+                    if wait is None:
                         raise failures.from_api_error(
-                            self.name, what, exc, patience=patience
+                            self.name, what, exc, patience=waits.patience
                         ) from exc
                     log.info("upstream %s: %s rate-limited; waiting %.1f s", self.name, what, wait)
-                    waited += wait
-                    rate_repeats += 1
                     await asyncio.sleep(wait)
                     continue
                 except APIError as exc:
