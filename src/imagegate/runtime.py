@@ -174,7 +174,6 @@ class Runtime:
             router=self.router,
             fetcher=self.fetcher,
             blobs=self.blobs,
-            files=self.files,
             callback_body=self.render_callback,
             concurrency=settings.worker_concurrency,
             lease_seconds=settings.lease_seconds,

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from imagegate.errors import InsufficientCredits, ValidationFailed
+from imagegate.storage.pg_registry import PgFileRegistry
+from imagegate.storage.registry import StoredFile
 from imagegate.tasks.model import IdempotencyKey, NewTask
 from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase
@@ -141,6 +143,35 @@ async def test_a_failure_is_refunded_exactly_once(store: PostgresStore) -> None:
     assert (await store.get_account(owner)).credits_milli == 100_000  # type: ignore[union-attr]
     reasons = [r["reason"] for r in await store.ledger(owner) if r["task_id"] == "t1"]
     assert reasons == ["debit", "refund"]
+
+
+async def test_a_finish_writes_its_files_and_a_failed_callback_task_reports_the_refund(
+    store: PostgresStore,
+) -> None:
+    owner = await account(store)
+    await store.create_task(new_task(owner, "ok"))
+    await store.create_task(new_task(owner, "bad", callback="http://127.0.0.1:9/cb"))
+    files = tuple(
+        StoredFile(key=f"results/ok/{i}.png", account_id=owner, kind="result", task_id="ok",
+                   file_name=f"ok-{i}.png", mime_type="image/png", size=10 + i,
+                   created_at=1, expires_at=2 + i)
+        for i in range(2)
+    )
+    first = await store.claim("w", 30_000)
+    assert first is not None and first.id == "ok"
+    assert await store.start_generating("ok", first.lease_token, "mock")
+    success = Finish(TaskState.SUCCESS, result_json='{"files": []}', files=files)
+    stale = await store.finish("ok", first.lease_token + 1, success, body)
+    assert stale is None and await PgFileRegistry(store.db).get(files[0].key) is None
+    assert await store.finish("ok", first.lease_token, success, body) is not None
+    assert [await PgFileRegistry(store.db).get(f.key) for f in files] == list(files)
+    second = await store.claim("w", 30_000)
+    assert second is not None and second.id == "bad"
+    failed = Finish(TaskState.FAIL, fail_code="500", fail_msg="boom")
+    assert await store.finish("bad", second.lease_token, failed, body) is not None
+    # One debit left standing (the success's), the failure's refunded before its callback.
+    rows = await store.db.fetch("SELECT task_id, body FROM callbacks")
+    assert [(r["task_id"], json.loads(r["body"])) for r in rows] == [("bad", {"balance": 93000})]
 
 
 async def test_progress_only_moves_forward_and_release_gives_the_task_back(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -49,13 +50,15 @@ class Engine:
         return [OutputImage(b"one", "image/png", 8, 8), OutputImage(b"two", "image/jpeg", 8, 8)]
 
 
-def make_worker(*engines: Engine) -> tuple[Worker, SqliteStore, MemoryBlobStore, FakeFetcher]:
+def make_worker(
+    *engines: Engine, poll_interval: float = 0.01
+) -> tuple[Worker, SqliteStore, MemoryBlobStore, FakeFetcher]:
     db = SqliteDatabase(":memory:")
     store, blobs, fetcher = SqliteStore(db), MemoryBlobStore(), FakeFetcher()
     worker = Worker(
         store=store, router=Router({MODEL: list(engines)}), fetcher=fetcher,  # type: ignore[arg-type]
-        blobs=blobs, files=FileRegistry(db), callback_body=lambda task, bal: "{}",
-        concurrency=1, lease_seconds=30, poll_interval=0.01, result_retention_ms=1000,
+        blobs=blobs, callback_body=lambda task, bal: "{}",
+        concurrency=1, lease_seconds=30, poll_interval=poll_interval, result_retention_ms=1000,
     )
     return worker, store, blobs, fetcher
 
@@ -80,6 +83,9 @@ async def test_success_stores_every_output_and_records_their_keys() -> None:
     keys = [f["key"] for f in json.loads(task.result_json)["files"]]
     assert [k.rsplit("/", 1)[1] for k in keys] == ["0.png", "1.jpg"]
     assert [blobs.blobs[k][0] for k in keys] == [b"one", b"two"]
+    # The registry rows came with the finish: the janitor and the file routes know them.
+    rows = [await FileRegistry(store.db).get(k) for k in keys]
+    assert [(r.kind, r.task_id, r.size) for r in rows if r] == [("result", "t1", 3)] * 2
     assert fetcher.fetched == ["https://x/a.png"]
     assert engine.jobs[0].images["image_url"][0].mime_type == "image/png"
 
@@ -103,6 +109,42 @@ async def test_rejected_input_fails_without_running_an_engine_and_refunds() -> N
     assert task.fail_msg == "input.image_url: not an image"
     assert engine.jobs == [] and blobs.blobs == {}
     assert (await store.get_account(account_id)).credits_milli == 100_000
+
+
+async def test_a_notify_wakes_an_idle_slot_at_once() -> None:
+    worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    worker.start()
+    try:
+        await asyncio.sleep(0.05)  # the slot found nothing and waits (a minute, unwoken)
+        await submit(store)
+        worker.notify()
+        async with asyncio.timeout(5):
+            while (await store.get_task("t1")).state is not TaskState.SUCCESS:  # type: ignore[union-attr]
+                await asyncio.sleep(0.01)
+    finally:
+        await worker.stop()
+
+
+async def test_wakeups_while_no_slot_is_idle_count_once() -> None:
+    worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    claims = 0
+    claim = store.claim
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal claims
+        claims += 1
+        return await claim(*args, **kwargs)
+
+    store.claim = counted  # type: ignore[method-assign]
+    for _ in range(100):  # announced while every slot was busy (here: not started)
+        worker.notify()
+    worker.start()
+    try:
+        await asyncio.sleep(0.2)
+    finally:
+        await worker.stop()
+    # The first look, and one more for the remembered wake-up; not one per announcement.
+    assert claims == 2
 
 
 async def test_key_cache_remembers_for_its_ttl_only() -> None:

@@ -20,43 +20,40 @@ class PgCallbackOutbox:
         if limit <= 0:
             return []
         now = now_ms()
-        async with self.db.transaction() as conn:
-            rows = await conn.fetch(
-                "WITH due AS (SELECT id FROM callbacks WHERE state = 'pending'"
-                " AND next_attempt_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at < $1)"
-                " ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
-                " UPDATE callbacks SET lease_expires_at = $3 FROM due WHERE callbacks.id = due.id"
-                " RETURNING callbacks.*",
-                now, limit, now + lease_ms,
-            )
+        rows = await self.db.fetch(
+            "WITH due AS (SELECT id FROM callbacks WHERE state = 'pending'"
+            " AND next_attempt_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at < $1)"
+            " ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+            " UPDATE callbacks SET lease_expires_at = $3 FROM due WHERE callbacks.id = due.id"
+            " RETURNING callbacks.*",
+            now, limit, now + lease_ms,
+        )
         return sorted((CallbackRow.from_row(r) for r in rows), key=lambda r: r.id)
 
     async def mark_delivered(self, id: int, status: int) -> bool:
-        async with self.db.transaction() as conn:
-            return affected(await conn.execute(
-                "UPDATE callbacks SET state = 'delivered', attempts = attempts + 1,"
-                " last_status = $1, delivered_at = $2, lease_expires_at = NULL"
-                " WHERE id = $3 AND state != 'delivered'",
-                status, now_ms(), id,
-            )) > 0
+        return affected(await self.db.execute(
+            "UPDATE callbacks SET state = 'delivered', attempts = attempts + 1,"
+            " last_status = $1, delivered_at = $2, lease_expires_at = NULL"
+            " WHERE id = $3 AND state != 'delivered'",
+            status, now_ms(), id,
+        )) > 0
 
     async def mark_failed(
         self, id: int, status: int | None, error: str, next_attempt_at: int | None
     ) -> bool:
-        async with self.db.transaction() as conn:
-            if next_attempt_at is None:
-                return affected(await conn.execute(
-                    "UPDATE callbacks SET state = 'dead', attempts = attempts + 1,"
-                    " last_status = $1, last_error = $2, lease_expires_at = NULL"
-                    " WHERE id = $3 AND state = 'pending'",
-                    status, error[:MAX_ERROR_CHARS], id,
-                )) > 0
-            return affected(await conn.execute(
-                "UPDATE callbacks SET attempts = attempts + 1, next_attempt_at = $1,"
-                " last_status = $2, last_error = $3, lease_expires_at = NULL"
-                " WHERE id = $4 AND state = 'pending'",
-                next_attempt_at, status, error[:MAX_ERROR_CHARS], id,
+        if next_attempt_at is None:
+            return affected(await self.db.execute(
+                "UPDATE callbacks SET state = 'dead', attempts = attempts + 1,"
+                " last_status = $1, last_error = $2, lease_expires_at = NULL"
+                " WHERE id = $3 AND state = 'pending'",
+                status, error[:MAX_ERROR_CHARS], id,
             )) > 0
+        return affected(await self.db.execute(
+            "UPDATE callbacks SET attempts = attempts + 1, next_attempt_at = $1,"
+            " last_status = $2, last_error = $3, lease_expires_at = NULL"
+            " WHERE id = $4 AND state = 'pending'",
+            next_attempt_at, status, error[:MAX_ERROR_CHARS], id,
+        )) > 0
 
     async def get(self, task_id: str) -> CallbackRow | None:
         row = await self.db.fetchrow("SELECT * FROM callbacks WHERE task_id = $1", task_id)

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import random
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,7 @@ _DEFAULT_SIZE = (1024, 1024)
 # Written into every file's metadata as well as drawn on the picture.
 MOCK_NOTICE = "imagegate mock engine: a test image, not a generation"
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+_KEPT_RENDERS = 32  # requests' worth of images (a few hundred KB each) kept in the server
 
 
 class MockEngine:
@@ -44,6 +46,10 @@ class MockEngine:
         self.latency = latency
         self.fail_rate = fail_rate
         self.cpu = cpu or CpuPool(processes=0)
+        # Renders of requests without a source image, kept here too: the engine process
+        # remembers them as well, but fetching one from it still pickles a few hundred KB
+        # each way, which is most of a cached mock task's cost under load.
+        self._renders: OrderedDict[tuple[str, ...], list[OutputImage]] = OrderedDict()
 
     def supports(self, model: str) -> bool:
         return get_model(model) is not None
@@ -63,9 +69,22 @@ class MockEngine:
         fmt = spec.output_format(job.input)
         count = spec.num_outputs(job.input)
         job.report_progress(50)
-        return await self.cpu.run(
-            _render_all, job.model, dict(job.input), sources, size, fmt, count
-        )
+        if sources:
+            return await self.cpu.run(
+                _render_all, job.model, dict(job.input), sources, size, fmt, count
+            )
+        key = (job.model, _canonical(job.input), f"{size[0]}x{size[1]}", fmt, str(count))
+        images = self._renders.get(key)
+        if images is None:
+            images = await self.cpu.run(
+                _render_all, job.model, dict(job.input), sources, size, fmt, count
+            )
+            self._renders[key] = images
+            if len(self._renders) > _KEPT_RENDERS:
+                self._renders.popitem(last=False)
+        else:
+            self._renders.move_to_end(key)
+        return list(images)
 
 
 def _source_size(sources: list[SourceImage]) -> tuple[int, int] | None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from imagegate.storage.registry import StoredFile
+from imagegate.storage.registry import SQL_UPSERT_FILE, StoredFile
 from imagegate.tasks.postgres import PostgresDatabase
 from imagegate.tasks.time import now_ms
+
+PG_UPSERT_FILE = SQL_UPSERT_FILE.replace(
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+)
 
 
 class PgFileRegistry:
@@ -13,15 +17,7 @@ class PgFileRegistry:
 
     async def add(self, file: StoredFile) -> None:
         """Record a file; recording the same key again (a retried task) replaces the row."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO files (key, account_id, kind, task_id, file_name, mime_type, size,"
-                " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                " ON CONFLICT (key) DO UPDATE SET size = excluded.size,"
-                " mime_type = excluded.mime_type, expires_at = excluded.expires_at",
-                file.key, file.account_id, file.kind, file.task_id, file.file_name,
-                file.mime_type, file.size, file.created_at, file.expires_at,
-            )
+        await self.db.execute(PG_UPSERT_FILE, *file.values())
 
     async def get(self, key: str) -> StoredFile | None:
         row = await self.db.fetchrow("SELECT * FROM files WHERE key = $1", key)
@@ -35,5 +31,4 @@ class PgFileRegistry:
         return [StoredFile.from_row(r) for r in rows]
 
     async def remove(self, key: str) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM files WHERE key = $1", key)
+        await self.db.execute("DELETE FROM files WHERE key = $1", key)

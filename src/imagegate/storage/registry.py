@@ -30,6 +30,21 @@ class StoredFile:
     def from_row(cls, row: Any) -> StoredFile:
         return cls(**{name: row[name] for name in cls.__slots__})
 
+    def values(self) -> tuple[Any, ...]:
+        """The row's values in ``SQL_UPSERT_FILE``'s order."""
+        return (self.key, self.account_id, self.kind, self.task_id, self.file_name,
+                self.mime_type, self.size, self.created_at, self.expires_at)
+
+
+# Recording the same key again (a retried task) replaces the row. SQLite's placeholders; the
+# PostgreSQL registry numbers them.
+SQL_UPSERT_FILE = (
+    "INSERT INTO files (key, account_id, kind, task_id, file_name, mime_type, size,"
+    " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (key) DO UPDATE SET size = excluded.size,"
+    " mime_type = excluded.mime_type, expires_at = excluded.expires_at"
+)
+
 
 class FileRegistry:
     def __init__(self, db: SqliteDatabase) -> None:
@@ -39,14 +54,7 @@ class FileRegistry:
         """Record a file; recording the same key again (a retried task) replaces the row."""
 
         def tx(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO files (key, account_id, kind, task_id, file_name, mime_type, size,"
-                " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET size = excluded.size,"
-                " mime_type = excluded.mime_type, expires_at = excluded.expires_at",
-                (file.key, file.account_id, file.kind, file.task_id, file.file_name,
-                 file.mime_type, file.size, file.created_at, file.expires_at),
-            )
+            conn.execute(SQL_UPSERT_FILE, file.values())
 
         await self.db.write(tx)
 

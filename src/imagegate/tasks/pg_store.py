@@ -299,49 +299,37 @@ class PostgresStore:
     async def finish(
         self, task_id: str, token: int, outcome: Finish, callback_body: CallbackBodyFn
     ) -> Task | None:
-        """As ``SqliteStore.finish``: final state, refund of a failure and the callback row
-        in one transaction; None when the lease token is stale."""
-        async with self.db.transaction() as conn:
-            now = now_ms()
-            row = await conn.fetchrow(
-                "UPDATE tasks SET state = $1::varchar, result_json = $2, fail_code = $3,"
-                " fail_msg = $4,"
-                " engine = COALESCE($5, engine), progress = CASE WHEN $1 = 'success' THEN 100"
-                " ELSE progress END, complete_time = $6, cost_time = $6 - create_time,"
-                " update_time = $6, lease_owner = NULL, lease_expires_at = NULL"
-                f" WHERE id = $7 AND lease_token = $8 AND {sql_sources(outcome.state)}"
-                " RETURNING *",
-                outcome.state.value, outcome.result_json, outcome.fail_code, outcome.fail_msg,
-                outcome.engine, now, task_id, token,
-            )
-            if row is None:
-                return None
-            task = Task.from_row(row)
-            if task.state is TaskState.FAIL and task.price_milli:
-                # The unique (task_id, reason) pair makes a second refund impossible.
-                refunded = await conn.fetchval(
-                    "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
-                    " created_at) VALUES ($1, $2, 'refund', $3, $4)"
-                    " ON CONFLICT (task_id, reason) DO NOTHING RETURNING id",
-                    task.account_id, task.id, task.price_milli, now,
-                )
-                if refunded is not None:
-                    await conn.execute(
-                        "UPDATE accounts SET credits_milli = credits_milli + $1 WHERE id = $2",
-                        task.price_milli, task.account_id,
+        """As ``SqliteStore.finish``: the final state, a failure's refund, the result files'
+        rows and the callback row, atomically; None when the lease token is stale.
+
+        A task without a callback URL (the statement says so itself) finishes in one
+        statement, autocommit. One with a URL needs its callback row, rendered here from the
+        finished row, so it is finished again by the same statement inside a transaction."""
+        args = _finish_args(task_id, token, outcome)
+        sql = _finish_sql(outcome.state)
+        async with self.db.pool.acquire() as conn:
+            row = await conn.fetchrow(sql, *args, False)
+            if row is not None:
+                return Task.from_row(row)
+            async with conn.transaction():
+                row = await conn.fetchrow(sql, *args, True)
+                if row is None:
+                    return None
+                task = Task.from_row(row)
+                if task.callback_url:
+                    # Read after the refund above, in the same transaction.
+                    balance = await conn.fetchval(
+                        "SELECT credits_milli FROM accounts WHERE id = $1", task.account_id
                     )
-            if task.callback_url:
-                balance = await conn.fetchval(
-                    "SELECT credits_milli FROM accounts WHERE id = $1", task.account_id
-                )
-                await conn.execute(
-                    "INSERT INTO callbacks (task_id, account_id, url, body, state, attempts,"
-                    " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)"
-                    " ON CONFLICT (task_id) DO NOTHING",
-                    task.id, task.account_id, task.callback_url,
-                    callback_body(task, int(balance or 0)), now,
-                )
-            return task
+                    await conn.execute(
+                        "INSERT INTO callbacks (task_id, account_id, url, body, state,"
+                        " attempts, next_attempt_at, created_at)"
+                        " VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)"
+                        " ON CONFLICT (task_id) DO NOTHING",
+                        task.id, task.account_id, task.callback_url,
+                        callback_body(task, int(balance or 0)), task.complete_time,
+                    )
+                return task
 
     async def release(self, task_id: str, token: int) -> bool:
         return await self._update(
@@ -354,6 +342,45 @@ class PostgresStore:
     async def count_by_state(self) -> dict[str, int]:
         rows = await self.db.fetch("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state")
         return {str(r["state"]): int(r["n"]) for r in rows}
+
+
+def _finish_sql(state: TaskState) -> str:
+    """The final state ($1..$8), a failure's refund (the unique (task_id, reason) pair makes a
+    second impossible), and the result files' rows ($9..$17, one array per column) in chained
+    CTEs; $18 false restricts it to a task without a callback URL."""
+    return (
+        "WITH done AS (UPDATE tasks SET state = $1::varchar, result_json = $2,"
+        " fail_code = $3, fail_msg = $4, engine = COALESCE($5, engine),"
+        " progress = CASE WHEN $1 = 'success' THEN 100 ELSE progress END,"
+        " complete_time = $6, cost_time = $6 - create_time, update_time = $6,"
+        " lease_owner = NULL, lease_expires_at = NULL"
+        f" WHERE id = $7 AND lease_token = $8 AND {sql_sources(state)}"
+        " AND (callback_url IS NULL OR $18) RETURNING *),"
+        " refund AS (INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
+        " created_at) SELECT account_id, id, 'refund', price_milli, $6 FROM done"
+        " WHERE state = 'fail' AND price_milli > 0"
+        " ON CONFLICT (task_id, reason) DO NOTHING RETURNING account_id, delta_milli),"
+        " credited AS (UPDATE accounts SET credits_milli = credits_milli + refund.delta_milli"
+        " FROM refund WHERE accounts.id = refund.account_id),"
+        " stored AS (INSERT INTO files (key, account_id, kind, task_id, file_name, mime_type,"
+        " size, created_at, expires_at) SELECT f.* FROM done, unnest($9::text[],"
+        " $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[],"
+        " $16::bigint[], $17::bigint[])"
+        " AS f(key, account_id, kind, task_id, file_name, mime_type, size, created_at,"
+        " expires_at)"
+        " ON CONFLICT (key) DO UPDATE SET size = excluded.size,"
+        " mime_type = excluded.mime_type, expires_at = excluded.expires_at)"
+        " SELECT * FROM done"
+    )
+
+
+def _finish_args(task_id: str, token: int, outcome: Finish) -> list[Any]:
+    columns: list[list[Any]] = [list(c) for c in zip(*(f.values() for f in outcome.files),
+                                                     strict=True)] or [[] for _ in range(9)]
+    return [
+        outcome.state.value, outcome.result_json, outcome.fail_code, outcome.fail_msg,
+        outcome.engine, now_ms(), task_id, token, *columns,
+    ]
 
 
 def affected(status: str) -> int:

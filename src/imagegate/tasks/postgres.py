@@ -53,6 +53,14 @@ async def migrate(url: str) -> str:
         await engine.dispose()
 
 
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """The pool's reset on release: nothing to send. asyncpg's default sends a reset query
+    (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) each time a connection goes back, a
+    second round trip per statement on the hot path; no statement of imagegate's changes
+    session state on a pool connection (LISTEN has a connection of its own, the migrations
+    theirs), and asyncpg still rolls back a transaction left open."""
+
+
 class PostgresDatabase:
     """The pool every store of the process shares."""
 
@@ -67,6 +75,7 @@ class PostgresDatabase:
             asyncpg_url(url), min_size=min_size, max_size=max_size,
             # The store's statements are few and fixed: prepared once per connection.
             statement_cache_size=256,
+            reset=_keep_session,
         )
         return cls(url, pool)
 
@@ -77,6 +86,12 @@ class PostgresDatabase:
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
         async with self.pool.acquire() as connection, connection.transaction():
             yield connection
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        """One statement in autocommit (its own transaction, with no BEGIN/COMMIT round
+        trips); the command status ("UPDATE 1")."""
+        async with self.pool.acquire() as connection:
+            return str(await connection.execute(sql, *args))
 
     async def fetchrow(self, sql: str, *args: Any) -> Any:
         async with self.pool.acquire() as connection:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imagegate.errors import InsufficientCredits
+from imagegate.storage.registry import SQL_UPSERT_FILE, StoredFile
 from imagegate.tasks import idempotency
 from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
@@ -36,6 +37,9 @@ class Finish:
     fail_code: str | None = None
     fail_msg: str | None = None
     engine: str | None = None
+    # The result files' registry rows, written with the final state: a success is never
+    # recorded without its files, and the finish stays one write.
+    files: tuple[StoredFile, ...] = ()
 
 
 class SqliteStore:
@@ -377,6 +381,7 @@ class SqliteStore:
             ).fetchone()
             if row is None:
                 return None
+            conn.executemany(SQL_UPSERT_FILE, [file.values() for file in outcome.files])
             return self._after_terminal(conn, Task.from_row(row), now, callback_body)
 
         return await self.db.write(tx)

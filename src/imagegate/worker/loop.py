@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -19,8 +20,7 @@ from imagegate.engines.base import EngineJob, OutputImage, SourceImage
 from imagegate.engines.router import EngineFailed, Router
 from imagegate.errors import InputRejected, TaskError
 from imagegate.storage.blobstore import BlobStore
-from imagegate.storage.pg_registry import PgFileRegistry
-from imagegate.storage.registry import FileRegistry, StoredFile
+from imagegate.storage.registry import StoredFile
 from imagegate.tasks.model import Task
 from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.record import result_files_json
@@ -48,7 +48,6 @@ class Worker:
         router: Router,
         fetcher: ImageFetcher,
         blobs: BlobStore,
-        files: FileRegistry | PgFileRegistry,
         callback_body: CallbackBodyFn,
         concurrency: int,
         lease_seconds: float,
@@ -61,7 +60,6 @@ class Worker:
         self.router = router
         self.fetcher = fetcher
         self.blobs = blobs
-        self.files = files
         self.callback_body = callback_body
         self.concurrency = concurrency
         self.lease_ms = int(lease_seconds * 1000)
@@ -71,14 +69,44 @@ class Worker:
         # The models this worker claims (None: all); a GPU machine serves what it has loaded.
         self.models = list(models) if models is not None else None
         self.worker_id = f"{uuid.uuid4().hex[:12]}"
-        self._wake: asyncio.Queue[None] = asyncio.Queue(maxsize=1024)
+        # Slots waiting for work, and whether a wake-up came while none was waiting.
+        self._idle: deque[asyncio.Future[None]] = deque()
+        self._missed = False
         self._slots: list[asyncio.Task[None]] = []
         self._stopping = False
 
     def notify(self) -> None:
-        """A task was created: wake an idle slot now instead of at its next poll."""
-        with contextlib.suppress(asyncio.QueueFull):
-            self._wake.put_nowait(None)
+        """A task was created: wake one idle slot now instead of at its next poll.
+
+        With no slot idle, one wake-up is remembered for the next slot to go idle (it may have
+        found the queue empty just before this task was committed). Not one per task: a busy
+        slot claims again as soon as it finishes, so under load every task it would announce
+        is taken anyway, and a backlog of wake-ups would only be claims that find nothing."""
+        while self._idle:
+            waiter = self._idle.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._missed = True
+
+    async def _idle_wait(self) -> None:
+        """Wait for ``notify`` or ``poll_interval``, whichever comes first."""
+        if self._missed:
+            self._missed = False
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._idle.append(waiter)
+        try:
+            # Not wait_for: on Python 3.11 it swallows a cancel that lands as the wake-up
+            # arrives, and stop() would wait for this slot forever.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await waiter
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+                with contextlib.suppress(ValueError):
+                    self._idle.remove(waiter)
 
     def start(self) -> None:
         self._slots = [
@@ -102,11 +130,7 @@ class Worker:
                 await asyncio.sleep(self.poll_interval)
                 continue
             if task is None:
-                # Not wait_for: on Python 3.11 it swallows a cancel that lands as the wake-up
-                # arrives, and stop() would wait for this slot forever.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.poll_interval):
-                        await self._wake.get()
+                await self._idle_wait()
                 continue
             await self.process(task)
 
@@ -183,7 +207,10 @@ class Worker:
             return Finish(
                 TaskState.FAIL, fail_code="500", fail_msg=f"internal error: {type(exc).__name__}"
             )
-        return Finish(TaskState.SUCCESS, result_json=result_files_json(files), engine=result.engine)
+        return Finish(
+            TaskState.SUCCESS, engine=result.engine, files=files,
+            result_json=result_files_json([(f.key, f.expires_at) for f in files]),
+        )
 
     async def _fetch_inputs(
         self, task: Task, fields: tuple[str, ...]
@@ -197,24 +224,22 @@ class Worker:
 
     async def _store_outputs(
         self, task: Task, outputs: list[OutputImage]
-    ) -> list[tuple[str, int]]:
+    ) -> tuple[StoredFile, ...]:
+        """Put the images into the BlobStore; their registry rows go with the finish."""
         created = now_ms()
         expires = created + self.result_retention_ms
         day = datetime.fromtimestamp(created / 1000, UTC).strftime("%Y/%m/%d")
-        stored: list[tuple[str, int]] = []
+        stored: list[StoredFile] = []
         for index, image in enumerate(outputs):
             ext = _EXTENSIONS.get(image.mime_type, "bin")
             key = f"results/{day}/{task.id}/{index}.{ext}"
             await self.blobs.put(key, image.data, image.mime_type)
-            await self.files.add(
-                StoredFile(
-                    key=key, account_id=task.account_id, kind="result", task_id=task.id,
-                    file_name=f"{task.id}-{index}.{ext}", mime_type=image.mime_type,
-                    size=len(image.data), created_at=created, expires_at=expires,
-                )
-            )
-            stored.append((key, expires))
-        return stored
+            stored.append(StoredFile(
+                key=key, account_id=task.account_id, kind="result", task_id=task.id,
+                file_name=f"{task.id}-{index}.{ext}", mime_type=image.mime_type,
+                size=len(image.data), created_at=created, expires_at=expires,
+            ))
+        return tuple(stored)
 
     async def _heartbeat(
         self,
