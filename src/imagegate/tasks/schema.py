@@ -78,6 +78,10 @@ tasks = Table(
     # reorders an account's own waiting tasks (higher first), never another account's.
     Column("priority", Integer, nullable=False, default=0, server_default=text("0")),
     Column("fair_key", BigInteger, nullable=False, default=0, server_default=text("0")),
+    # The API key that created the task (api_keys.id): its spending caps count it.
+    Column("key_id", String(32), nullable=True),
+    # Set by cancelTask while the task runs: the engine stops between steps (migration 0003).
+    Column("cancel_requested", Integer, nullable=False, default=0, server_default=text("0")),
     # Expired leases: a partial index, so that inserting a waiting task does not touch it (each
     # index page an insert touches is written to the WAL at commit, the cost of a createTask).
     Index(
@@ -103,6 +107,61 @@ Index(
     tasks.c.create_time,
     sqlite_where=text("state = 'waiting'"),
     postgresql_where=text("state = 'waiting'"),
+)
+
+# The task list (an account's tasks, newest first), usage, and a key's spending windows (a
+# key's tasks are its account's, filtered: one index less on every write of the queue).
+Index("ix_tasks_account_created", tasks.c.account_id, tasks.c.create_time)
+
+# An account's API keys: several at once (a rotated key stays valid until expires_at), each
+# with optional spending caps (millicredits per hour, per day, in all; Kie's 433 when reached)
+# and an IP allow-list (comma-separated addresses or CIDR networks).
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(32), nullable=False),
+    Column("name", String(200), nullable=True),
+    # SHA-256 of the key, as accounts.key_hash (the account's first key, kept there too).
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("hourly_cap_milli", BigInteger, nullable=True),
+    Column("daily_cap_milli", BigInteger, nullable=True),
+    Column("total_cap_milli", BigInteger, nullable=True),
+    Column("ip_allow", Text, nullable=True),
+    Index("ix_api_keys_account", "account_id"),
+)
+
+# Every attempt to deliver a task's callback: when, the answer's status or the error, and how
+# long it took; what an operator reads (and redelivers from) when a callback goes missing.
+callback_attempts = Table(
+    "callback_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+    Index("ix_callback_attempts_task", "task_id", "attempt"),
+)
+
+# Worker processes and when each last said it is alive (every few seconds): what /readyz and
+# the dashboard read. A row is the process's own; one not seen for a while is a dead worker.
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("models", Text, nullable=True),  # JSON list; NULL serves every model
+    Column("concurrency", Integer, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("seen_at", BigInteger, nullable=False),
 )
 
 # Every change of a balance, with the task it belongs to. The unique (task_id, reason) pair is
