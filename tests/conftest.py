@@ -35,6 +35,9 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         # Every model on the mock engine: most tests are about the task lifecycle, not pixels,
         # and mock images cost nothing. The classic engine's tests pass mock=False.
         "mock": True,
+        # Stopping a runtime hands its running tasks back at once, as before the grace period
+        # (tests/acceptance/test_operations_shutdown.py tests the grace period itself).
+        "shutdown_grace_seconds": 0,
     }
     values.update(overrides)
     return Settings(**values)

@@ -9,6 +9,7 @@
     │   ├── PayloadTooLarge         413  body over its limit
     │   ├── ValidationFailed        422  a field out of its spec (names the field)
     │   ├── RateLimited             429  carries retry_after seconds
+    │   ├── SpendCapReached         433  (HTTP 429) a key's hourly, daily or total cap
     │   ├── InternalError           500
     │   ├── Maintenance             455  (HTTP 503)
     │   └── FeatureDisabled         505  (HTTP 403) e.g. no engine serves the model
@@ -90,6 +91,18 @@ class RateLimited(ApiError):
     def __init__(self, msg: str, retry_after: int) -> None:
         super().__init__(msg)
         self.retry_after = retry_after
+
+
+class SpendCapReached(ApiError):
+    """Kie's 433: the key has spent its hourly, daily or total cap (the message names which).
+
+    HTTP 429: like a rate limit it is a "not now, for this key" that the hourly and daily caps
+    lift by themselves, and Kie's clients already back off on 429 (imagegate's client maps
+    433 to its RateLimitError).
+    """
+
+    code = 433
+    http_status = 429
 
 
 class InternalError(ApiError):

@@ -36,6 +36,7 @@ from imagegate.storage.blobstore import BlobNotFound, BlobStore
 from imagegate.storage.factory import open_blobstore
 from imagegate.storage.janitor import Janitor
 from imagegate.storage.urls import UrlSigner
+from imagegate.tasks.cancel import CANCEL_CHANNEL
 from imagegate.tasks.keys import (
     AccountRequest,
     KeyCache,
@@ -51,11 +52,15 @@ from imagegate.tasks.postgres import (
     PostgresDatabase,
     is_postgres_url,
 )
+from imagegate.tasks.queue_stats import open_queue_stats
 from imagegate.tasks.record import callback_body
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.store import SqliteStore
+from imagegate.tasks.switches import ServiceSwitches
+from imagegate.tasks.workers_registry import open_workers
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.loop import Worker
+from imagegate.worker.presence import WorkerPresence
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +165,8 @@ class Runtime:
         self.files: Files = backend.files
         self.outbox: Outbox = backend.outbox
         self.keys = KeyCache(self.store)
+        self.api_keys = self.keys.api_keys
+        self.switches = ServiceSwitches(self.store)  # maintenance, models turned off
         self.callbacks = CallbackSender(
             self.outbox,
             self.policy,
@@ -185,6 +192,14 @@ class Runtime:
         self.janitor = Janitor(
             self.files, self.blobs, settings.janitor_interval_seconds,
             forget_keys=self.store.forget_expired_keys,
+        )
+        # Operations (/readyz, /metrics): the fleet's workers and the queue, as the database
+        # sees them; this process's worker announces itself there while it runs.
+        self.workers = open_workers(backend.db)
+        self.queue_stats = open_queue_stats(backend.db)
+        self.presence = WorkerPresence(
+            self.workers, self.worker.worker_id, concurrency=settings.worker_concurrency,
+            models=settings.worker_models or None, interval=settings.worker_heartbeat_seconds,
         )
 
     def _secret_key(self) -> bytes:
@@ -265,13 +280,22 @@ class Runtime:
                 await self._listening.enter_async_context(
                     self.db.listening(UPSTREAM_CHANNEL, self._upstream_called_back)
                 )
+                # cancelTask of a generating task, taken by any API process of the fleet.
+                await self._listening.enter_async_context(
+                    self.db.listening(CANCEL_CHANNEL, self._cancel_heard)
+                )
         self.worker.start()
+        if self.settings.worker_concurrency:
+            self.presence.start()
         self.callbacks.start()
         self.janitor.start()
         log.info("routes: %s", self.router.describe())
 
     async def stop(self) -> None:
-        await self.worker.stop()
+        # SIGTERM: running tasks get the grace period, the rest go back to waiting; then
+        # the workers row goes, so /readyz elsewhere stops counting this worker at once.
+        await self.worker.stop(self.settings.shutdown_grace_seconds)
+        await self.presence.stop()
         await self.callbacks.stop()
         await self.janitor.stop()
         await self.fetcher.aclose()
@@ -290,6 +314,9 @@ class Runtime:
         if isinstance(self.db, PostgresDatabase):
             await self.db.notify(UPSTREAM_CHANNEL, f"{provider} {upstream_id}")
         return self.upstream_events.notify(provider, upstream_id)
+
+    def _cancel_heard(self, task_id: str) -> None:
+        self.worker.cancel(task_id)  # a no-op unless this process runs the task
 
     def _upstream_called_back(self, payload: str) -> None:
         provider, _, upstream_id = payload.partition(" ")

@@ -155,6 +155,21 @@ class Settings(BaseSettings):
     breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
 
     log_level: str = "info"
+    # "text" for a person at a terminal (the embedded default is one machine and its owner);
+    # "json" for a fleet's log pipeline: one object per line with taskId, account, model and
+    # engine on every line about a task. Secrets are masked in both (logs/redact.py).
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+
+    # Operations (docs/operations.md). Each worker process writes its row in the workers
+    # table this often; /readyz counts a worker alive if seen within three of these.
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    # /readyz answers 503 once this many tasks wait (every model together): a queue this deep
+    # means the workers are not keeping up, and the load balancer should send new work elsewhere.
+    ready_max_queue: int = Field(default=10_000, ge=1)
+    # On SIGTERM the worker stops claiming and gives its running tasks this long to finish;
+    # the rest go back to waiting for another worker. 20 s: with uvicorn's 10 s HTTP drain
+    # first, a stop fits in Kubernetes' default 30 s before the SIGKILL.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
 
     @field_validator("url_allowlist", "worker_models", mode="before")
     @classmethod

@@ -38,6 +38,9 @@ BASE_ENV = {
     # The lifecycle tests need fast, failable engines: the mock. test_serve_reframe.py starts
     # its server with IMAGEGATE_MOCK=0 to drive the real reframe engine.
     "IMAGEGATE_MOCK": "1",
+    # A stopped server hands its running tasks back at once (teardown stays fast);
+    # test_operations_shutdown.py tests the grace period itself.
+    "IMAGEGATE_SHUTDOWN_GRACE_SECONDS": "0",
 }
 START_TIMEOUT = 30.0
 KEY_LINE_MARKER = "API key of account 'default'"

@@ -12,13 +12,18 @@ from imagegate import __version__
 from imagegate.api import (
     account,
     admin,
+    admin_callbacks,
+    admin_keys,
+    admin_service,
     files,
     flux_kontext,
     gpt4o_image,
     health,
     ideogram,
     jobs,
+    metrics,
     model_endpoints,
+    task_list,
     upstream,
 )
 from imagegate.api.envelope import install_error_handlers
@@ -48,8 +53,13 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app, http_200=runtime.settings.business_errors_http_200)
-    for module in (jobs, account, files, ideogram, admin, health, upstream):
+    for module in (
+        jobs, task_list, account, files, ideogram, admin, admin_callbacks, health, upstream,
+    ):
         app.include_router(module.router)
+    for module in (admin_keys, admin_service):  # the operator's controls (issue 9)
+        app.include_router(module.router)
+    app.include_router(metrics.router)  # /metrics, beside /healthz and /readyz
     # Kie's per-model endpoints: adapters over the jobs API's one create path.
     for module in (gpt4o_image, flux_kontext, model_endpoints):
         app.include_router(module.router)

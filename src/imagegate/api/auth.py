@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from imagegate.api.deps import get_runtime
 from imagegate.errors import Unauthorized
 from imagegate.runtime import Runtime
+from imagegate.tasks import ip_allow
 from imagegate.tasks.keys import hash_key
 from imagegate.tasks.model import Account
 
@@ -28,7 +29,11 @@ async def current_account(request: Request, runtime: Runtime = Depends(get_runti
 
 
 async def authenticate(request: Request, runtime: Runtime) -> Account:
-    """The calling account; 401 when the key is missing, unknown or disabled."""
+    """The calling account (its ``key`` set); 401 when the key is missing, unknown, revoked,
+    expired or disabled, or not accepted from the caller's address (its IP allow-list).
+
+    The allow-list refusal is a 401 rather than a 403: Kie documents 401 for every problem of
+    a key and no 403, and a client cannot fix either without the operator."""
     key = presented_key(request)
     if not key:
         raise Unauthorized(
@@ -37,6 +42,14 @@ async def authenticate(request: Request, runtime: Runtime) -> Account:
     account = await runtime.keys.lookup(hash_key(key))
     if account is None or account.disabled:
         raise Unauthorized("Authentication failed: the API key is not valid")
+    if account.key is not None and account.key.ip_allow is not None:
+        # uvicorn puts the X-Forwarded-For address here for a trusted proxy (ip_allow.py).
+        host = request.client.host if request.client else None
+        if not ip_allow.allows(account.key.ip_allow, host):
+            raise Unauthorized(
+                f"Authentication failed: this API key is not accepted from {host}"
+                " (its IP allow-list)"
+            )
     return account
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from imagegate import metrics
 from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
@@ -18,6 +19,7 @@ from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import success
 from imagegate.catalog import ModelSpec, all_models, get_model
 from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
+from imagegate.logs import context as log_context
 from imagegate.runtime import Runtime
 from imagegate.tasks import idempotency
 from imagegate.tasks.fairness import MAX_PRIORITY, MIN_PRIORITY
@@ -163,6 +165,8 @@ async def create_task(
         made = await runtime.store.keyed_task(account.id, key)
         if made is not None:
             return made
+    # The operator's switches (tasks/switches.py): maintenance (455), a model turned off (505).
+    await runtime.switches.check(model)
     if not runtime.router.can_serve(model):
         raise FeatureDisabled(
             f"Model {model} is disabled: no engine is configured to serve it"
@@ -180,10 +184,15 @@ async def create_task(
             callback_url=callback_url,
             price_milli=spec.price_milli(validated),
             priority=priority,
+            key_id=account.key.id if account.key else None,
+            caps=account.key.caps if account.key and account.key.caps else None,
         ),
         key,
     )
+    # The rest of this request's lines are about this task (logs/context.py).
+    log_context.set_task(task.id, account.id, task.model)
     if task.id == new_id:  # not the task of a same-keyed request that came first
+        metrics.task_created(task)
         runtime.worker.notify()
     return task
 

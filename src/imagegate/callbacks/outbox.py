@@ -51,6 +51,39 @@ class CallbackRow:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    """One attempt to deliver a callback: its number in the current round of attempts (a
+    redelivery starts a new round), when, the HTTP status or the error, and how long it took."""
+
+    attempt: int
+    at: int
+    status: int | None
+    error: str | None
+    duration_ms: int
+
+    @classmethod
+    def from_row(cls, row: Any) -> AttemptRow:
+        return cls(
+            attempt=int(row["attempt"]), at=int(row["at"]),
+            status=None if row["status"] is None else int(row["status"]),
+            error=row["error"], duration_ms=int(row["duration_ms"]),
+        )
+
+
+# The attempt's history row, written with the outcome it records (before the row's update, so
+# ``attempts + 1`` is this attempt's number). Params: at, status, error, duration, callback id.
+SQL_LOG_ATTEMPT = (
+    "INSERT INTO callback_attempts (task_id, attempt, at, status, error, duration_ms)"
+    " SELECT task_id, attempts + 1, ?, ?, ?, ? FROM callbacks WHERE id = ?"
+)
+SQL_ATTEMPTS = "SELECT * FROM callback_attempts WHERE task_id = ? ORDER BY id"
+SQL_REDELIVER = (
+    "UPDATE callbacks SET state = 'pending', attempts = 0, next_attempt_at = ?,"
+    " lease_expires_at = NULL WHERE task_id = ?"
+)
+
+
 class CallbackOutbox:
     """Claims due callbacks under a lease and records how each attempt went."""
 
@@ -79,11 +112,12 @@ class CallbackOutbox:
 
         return await self.db.write(tx)
 
-    async def mark_delivered(self, id: int, status: int) -> bool:
-        """Record a 2xx answer; False if the row was already delivered."""
+    async def mark_delivered(self, id: int, status: int, duration_ms: int = 0) -> bool:
+        """Record a 2xx answer (and the attempt); False if the row was already delivered."""
 
         def tx(conn: sqlite3.Connection) -> bool:
             now = now_ms()
+            conn.execute(SQL_LOG_ATTEMPT, (now, status, None, duration_ms, id))
             # Also over 'dead': the receiver did get it, whatever a concurrent pass concluded.
             return conn.execute(
                 "UPDATE callbacks SET state = 'delivered', attempts = attempts + 1,"
@@ -95,7 +129,8 @@ class CallbackOutbox:
         return await self.db.write(tx)
 
     async def mark_failed(
-        self, id: int, status: int | None, error: str, next_attempt_at: int | None
+        self, id: int, status: int | None, error: str, next_attempt_at: int | None,
+        duration_ms: int = 0,
     ) -> bool:
         """Record a failed attempt: retry at ``next_attempt_at`` (epoch ms), or give up (None).
 
@@ -103,6 +138,9 @@ class CallbackOutbox:
         """
 
         def tx(conn: sqlite3.Connection) -> bool:
+            conn.execute(
+                SQL_LOG_ATTEMPT, (now_ms(), status, error[:MAX_ERROR_CHARS], duration_ms, id)
+            )
             if next_attempt_at is None:
                 return conn.execute(
                     "UPDATE callbacks SET state = 'dead', attempts = attempts + 1,"
@@ -124,6 +162,20 @@ class CallbackOutbox:
             "SELECT * FROM callbacks WHERE task_id = ?", (task_id,)
         ).fetchone()
         return None if row is None else CallbackRow.from_row(row)
+
+    async def attempts(self, task_id: str) -> list[AttemptRow]:
+        """Every attempt to deliver the task's callback, oldest first."""
+        rows = self.db.conn.execute(SQL_ATTEMPTS, (task_id,)).fetchall()
+        return [AttemptRow.from_row(r) for r in rows]
+
+    async def redeliver(self, task_id: str) -> bool:
+        """Send the task's callback again, whatever became of it (delivered, dead): pending
+        now, with a fresh budget of attempts. False when the task has no callback."""
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            return conn.execute(SQL_REDELIVER, (now_ms(), task_id)).rowcount > 0
+
+        return await self.db.write(tx)
 
     async def list_for_account(
         self, account_id: str, *, state: str | None = None, limit: int = 100

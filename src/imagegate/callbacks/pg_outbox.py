@@ -4,9 +4,15 @@ SKIP LOCKED``, so two senders never send one callback at once."""
 
 from __future__ import annotations
 
-from imagegate.callbacks.outbox import MAX_ERROR_CHARS, CallbackRow
+from imagegate.callbacks.outbox import (
+    MAX_ERROR_CHARS,
+    SQL_ATTEMPTS,
+    SQL_REDELIVER,
+    AttemptRow,
+    CallbackRow,
+)
 from imagegate.tasks.pg_store import affected
-from imagegate.tasks.postgres import PostgresDatabase
+from imagegate.tasks.postgres import PostgresDatabase, numbered
 from imagegate.tasks.time import now_ms
 
 
@@ -30,30 +36,49 @@ class PgCallbackOutbox:
         )
         return sorted((CallbackRow.from_row(r) for r in rows), key=lambda r: r.id)
 
-    async def mark_delivered(self, id: int, status: int) -> bool:
+    # Each outcome and its attempt's history row in one statement (outbox.SQL_LOG_ATTEMPT:
+    # the CTE reads the row before the update, so attempts + 1 is this attempt's number).
+    # $1 callback id, $2 status, $3 error, $4 duration, $5 now.
+    _LOGGED = (
+        "WITH logged AS (INSERT INTO callback_attempts (task_id, attempt, at, status, error,"
+        " duration_ms) SELECT task_id, attempts + 1, $5::bigint, $2::integer, $3::text,"
+        " $4::integer FROM callbacks"
+        " WHERE id = $1) "
+    )
+
+    async def mark_delivered(self, id: int, status: int, duration_ms: int = 0) -> bool:
         return affected(await self.db.execute(
-            "UPDATE callbacks SET state = 'delivered', attempts = attempts + 1,"
-            " last_status = $1, delivered_at = $2, lease_expires_at = NULL"
-            " WHERE id = $3 AND state != 'delivered'",
-            status, now_ms(), id,
+            self._LOGGED + "UPDATE callbacks SET state = 'delivered', attempts = attempts + 1,"
+            " last_status = $2, delivered_at = $5, lease_expires_at = NULL"
+            " WHERE id = $1 AND state != 'delivered'",
+            id, status, None, duration_ms, now_ms(),
         )) > 0
 
     async def mark_failed(
-        self, id: int, status: int | None, error: str, next_attempt_at: int | None
+        self, id: int, status: int | None, error: str, next_attempt_at: int | None,
+        duration_ms: int = 0,
     ) -> bool:
+        args = (id, status, error[:MAX_ERROR_CHARS], duration_ms, now_ms())
         if next_attempt_at is None:
             return affected(await self.db.execute(
-                "UPDATE callbacks SET state = 'dead', attempts = attempts + 1,"
-                " last_status = $1, last_error = $2, lease_expires_at = NULL"
-                " WHERE id = $3 AND state = 'pending'",
-                status, error[:MAX_ERROR_CHARS], id,
+                self._LOGGED + "UPDATE callbacks SET state = 'dead', attempts = attempts + 1,"
+                " last_status = $2, last_error = $3, lease_expires_at = NULL"
+                " WHERE id = $1 AND state = 'pending'",
+                *args,
             )) > 0
         return affected(await self.db.execute(
-            "UPDATE callbacks SET attempts = attempts + 1, next_attempt_at = $1,"
+            self._LOGGED + "UPDATE callbacks SET attempts = attempts + 1, next_attempt_at = $6,"
             " last_status = $2, last_error = $3, lease_expires_at = NULL"
-            " WHERE id = $4 AND state = 'pending'",
-            next_attempt_at, status, error[:MAX_ERROR_CHARS], id,
+            " WHERE id = $1 AND state = 'pending'",
+            *args, next_attempt_at,
         )) > 0
+
+    async def attempts(self, task_id: str) -> list[AttemptRow]:
+        rows = await self.db.fetch(numbered(SQL_ATTEMPTS), task_id)
+        return [AttemptRow.from_row(r) for r in rows]
+
+    async def redeliver(self, task_id: str) -> bool:
+        return affected(await self.db.execute(numbered(SQL_REDELIVER), now_ms(), task_id)) > 0
 
     async def get(self, task_id: str) -> CallbackRow | None:
         row = await self.db.fetchrow("SELECT * FROM callbacks WHERE task_id = $1", task_id)

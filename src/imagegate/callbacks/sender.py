@@ -9,11 +9,13 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 import httpx
 
+from imagegate import metrics
 from imagegate.callbacks.outbox import CallbackOutbox, CallbackRow
 from imagegate.callbacks.pg_outbox import PgCallbackOutbox
 from imagegate.callbacks.signing import signature_headers
@@ -173,13 +175,15 @@ class CallbackSender:
         host = urlsplit(row.url).hostname or "?"
         status: int | None = None
         error: str | None = None
+        began = time.monotonic()
         try:
             # One deadline for the whole attempt, DNS included, as Kie's 15 s is one deadline.
             async with asyncio.timeout(self.timeout):
                 status = await self._send(row, attempt)
         except OutboundRefused as exc:
             # Retrying cannot make a refused URL acceptable: give up at once.
-            await self._give_up(row, None, f"refused: {exc.reason}", host)
+            metrics.CALLBACK_ATTEMPTS.labels(outcome="refused").inc()
+            await self._give_up(row, None, f"refused: {exc.reason}", host, _ms_since(began))
             return
         except TimeoutError:
             error = f"timed out after {self.timeout:g} s"
@@ -191,19 +195,23 @@ class CallbackSender:
             error = f"internal error: {type(exc).__name__}"
 
         if status is not None and 200 <= status < 300:
-            await self.outbox.mark_delivered(row.id, status)
+            metrics.CALLBACK_ATTEMPTS.labels(outcome="delivered").inc()
+            await self.outbox.mark_delivered(row.id, status, _ms_since(began))
             log.info("callback for task %s delivered to %s (attempt %d, HTTP %d)",
                      row.task_id, host, attempt, status)
             return
+        metrics.CALLBACK_ATTEMPTS.labels(outcome="failed").inc()
         if error is None:
             error = f"HTTP {status}"
             if status is not None and 300 <= status < 400:
                 error += " (redirects are not followed)"
         if attempt >= self.max_attempts:
-            await self._give_up(row, status, error, host)
+            await self._give_up(row, status, error, host, _ms_since(began))
             return
         delay = self.backoff_delay(attempt)
-        await self.outbox.mark_failed(row.id, status, error, now_ms() + int(delay * 1000))
+        await self.outbox.mark_failed(
+            row.id, status, error, now_ms() + int(delay * 1000), _ms_since(began)
+        )
         log.info("callback for task %s to %s failed (attempt %d: %s); retry in %.1f s",
                  row.task_id, host, attempt, error, delay)
 
@@ -242,8 +250,11 @@ class CallbackSender:
         base = min(self.backoff_max, self.backoff_base * 2.0 ** min(max(attempts - 1, 0), 60))
         return base * random.uniform(1 - _JITTER, 1 + _JITTER)
 
-    async def _give_up(self, row: CallbackRow, status: int | None, error: str, host: str) -> None:
-        await self.outbox.mark_failed(row.id, status, error, None)
+    async def _give_up(
+        self, row: CallbackRow, status: int | None, error: str, host: str, duration_ms: int
+    ) -> None:
+        await self.outbox.mark_failed(row.id, status, error, None, duration_ms)
+        metrics.CALLBACKS_DEAD.inc()
         log.warning("callback for task %s to %s is dead after %d attempt(s): %s",
                     row.task_id, host, row.attempts + 1, error)
 
@@ -256,6 +267,10 @@ class CallbackSender:
                 limits=httpx.Limits(max_connections=self.concurrency * 2),
             )
         return self._client
+
+
+def _ms_since(began: float) -> int:
+    return int((time.monotonic() - began) * 1000)
 
 
 def _describe(exc: httpx.HTTPError, url: str, host: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -14,6 +13,7 @@ import typer
 
 from imagegate import __version__
 from imagegate.cli import jobs
+from imagegate.cli.admin import admin_app
 from imagegate.cli.failures import EXIT_CODES_HELP, EXIT_USAGE
 from imagegate.settings import Settings, load_settings
 
@@ -29,6 +29,7 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Manage account API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(admin_app, name="admin")  # the operator's controls: cli/admin.py
 
 DataDir = Annotated[
     Path | None,
@@ -80,8 +81,11 @@ def serve(
             log_level=settings.log_level,
             access_log=False,
             timeout_graceful_shutdown=10,
+            # Our handler (logs/configure.py) formats and masks uvicorn's lines too.
+            log_config=None,
         )
     )
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     server.run()
 
 
@@ -97,13 +101,16 @@ async def _first_start_elsewhere(settings: Settings) -> FirstStart:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic narrates every start ("Context impl SQLiteImpl..."); migrate.py says the one
-    # thing an operator needs: that the schema was upgraded, from which revision.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from imagegate.logs.configure import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    """SIGTERM outside uvicorn's own handling: before it starts, and the SIGTERM uvicorn raises
+    again once its graceful shutdown is done (which would end the process with -15): a stop
+    that released every task is a clean exit."""
+    raise SystemExit(0)
 
 
 @app.command()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from imagegate import metrics
 from imagegate.engines.base import Engine, EngineJob, OutputImage
 from imagegate.engines.breaker import BreakerView, CircuitBreaker, Clock, format_time
 from imagegate.errors import EngineUnavailable, TaskError
@@ -103,15 +104,22 @@ class Router:
         last: EngineFailed | None = None
         skipped: list[str] = []
         attempts: list[tuple[str, str]] = []
+        failed_from: str | None = None  # the engine the next one to run takes over from
         for engine in engines:
             breaker = self.breaker(engine.name)
             if not breaker.acquire():
                 skipped.append(engine.name)
                 continue
+            if failed_from is not None:
+                metrics.ENGINE_FAILOVERS.labels(engine=failed_from).inc()
+                failed_from = None
             try:
                 await on_engine(engine.name)
                 images = await engine.run(job)
             except TaskError as exc:
+                metrics.ENGINE_FAILURES.labels(
+                    engine=engine.name, retryable=str(exc.retryable).lower()
+                ).inc()
                 attempts.append((engine.name, exc.msg))
                 last = EngineFailed(exc, engine.name, attempts)
                 if not exc.retryable:
@@ -124,6 +132,7 @@ class Router:
                         engine.name, format_time(breaker.open_until), breaker.failures,
                     )
                 log.warning("engine %s failed on task %s: %s", engine.name, job.task_id, exc.msg)
+                failed_from = engine.name
                 continue
             except BaseException:
                 breaker.release()

@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from imagegate import metrics
 from imagegate.storage.blobstore import BlobNotFound, BlobStore
 from imagegate.storage.pg_registry import PgFileRegistry
 from imagegate.storage.registry import FileRegistry
@@ -82,6 +83,7 @@ class Janitor:
                     failed.add(file.key)
                     continue
                 await self.files.remove(file.key)
+                metrics.JANITOR_DELETED.labels(kind="file").inc()
                 removed += 1
             # A short batch was the last one; a batch of only failures would repeat forever.
             if len(expired) < _BATCH or not batch:
@@ -99,6 +101,7 @@ class Janitor:
             db = self.db if self.db is not None else self.files.db
             assert isinstance(db, SqliteDatabase), "give forget_keys for other databases"
             removed = await idempotency.forget_expired(db, when)
+        metrics.JANITOR_DELETED.labels(kind="idempotency_key").inc(removed)
         if removed:
             log.info("janitor: forgot %d expired idempotency keys", removed)
         return removed

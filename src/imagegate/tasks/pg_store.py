@@ -18,12 +18,13 @@ from typing import Any
 import asyncpg
 
 from imagegate.errors import InsufficientCredits
-from imagegate.tasks import idempotency
+from imagegate.tasks import caps, idempotency
 from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
+from imagegate.tasks.pg_api_keys import PG_FIRST_KEY
 from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase
 from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
-from imagegate.tasks.store import CallbackBodyFn, Finish
+from imagegate.tasks.store import Beat, CallbackBodyFn, Finish
 from imagegate.tasks.time import now_ms
 
 # Leases are on the database's clock: workers on several machines agree on it, not on theirs.
@@ -59,6 +60,10 @@ class PostgresStore:
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) RETURNING *",
                 uuid.uuid4().hex, name, key_hash, key_prefix, credits_milli, webhook_secret,
                 create_rate, query_rate, now,
+            )
+            # Keys authenticate through api_keys: the account's first key is its first row.
+            await conn.execute(
+                PG_FIRST_KEY, row["id"], row["id"], key_hash, key_prefix, now
             )
             if credits_milli:
                 await conn.execute(
@@ -130,12 +135,13 @@ class PostgresStore:
     async def create_task(self, new: NewTask, key: IdempotencyKey | None = None) -> Task:
         """As ``SqliteStore.create_task``: key, debit and insert in one transaction (402 when
         short, the key's task on a repeat), plus the NOTIFY that wakes a worker."""
-        if key is None:
+        capped = bool(new.caps) and new.key_id is not None
+        if key is None and not capped:
             async with self.db.pool.acquire() as conn:
                 return await self._insert(conn, new)
         async with self.db.transaction() as conn:
             now = now_ms()
-            if not await self._claim_key(conn, new, key, now):
+            if key is not None and not await self._claim_key(conn, new, key, now):
                 row = await conn.fetchrow(
                     "SELECT task_id, request_hash, expires_ms FROM idempotency_keys"
                     " WHERE account_id = $1 AND key = $2",
@@ -146,6 +152,11 @@ class PostgresStore:
                 if existing is None:  # pragma: no cover - a key row is written with its task
                     raise RuntimeError(f"Idempotency-Key row without its task {task_id}")
                 return Task.from_row(existing)
+            if capped:
+                assert new.caps is not None and new.key_id is not None
+                await caps.check_pg(
+                    conn, new.account_id, new.key_id, new.caps, new.price_milli, now
+                )
             # Short of credits raises inside the transaction: the key's claim rolls back too.
             return await self._insert(conn, new)
 
@@ -164,13 +175,13 @@ class PostgresStore:
             " WHERE $1 > 0),"
             " task AS (INSERT INTO tasks (id, account_id, model, state, param, input,"
             " callback_url, progress, price_milli, create_time, update_time, attempts,"
-            " lease_token, priority, fair_key) SELECT $5, $4, $6, 'waiting', $7, $8, $9, 0,"
-            " $1, $2, $2, 0, 0, $10, acct.fair_clock FROM acct RETURNING *),"
+            " lease_token, priority, fair_key, key_id) SELECT $5, $4, $6, 'waiting', $7, $8,"
+            " $9, 0, $1, $2, $2, 0, 0, $10, acct.fair_clock, $12 FROM acct RETURNING *),"
             " woke AS (SELECT pg_notify($11, $6) FROM task)"
             " SELECT task.* FROM task, woke",
             new.price_milli, now, SLOT_MS, new.account_id, new.id, new.model, new.param,
             json.dumps(new.input, separators=(",", ":")), new.callback_url, new.priority,
-            TASKS_CHANNEL,
+            TASKS_CHANNEL, new.key_id,
         )
         if row is not None:
             return Task.from_row(row)
@@ -288,13 +299,15 @@ class PostgresStore:
 
     async def heartbeat(
         self, task_id: str, token: int, lease_ms: int, progress: int | None = None
-    ) -> bool:
-        return await self._update(
-            f"UPDATE tasks SET lease_expires_at = {_NOW} + $1, update_time = $2,"
-            " progress = GREATEST(progress, COALESCE($3, progress))"
-            f" WHERE id = $4 AND lease_token = $5 AND {SQL_CLAIMED}",
-            lease_ms, now_ms(), progress, task_id, token,
-        )
+    ) -> Beat:
+        async with self.db.pool.acquire() as conn:
+            return Beat.of(await conn.fetchrow(
+                f"UPDATE tasks SET lease_expires_at = {_NOW} + $1, update_time = $2,"
+                " progress = GREATEST(progress, COALESCE($3, progress))"
+                f" WHERE id = $4 AND lease_token = $5 AND {SQL_CLAIMED}"
+                " RETURNING cancel_requested",
+                lease_ms, now_ms(), progress, task_id, token,
+            ))
 
     async def finish(
         self, task_id: str, token: int, outcome: Finish, callback_body: CallbackBodyFn

@@ -27,6 +27,13 @@ UPSTREAM_CHANNEL = "imagegate_upstream"
 _SCHEMES = ("postgresql://", "postgres://", "postgresql+asyncpg://")
 
 
+def numbered(sql: str) -> str:
+    """SQLite's ``?`` placeholders as PostgreSQL's ``$1, $2, …``, for SQL shared by both
+    databases (which must hold no other question mark)."""
+    parts = sql.split("?")
+    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+
+
 def is_postgres_url(url: str) -> bool:
     return url.startswith(_SCHEMES)
 

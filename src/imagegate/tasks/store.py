@@ -8,6 +8,7 @@ whose lease token is stale.
 
 from __future__ import annotations
 
+import enum
 import json
 import sqlite3
 import uuid
@@ -17,7 +18,8 @@ from typing import Any
 
 from imagegate.errors import InsufficientCredits
 from imagegate.storage.registry import SQL_UPSERT_FILE, StoredFile
-from imagegate.tasks import idempotency
+from imagegate.tasks import caps, idempotency
+from imagegate.tasks.api_keys import SQL_FIRST_KEY
 from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
 from imagegate.tasks.sqlite import SqliteDatabase
@@ -26,6 +28,22 @@ from imagegate.tasks.time import now_ms
 
 CallbackBodyFn = Callable[[Task, int], str]
 """Renders the callback body from the finished task and the account's balance after it."""
+
+
+class Beat(enum.IntEnum):
+    """What a heartbeat found: the lease gone (falsy), still held, or held with a cancel
+    request waiting for the worker."""
+
+    LOST = 0
+    HELD = 1
+    CANCEL = 2
+
+    @classmethod
+    def of(cls, row: Any) -> Beat:
+        """From the heartbeat's ``RETURNING cancel_requested`` row (None: no row updated)."""
+        if row is None:
+            return cls.LOST
+        return cls.CANCEL if row[0] else cls.HELD
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +116,8 @@ class SqliteStore:
             (account_id, name, key_hash, key_prefix, credits_milli, webhook_secret,
              create_rate, query_rate, now),
         ).fetchone()
+        # Keys authenticate through api_keys: the account's first key is its first row there.
+        conn.execute(SQL_FIRST_KEY, (account_id, account_id, key_hash, key_prefix, now))
         if credits_milli:
             conn.execute(
                 "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
@@ -197,6 +217,10 @@ class SqliteStore:
                 if row is None:  # pragma: no cover - a key row is only written with its task
                     raise RuntimeError(f"Idempotency-Key row without its task {task_id}")
                 return Task.from_row(row)
+            if new.caps and new.key_id is not None:
+                caps.check_sqlite(
+                    conn, new.account_id, new.key_id, new.caps, new.price_milli, now
+                )
             # One UPDATE of the account row: the debit (when priced) and the fair-queuing
             # clock (tasks/fairness.py), which gives the task its place in the queue.
             moved = conn.execute(
@@ -223,11 +247,11 @@ class SqliteStore:
             row = conn.execute(
                 "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
                 " progress, price_milli, create_time, update_time, attempts, lease_token,"
-                " priority, fair_key)"
-                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?) RETURNING *",
+                " priority, fair_key, key_id)"
+                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?, ?) RETURNING *",
                 (new.id, new.account_id, new.model, new.param,
                  json.dumps(new.input, separators=(",", ":")), new.callback_url,
-                 new.price_milli, now, now, new.priority, int(moved[0])),
+                 new.price_milli, now, now, new.priority, int(moved[0]), new.key_id),
             ).fetchone()
             return Task.from_row(row)
 
@@ -344,18 +368,19 @@ class SqliteStore:
 
     async def heartbeat(
         self, task_id: str, token: int, lease_ms: int, progress: int | None = None
-    ) -> bool:
-        """Extend the lease (and record progress); False if another worker holds it now."""
+    ) -> Beat:
+        """Extend the lease (and record progress): LOST (falsy) if another worker holds it
+        now, CANCEL when the account asked for the task to stop (tasks/cancel.py)."""
 
-        def tx(conn: sqlite3.Connection) -> bool:
+        def tx(conn: sqlite3.Connection) -> Beat:
             now = now_ms()
-            cur = conn.execute(
+            row = conn.execute(
                 "UPDATE tasks SET lease_expires_at = ?, update_time = ?,"
                 " progress = MAX(progress, COALESCE(?, progress))"
-                f" WHERE id = ? AND lease_token = ? AND {SQL_CLAIMED}",
+                f" WHERE id = ? AND lease_token = ? AND {SQL_CLAIMED} RETURNING cancel_requested",
                 (now + lease_ms, now, progress, task_id, token),
-            )
-            return cur.rowcount == 1
+            ).fetchone()
+            return Beat.of(row)
 
         return await self.db.write(tx)
 

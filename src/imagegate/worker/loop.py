@@ -12,30 +12,49 @@ import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
+from imagegate import metrics
 from imagegate.catalog import get_model
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
 from imagegate.engines.router import EngineFailed, Router
 from imagegate.errors import InputRejected, TaskError
+from imagegate.logs import context as log_context
 from imagegate.storage.blobstore import BlobStore
 from imagegate.storage.registry import StoredFile
+from imagegate.tasks.cancel import CANCELED, CANCELED_MSG
 from imagegate.tasks.model import Task
 from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.record import result_files_json
 from imagegate.tasks.state import TaskState
-from imagegate.tasks.store import CallbackBodyFn, Finish, SqliteStore
+from imagegate.tasks.store import Beat, CallbackBodyFn, Finish, SqliteStore
 from imagegate.tasks.time import now_ms
 from imagegate.worker.fetch import ImageFetcher
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 class _LeaseLost(Exception):
     """Another worker took the task over; this one must stop touching it."""
+
+
+class _Running:
+    """A task this worker is running: the coroutine running it, and whether the account
+    cancelled it (so the cancellation ends the task rather than handing it back)."""
+
+    def __init__(self, runner: asyncio.Task[object] | None) -> None:
+        self.runner = runner
+        self.canceled = False
+
+    def cancel(self) -> None:
+        if not self.canceled and self.runner is not None:
+            self.canceled = True
+            self.runner.cancel()
 
 
 class Worker:
@@ -72,6 +91,7 @@ class Worker:
         # Slots waiting for work, and whether a wake-up came while none was waiting.
         self._idle: deque[asyncio.Future[None]] = deque()
         self._missed = False
+        self._running: dict[str, _Running] = {}
         self._slots: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -89,9 +109,18 @@ class Worker:
                 return
         self._missed = True
 
+    def cancel(self, task_id: str) -> bool:
+        """The account cancelled this task (tasks/cancel.py): if it runs here, stop its
+        engine at its next step and end it as cancelled. False when it runs elsewhere."""
+        running = self._running.get(task_id)
+        if running is None:
+            return False
+        running.cancel()
+        return True
+
     async def _idle_wait(self) -> None:
         """Wait for ``notify`` or ``poll_interval``, whichever comes first."""
-        if self._missed:
+        if self._missed or self._stopping:  # stopping: the slot ends instead of waiting
             self._missed = False
             return
         waiter = asyncio.get_running_loop().create_future()
@@ -114,8 +143,17 @@ class Worker:
             for i in range(self.concurrency)
         ]
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 0.0) -> None:
+        """Stop claiming; give running tasks ``grace`` seconds to finish, then cancel the
+        rest, which hands each back to ``waiting`` (``process``) for the next worker."""
         self._stopping = True
+        # Idle slots wake, see _stopping and end; a slot mid-claim ends after that claim (a
+        # cancel there could strand the task it claims until its lease expires).
+        for waiter in list(self._idle):
+            if not waiter.done():
+                waiter.set_result(None)
+        if grace > 0 and self._slots:
+            await asyncio.wait(self._slots, timeout=grace)
         for slot in self._slots:
             slot.cancel()
         await asyncio.gather(*self._slots, return_exceptions=True)
@@ -132,14 +170,18 @@ class Worker:
             if task is None:
                 await self._idle_wait()
                 continue
-            await self.process(task)
+            # Every line logged while it runs names the task (logs/context.py).
+            with log_context.task_context(task.id, task.account_id, task.model):
+                await self.process(task)
 
     async def process(self, task: Task) -> None:
         """Run one claimed task to its end (or until its lease is lost)."""
         progress = {"value": task.progress}
         lost = asyncio.Event()
         runner = asyncio.current_task()
-        beat = asyncio.create_task(self._heartbeat(task, progress, lost, runner))
+        running = _Running(runner)
+        self._running[task.id] = running
+        beat = asyncio.create_task(self._heartbeat(task, progress, lost, runner, running))
         try:
             outcome = await self._execute(task, progress)
         except _LeaseLost:
@@ -149,18 +191,28 @@ class Worker:
             if lost.is_set():
                 log.warning("task %s: lease lost, leaving it to its new owner", task.id)
                 return
-            # Shutting down: give the task back so the next start runs it at once.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.store.release(task.id, task.lease_token))
-            raise
+            if running.canceled and runner is not None:
+                # The account cancelled it (cancelTask): the engine stopped at its next step;
+                # the task ends as cancelled, refunded, like any failure.
+                runner.uncancel()
+                outcome = Finish(TaskState.FAIL, fail_code=CANCELED, fail_msg=CANCELED_MSG)
+            else:
+                # Shutting down: give the task back so the next start runs it at once.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self.store.release(task.id, task.lease_token))
+                raise
         finally:
+            self._running.pop(task.id, None)
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
-        finished = await self.store.finish(task.id, task.lease_token, outcome, self.callback_body)
+        finished = await _to_the_end(
+            self.store.finish(task.id, task.lease_token, outcome, self.callback_body)
+        )
         if finished is None:
             log.warning("task %s: finished elsewhere (stale lease token)", task.id)
             return
+        metrics.task_finished(task, finished)
         log.info("task %s %s (%s)", task.id, finished.state.value, finished.engine or "-")
         self.on_finished(finished)
 
@@ -176,6 +228,7 @@ class Worker:
                 # The first engine moves the task to generating, naming itself, in one write;
                 # a failover names the next (the record shows who served it, not a guess).
                 nonlocal generating
+                log_context.set_engine(engine)
                 if generating:
                     held = await self.store.set_engine(task.id, task.lease_token, engine)
                 else:
@@ -247,6 +300,7 @@ class Worker:
         progress: dict[str, int],
         lost: asyncio.Event,
         runner: asyncio.Task[object] | None,
+        running: _Running,
     ) -> None:
         # Three beats per lease: one late beat never costs the lease.
         interval = self.lease_ms / 3000
@@ -259,9 +313,24 @@ class Worker:
             except Exception:
                 log.exception("task %s: heartbeat failed", task.id)
                 continue
+            if held is Beat.CANCEL:
+                # A cancel request this process did not hear at once (another API process,
+                # or a NOTIFY missed while reconnecting): the beat is the fallback.
+                running.cancel()
+                continue
             if not held:
                 lost.set()
                 if runner is not None:
                     runner.cancel()
                 return
 
+
+async def _to_the_end(finishing: Awaitable[T]) -> T:
+    """Await ``finishing`` to its end even when cancelled meanwhile (then the cancel goes on):
+    a finish cut short by a shutdown would leave its task claimed until its lease expires."""
+    inner = asyncio.ensure_future(finishing)
+    try:
+        return await asyncio.shield(inner)
+    except asyncio.CancelledError:
+        await inner
+        raise

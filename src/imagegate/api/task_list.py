@@ -1,0 +1,283 @@
+"""imagegate's additions for an account, beside Kie's jobs API (which has none of them):
+``GET /api/v1/jobs/list`` (its tasks, newest first), ``POST /api/v1/jobs/cancelTask`` and
+``GET /api/v1/usage`` (what its tasks cost, per model per day). Kie's own endpoints are
+unchanged; a cancelled task is a ``fail`` with failCode ``CANCELED``, a state Kie clients know.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from imagegate.api import schemas
+from imagegate.api.auth import authenticate
+from imagegate.api.body import read_json_object
+from imagegate.api.deps import runtime_of
+from imagegate.api.envelope import success
+from imagegate.api.jobs import task_of_request
+from imagegate.catalog import get_model
+from imagegate.errors import ValidationFailed
+from imagegate.runtime import Runtime
+from imagegate.tasks.cancel import cancel_task
+from imagegate.tasks.listing import (
+    DAY_MS,
+    MAX_PAGE,
+    TaskQuery,
+    decode_cursor,
+    list_tasks,
+    usage,
+)
+from imagegate.tasks.model import Account, Task, milli_to_credits
+from imagegate.tasks.record import record_data
+from imagegate.tasks.state import TaskState
+
+router = APIRouter(tags=["jobs"])
+
+_STATES = [s.value for s in TaskState]
+MAX_USAGE_DAYS = 366
+
+_LISTED_TASK = {
+    "allOf": [
+        schemas.ref("TaskRecord"),
+        {"type": "object", "required": ["consumeCredits"], "properties": {
+            "consumeCredits": {"type": "number", "description": (
+                "Credits the task costs: its price, or 0 once it failed or was cancelled"
+                " (refunded)")},
+        }},
+    ],
+}
+_LIST = schemas.operation(
+    schemas.responses(
+        {"type": "object", "required": ["tasks", "nextCursor"], "properties": {
+            "tasks": {"type": "array", "items": _LISTED_TASK},
+            "nextCursor": {"type": ["string", "null"],
+                           "description": "Pass as ?cursor= for the next page; null on the last"},
+        }},
+        errors=(401, 422, 429),
+    ),
+    parameters=[
+        {"name": "state", "in": "query", "required": False,
+         "description": "Only tasks in these states (comma-separated)",
+         "schema": {"type": "string", "example": "success,fail"}},
+        {"name": "model", "in": "query", "required": False, "schema": {"type": "string"}},
+        {"name": "from", "in": "query", "required": False,
+         "description": "Created at or after (epoch ms)", "schema": {"type": "integer"}},
+        {"name": "to", "in": "query", "required": False,
+         "description": "Created before (epoch ms)", "schema": {"type": "integer"}},
+        {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
+        {"name": "limit", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 20}},
+    ],
+)
+_CANCEL = schemas.operation(
+    schemas.responses(
+        {"type": "object", "required": ["taskId", "state", "canceled"], "properties": {
+            "taskId": {"type": "string"},
+            "state": {"type": "string", "enum": _STATES},
+            "canceled": {"type": "boolean", "description": (
+                "true: the task has ended (fail, CANCELED, refunded); false: it is generating"
+                " and stops at its engine's next step")},
+        }},
+        errors=(401, 404, 422, 429),
+    ),
+    body=schemas.json_body(
+        {"type": "object", "required": ["taskId"],
+         "properties": {"taskId": {"type": "string", "maxLength": 128}}},
+        {"taskId": "3f1c0e9a2b7d4c8e9f0a1b2c3d4e5f60"},
+    ),
+)
+_USAGE = schemas.operation(
+    schemas.responses(
+        {"type": "object", "required": ["from", "to", "days", "totalCredits"], "properties": {
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "days": {"type": "array", "items": {
+                "type": "object",
+                "required": ["date", "model", "tasks", "succeeded", "failed", "running",
+                             "credits"],
+                "properties": {
+                    "date": {"type": "string", "format": "date"},
+                    "model": {"type": "string"},
+                    "tasks": {"type": "integer"}, "succeeded": {"type": "integer"},
+                    "failed": {"type": "integer"}, "running": {"type": "integer"},
+                    "credits": {"type": "number"},
+                },
+            }},
+            "totalCredits": {"type": "number"},
+        }},
+        errors=(401, 422, 429),
+    ),
+    parameters=[
+        {"name": "from", "in": "query", "required": False,
+         "description": "First day (UTC, YYYY-MM-DD); default 29 days before `to`",
+         "schema": {"type": "string", "format": "date"}},
+        {"name": "to", "in": "query", "required": False,
+         "description": "Last day, included (UTC, YYYY-MM-DD); default today",
+         "schema": {"type": "string", "format": "date"}},
+    ],
+)
+
+
+async def _caller(request: Request) -> tuple[Runtime, Account]:
+    runtime = runtime_of(request)
+    account = await authenticate(request, runtime)
+    await runtime.rate_limits.hit("query", account.id, account.query_rate)
+    return runtime, account
+
+
+def listed(task: Task, runtime: Runtime) -> dict[str, Any]:
+    """A row of the list: recordInfo's ``data``, and what the task costs."""
+    cost = 0 if task.state is TaskState.FAIL else task.price_milli
+    return {**record_data(task, runtime.signer.url), "consumeCredits": milli_to_credits(cost)}
+
+
+@router.get("/api/v1/jobs/list", openapi_extra=_LIST)
+async def list_jobs(request: Request) -> Response:
+    """The account's tasks, newest first, ``limit`` at a time; filters by state, model and
+    creation time; ``nextCursor`` pages on."""
+    runtime, account = await _caller(request)
+    params = request.query_params
+    states = tuple(s.strip() for s in params.get("state", "").split(",") if s.strip())
+    if unknown := [s for s in states if s not in _STATES]:
+        raise ValidationFailed("state", f"unknown state {unknown[0]!r} (one of {_STATES})")
+    model = params.get("model") or None
+    if model is not None and get_model(model) is None:
+        raise ValidationFailed("model", f"unknown model {model!r}")
+    cursor = params.get("cursor")
+    page = await list_tasks(runtime.store, TaskQuery(
+        account_id=account.id, states=states, model=model,
+        created_from=_int_param(params.get("from"), "from"),
+        created_to=_int_param(params.get("to"), "to"),
+        cursor=decode_cursor(cursor) if cursor else None,
+        limit=_int_param(params.get("limit"), "limit", low=1, high=MAX_PAGE) or 20,
+    ))
+    return success({
+        "tasks": [listed(task, runtime) for task in page.tasks],
+        "nextCursor": page.next_cursor,
+    })
+
+
+@router.post("/api/v1/jobs/cancelTask", openapi_extra=_CANCEL)
+async def cancel_job(request: Request) -> Response:
+    """Cancel a task: waiting or queued, it ends now (fail, CANCELED, refunded); generating,
+    its engine stops at its next step and it ends the same way; finished, 422."""
+    runtime, account = await _caller(request)
+    body = await read_json_object(request, 64 * 1024)
+    task_id = body.get("taskId")
+    if not isinstance(task_id, str) or not task_id or len(task_id) > 128:
+        raise ValidationFailed("taskId", "is required: the task's id (at most 128 characters)")
+    done = await cancel_task(runtime.store, account.id, task_id, runtime.render_callback)
+    if done.ended:
+        runtime.callbacks.notify()
+    else:
+        runtime.worker.cancel(task_id)  # if this process runs it; else NOTIFY or its heartbeat
+    return success({"taskId": task_id, "state": done.task.state.value, "canceled": done.ended})
+
+
+@router.get("/api/v1/usage", openapi_extra=_USAGE)
+async def account_usage(request: Request) -> Response:
+    """What the account's tasks cost, per model per UTC day (by creation day)."""
+    runtime, account = await _caller(request)
+    last = _date_param(request.query_params.get("to"), "to") or dt.datetime.now(dt.UTC).date()
+    first = _date_param(request.query_params.get("from"), "from") or (
+        last - dt.timedelta(days=29)
+    )
+    if first > last:
+        raise ValidationFailed("from", "must not be after `to`")
+    if (last - first).days >= MAX_USAGE_DAYS:
+        raise ValidationFailed("from", f"the range may span at most {MAX_USAGE_DAYS} days")
+    start = _epoch_ms(first)
+    rows = await usage(runtime.store, account.id, start, _epoch_ms(last) + DAY_MS)
+    return success({
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "days": [
+            {"date": dt.datetime.fromtimestamp(r.day / 1000, dt.UTC).date().isoformat(),
+             "model": r.model, "tasks": r.tasks, "succeeded": r.succeeded, "failed": r.failed,
+             "running": r.running, "credits": milli_to_credits(r.credits_milli)}
+            for r in rows
+        ],
+        "totalCredits": milli_to_credits(sum(r.credits_milli for r in rows)),
+    })
+
+
+def _int_param(
+    value: str | None, name: str, low: int = 0, high: int = 10**15
+) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValidationFailed(name, f"must be an integer (got {value!r})") from None
+    if not low <= number <= high:
+        raise ValidationFailed(name, f"must be from {low} to {high} (got {number})")
+    return number
+
+
+def _date_param(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(name, f"must be a date YYYY-MM-DD (got {value!r})") from None
+
+
+def _epoch_ms(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1000)
+
+
+DELIVERIES = {
+    "type": "object", "required": ["taskId", "state", "attempts"], "properties": {
+        "taskId": {"type": "string"},
+        "url": {"type": ["string", "null"]},
+        "state": {"type": "string", "enum": ["none", "pending", "delivered", "dead"],
+                  "description": "none: the task asked for no callback"},
+        "nextAttemptAt": {"type": ["integer", "null"], "description": "Epoch ms, if pending"},
+        "deliveredAt": {"type": ["integer", "null"]},
+        "attempts": {"type": "array", "items": {
+            "type": "object", "required": ["attempt", "at", "status", "error", "durationMs"],
+            "properties": {
+                "attempt": {"type": "integer"}, "at": {"type": "integer"},
+                "status": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]},
+                "durationMs": {"type": "integer"},
+            },
+        }},
+    },
+}
+_DELIVERIES = schemas.operation(
+    schemas.responses(DELIVERIES, errors=schemas.QUERY_ERRORS),
+    parameters=[schemas.TASK_ID_PARAMETER],
+)
+
+
+async def deliveries(runtime: Runtime, task: Task) -> dict[str, Any]:
+    """The task's callback and every attempt to deliver it (the janitor keeps them as long
+    as the task's record)."""
+    row = await runtime.outbox.get(task.id)
+    attempts = await runtime.outbox.attempts(task.id)
+    return {
+        "taskId": task.id,
+        "url": task.callback_url,
+        "state": row.state if row is not None else "none",
+        "nextAttemptAt": row.next_attempt_at if row is not None and row.state == "pending"
+        else None,
+        "deliveredAt": row.delivered_at if row is not None else None,
+        "attempts": [
+            {"attempt": a.attempt, "at": a.at, "status": a.status, "error": a.error,
+             "durationMs": a.duration_ms}
+            for a in attempts
+        ],
+    }
+
+
+@router.get("/api/v1/jobs/callbacks", openapi_extra=_DELIVERIES)
+async def callback_deliveries(request: Request) -> Response:
+    """The account's task's callback: where it goes, its state, and every attempt (time,
+    HTTP status or error, duration)."""
+    runtime, task = await task_of_request(request)
+    return success(await deliveries(runtime, task))

@@ -1,0 +1,45 @@
+"""The task a line of log is about: set by the worker while it runs a task and by the create
+path once a task exists, read by the formatters (``taskId``, ``account``, ``model``,
+``engine``).
+
+A ContextVar, not a logger adapter: every coroutine (and thread started through
+``asyncio.to_thread``) gets its own copy, so the worker's concurrent slots never see each
+other's task, and code deep in an engine logs with the task's fields without being handed them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+_TASK: ContextVar[dict[str, str] | None] = ContextVar("imagegate_task", default=None)
+
+
+def current() -> dict[str, str]:
+    """The fields of the task being worked on here (empty when none)."""
+    return _TASK.get() or {}
+
+
+def set_task(task_id: str, account: str, model: str, engine: str | None = None) -> None:
+    """From here on in this context (the rest of a request, a worker slot's task), lines are
+    about this task."""
+    fields = {"taskId": task_id, "account": account, "model": model}
+    if engine:
+        fields["engine"] = engine
+    _TASK.set(fields)
+
+
+def set_engine(engine: str) -> None:
+    """The engine now running the current task (a failover changes it)."""
+    _TASK.set({**current(), "engine": engine})
+
+
+@contextlib.contextmanager
+def task_context(task_id: str, account: str, model: str) -> Iterator[None]:
+    """``set_task`` for the duration of the block; the previous context after it."""
+    token = _TASK.set({"taskId": task_id, "account": account, "model": model})
+    try:
+        yield
+    finally:
+        _TASK.reset(token)

@@ -1,0 +1,158 @@
+"""An account's API keys on SQLite: find one by its hash, add, revoke, rotate, set its caps
+and allow-list, and turn an account's keys off at once (``pg_api_keys.py``: PostgreSQL).
+
+Each method is one transaction. Only hashes are stored (tasks/keys.py makes the keys).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+
+from imagegate.tasks.caps import Spend, sqlite_spend
+from imagegate.tasks.model import ApiKey, SpendCaps
+from imagegate.tasks.sqlite import SqliteDatabase
+from imagegate.tasks.time import now_ms
+
+# The account's first key, written with the account (tasks/store.py, tasks/pg_store.py): its
+# id is the account's, as migration 0003's backfill made it for accounts that existed before.
+SQL_FIRST_KEY = (
+    "INSERT INTO api_keys (id, account_id, name, key_hash, key_prefix, created_at)"
+    " VALUES (?, ?, 'first key', ?, ?, ?)"
+)
+SQL_ADD_KEY = (
+    "INSERT INTO api_keys (id, account_id, name, key_hash, key_prefix, created_at, expires_at,"
+    " hourly_cap_milli, daily_cap_milli, total_cap_milli, ip_allow)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *"
+)
+SQL_REVOKE = (
+    "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *"
+)
+# A rotated key ends at the end of its grace, or sooner when it was to expire before.
+SQL_END_AFTER_GRACE = (
+    "UPDATE api_keys SET expires_at = CASE WHEN expires_at IS NULL OR expires_at > ?"
+    " THEN ? ELSE expires_at END WHERE id = ? RETURNING *"
+)
+SQL_SET_LIMITS = (
+    "UPDATE api_keys SET hourly_cap_milli = ?, daily_cap_milli = ?, total_cap_milli = ?,"
+    " ip_allow = ? WHERE id = ? RETURNING *"
+)
+SQL_DISABLE_ACCOUNT = "UPDATE accounts SET disabled = ? WHERE id = ?"
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    """A key to add to an account: its hash and prefix (the key itself is never stored), and
+    the limits it starts with."""
+
+    account_id: str
+    key_hash: str
+    key_prefix: str
+    name: str | None = None
+    caps: SpendCaps = field(default_factory=SpendCaps)
+    ip_allow: str | None = None
+    expires_at: int | None = None
+
+    def values(self, key_id: str, now: int) -> tuple[object, ...]:
+        """The row's values in ``SQL_ADD_KEY``'s order."""
+        return (key_id, self.account_id, self.name, self.key_hash, self.key_prefix, now,
+                self.expires_at, self.caps.hourly_milli, self.caps.daily_milli,
+                self.caps.total_milli, self.ip_allow)
+
+
+def limit_values(caps: SpendCaps, ip_allow: str | None, key_id: str) -> tuple[object, ...]:
+    """``SQL_SET_LIMITS``'s values."""
+    return (caps.hourly_milli, caps.daily_milli, caps.total_milli, ip_allow, key_id)
+
+
+class SqliteApiKeys:
+    """The ``api_keys`` table (and accounts' ``disabled`` flag) on SQLite."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self.db = db
+
+    async def by_hash(self, key_hash: str) -> ApiKey | None:
+        row = self.db.conn.execute(
+            "SELECT * FROM api_keys WHERE key_hash = ?", (key_hash,)
+        ).fetchone()
+        return ApiKey.from_row(row) if row else None
+
+    async def get(self, key_id: str) -> ApiKey | None:
+        row = self.db.conn.execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        return ApiKey.from_row(row) if row else None
+
+    async def list(self, account_id: str | None = None) -> list[ApiKey]:
+        """Every key (of ``account_id`` when given), oldest first."""
+        if account_id is None:
+            rows = self.db.conn.execute("SELECT * FROM api_keys ORDER BY created_at, id")
+        else:
+            rows = self.db.conn.execute(
+                "SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, id",
+                (account_id,),
+            )
+        return [ApiKey.from_row(r) for r in rows.fetchall()]
+
+    async def add(self, new: NewKey) -> ApiKey | None:
+        """Add a key to the account; None when there is no such account."""
+
+        def tx(conn: sqlite3.Connection) -> ApiKey | None:
+            if conn.execute(
+                "SELECT 1 FROM accounts WHERE id = ?", (new.account_id,)
+            ).fetchone() is None:
+                return None
+            row = conn.execute(SQL_ADD_KEY, new.values(uuid.uuid4().hex, now_ms())).fetchone()
+            return ApiKey.from_row(row)
+
+        return await self.db.write(tx)
+
+    async def revoke(self, key_id: str) -> ApiKey | None:
+        """Revoke the key now (a second revoke keeps the first time); None if unknown."""
+        row = await self.db.write(
+            lambda conn: conn.execute(SQL_REVOKE, (now_ms(), key_id)).fetchone()
+        )
+        return ApiKey.from_row(row) if row else None
+
+    async def rotate(
+        self, key_id: str, new_hash: str, new_prefix: str, grace_ms: int
+    ) -> tuple[ApiKey, ApiKey] | None:
+        """Replace the key: a new key with the same name, caps and allow-list, and the old one
+        valid for ``grace_ms`` more. (old, new) in one transaction; None if unknown."""
+
+        def tx(conn: sqlite3.Connection) -> tuple[ApiKey, ApiKey] | None:
+            now = now_ms()
+            row = conn.execute(
+                SQL_END_AFTER_GRACE, (now + grace_ms, now + grace_ms, key_id)
+            ).fetchone()
+            if row is None:
+                return None
+            old = ApiKey.from_row(row)
+            new = NewKey(old.account_id, new_hash, new_prefix, old.name, old.caps, old.ip_allow)
+            added = conn.execute(SQL_ADD_KEY, new.values(uuid.uuid4().hex, now)).fetchone()
+            return old, ApiKey.from_row(added)
+
+        return await self.db.write(tx)
+
+    async def set_limits(
+        self, key_id: str, caps: SpendCaps, ip_allow: str | None
+    ) -> ApiKey | None:
+        """Replace the key's caps and allow-list; None if unknown."""
+        row = await self.db.write(
+            lambda conn: conn.execute(
+                SQL_SET_LIMITS, limit_values(caps, ip_allow, key_id)
+            ).fetchone()
+        )
+        return ApiKey.from_row(row) if row else None
+
+    async def set_account_disabled(self, account_id: str, disabled: bool) -> bool:
+        """Turn every key of the account off (or on again); False if no such account."""
+        count = await self.db.write(
+            lambda conn: conn.execute(
+                SQL_DISABLE_ACCOUNT, (int(disabled), account_id)
+            ).rowcount
+        )
+        return bool(count)
+
+    async def spend(self, key: ApiKey) -> Spend:
+        """What the key spent in the last hour, day, and in all."""
+        return sqlite_spend(self.db.conn, key.account_id, key.id, now_ms())
