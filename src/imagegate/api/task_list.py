@@ -81,7 +81,7 @@ _CANCEL = schemas.operation(
                 "true: the task has ended (fail, CANCELED, refunded); false: it is generating"
                 " and stops at its engine's next step")},
         }},
-        errors=(401, 404, 422, 429),
+        errors=(400, 401, 404, 413, 422, 429),
     ),
     body=schemas.json_body(
         {"type": "object", "required": ["taskId"],
