@@ -15,6 +15,9 @@ from imagegate.tasks.pg_store import affected
 from imagegate.tasks.postgres import PostgresDatabase, numbered
 from imagegate.tasks.time import now_ms
 
+_PG_ATTEMPTS = numbered(SQL_ATTEMPTS)
+_PG_REDELIVER = numbered(SQL_REDELIVER)
+
 
 class PgCallbackOutbox:
     """Claims due callbacks under a lease and records how each attempt went."""
@@ -74,11 +77,11 @@ class PgCallbackOutbox:
         )) > 0
 
     async def attempts(self, task_id: str) -> list[AttemptRow]:
-        rows = await self.db.fetch(numbered(SQL_ATTEMPTS), task_id)
+        rows = await self.db.fetch(_PG_ATTEMPTS, task_id)
         return [AttemptRow.from_row(r) for r in rows]
 
     async def redeliver(self, task_id: str) -> bool:
-        return affected(await self.db.execute(numbered(SQL_REDELIVER), now_ms(), task_id)) > 0
+        return affected(await self.db.execute(_PG_REDELIVER, now_ms(), task_id)) > 0
 
     async def get(self, task_id: str) -> CallbackRow | None:
         row = await self.db.fetchrow("SELECT * FROM callbacks WHERE task_id = $1", task_id)

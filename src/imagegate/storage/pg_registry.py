@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from imagegate.storage.registry import SQL_UPSERT_FILE, StoredFile
-from imagegate.tasks.postgres import PostgresDatabase
+from imagegate.tasks.postgres import PostgresDatabase, numbered
 from imagegate.tasks.time import now_ms
 
-PG_UPSERT_FILE = SQL_UPSERT_FILE.replace(
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-)
+PG_UPSERT_FILE = numbered(SQL_UPSERT_FILE)
 
 
 class PgFileRegistry:

@@ -20,7 +20,7 @@ import asyncpg
 
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.tasks.model import Task
-from imagegate.tasks.pg_store import PostgresStore
+from imagegate.tasks.pg_store import PostgresStore, queue_callback
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import CallbackBodyFn, SqliteStore
 from imagegate.tasks.time import now_ms
@@ -118,17 +118,7 @@ async def _refund_and_call_back(
                 "UPDATE accounts SET credits_milli = credits_milli + $1 WHERE id = $2",
                 task.price_milli, task.account_id,
             )
-    if task.callback_url:
-        balance = await conn.fetchval(
-            "SELECT credits_milli FROM accounts WHERE id = $1", task.account_id
-        )
-        await conn.execute(
-            "INSERT INTO callbacks (task_id, account_id, url, body, state, attempts,"
-            " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)"
-            " ON CONFLICT (task_id) DO NOTHING",
-            task.id, task.account_id, task.callback_url,
-            callback_body(task, int(balance or 0)), now,
-        )
+    await queue_callback(conn, task, callback_body)
 
 
 async def _refuse(store: SqliteStore | PostgresStore, account_id: str, task_id: str) -> Cancelled:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from imagegate.tasks.api_keys import (
@@ -17,15 +16,8 @@ from imagegate.tasks.api_keys import (
 )
 from imagegate.tasks.caps import Spend, pg_spend
 from imagegate.tasks.model import ApiKey, SpendCaps
-from imagegate.tasks.postgres import PostgresDatabase
+from imagegate.tasks.postgres import PostgresDatabase, numbered
 from imagegate.tasks.time import now_ms
-
-
-def numbered(sql: str) -> str:
-    """SQLite's ``?`` placeholders as PostgreSQL's ``$1, $2, ...``."""
-    count = iter(range(1, 1000))
-    return re.sub(r"\?", lambda _: f"${next(count)}", sql)
-
 
 PG_FIRST_KEY = numbered(SQL_FIRST_KEY)
 PG_ADD_KEY = numbered(SQL_ADD_KEY)

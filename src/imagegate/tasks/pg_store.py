@@ -329,19 +329,7 @@ class PostgresStore:
                 if row is None:
                     return None
                 task = Task.from_row(row)
-                if task.callback_url:
-                    # Read after the refund above, in the same transaction.
-                    balance = await conn.fetchval(
-                        "SELECT credits_milli FROM accounts WHERE id = $1", task.account_id
-                    )
-                    await conn.execute(
-                        "INSERT INTO callbacks (task_id, account_id, url, body, state,"
-                        " attempts, next_attempt_at, created_at)"
-                        " VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)"
-                        " ON CONFLICT (task_id) DO NOTHING",
-                        task.id, task.account_id, task.callback_url,
-                        callback_body(task, int(balance or 0)), task.complete_time,
-                    )
+                await queue_callback(conn, task, callback_body)
                 return task
 
     async def release(self, task_id: str, token: int) -> bool:
@@ -355,6 +343,25 @@ class PostgresStore:
     async def count_by_state(self) -> dict[str, int]:
         rows = await self.db.fetch("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state")
         return {str(r["state"]): int(r["n"]) for r in rows}
+
+
+async def queue_callback(
+    conn: asyncpg.Connection, task: Task, callback_body: CallbackBodyFn
+) -> None:
+    """The finished task's callback row, if it asked for one, in the caller's transaction
+    (after any refund, so the body's balance includes it)."""
+    if not task.callback_url:
+        return
+    balance = await conn.fetchval(
+        "SELECT credits_milli FROM accounts WHERE id = $1", task.account_id
+    )
+    await conn.execute(
+        "INSERT INTO callbacks (task_id, account_id, url, body, state, attempts,"
+        " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)"
+        " ON CONFLICT (task_id) DO NOTHING",
+        task.id, task.account_id, task.callback_url,
+        callback_body(task, int(balance or 0)), task.complete_time,
+    )
 
 
 def _finish_sql(state: TaskState) -> str:
