@@ -385,7 +385,10 @@ async def test_the_upstream_callback_ends_the_wait_early(
     local: Any, upstream: UpstreamImagegate, proxy: FaultProxy
 ) -> None:
     # Polling so slow (the first poll, then one every 50 s) that only the callback can finish
-    # the task in time.
+    # the task in time. The first poll is shown the task still generating: the zero-latency
+    # upstream may already be done by then, and a follower that saw success would have no wait
+    # left for the callback to end.
+    proxy.rewrite_json("recordInfo", record_state("generating"), times=1)
     provider = kie(proxy.base_url, upstream.api_key, callbacks=True, poll_scale=10.0)
     async with local(["kie"], kie=provider) as here:
         engine = here.harness.runtime.engines.get("kie")
