@@ -99,12 +99,14 @@ tasks = Table(
         postgresql_where=text("state = 'waiting'"),
     ),
 )
-# An account's most urgent waiting task: priority descending, then the oldest.
+# An account's most urgent waiting task: priority descending, then the oldest, then the id
+# (the claim's whole ORDER BY, so that it is read off the index, never sorted; migration 0004).
 Index(
     "ix_tasks_waiting_account",
     tasks.c.account_id,
     tasks.c.priority.desc(),
     tasks.c.create_time,
+    tasks.c.id,
     sqlite_where=text("state = 'waiting'"),
     postgresql_where=text("state = 'waiting'"),
 )
