@@ -54,6 +54,7 @@ from imagegate.tasks.postgres import (
 )
 from imagegate.tasks.queue_stats import open_queue_stats
 from imagegate.tasks.record import callback_body
+from imagegate.tasks.retention import open_retention
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.store import SqliteStore
 from imagegate.tasks.switches import ServiceSwitches
@@ -192,6 +193,8 @@ class Runtime:
         self.janitor = Janitor(
             self.files, self.blobs, settings.janitor_interval_seconds,
             forget_keys=self.store.forget_expired_keys,
+            tasks=open_retention(backend.db),
+            task_retention_ms=int(settings.task_retention_days * 86_400_000),
         )
         # Operations (/readyz, /metrics): the fleet's workers and the queue, as the database
         # sees them; this process's worker announces itself there while it runs.
@@ -274,16 +277,12 @@ class Runtime:
                     if not models or model in models:
                         self.worker.notify()
 
-                await self._listening.enter_async_context(
-                    self.db.listening(TASKS_CHANNEL, wake)
-                )
-                await self._listening.enter_async_context(
-                    self.db.listening(UPSTREAM_CHANNEL, self._upstream_called_back)
-                )
-                # cancelTask of a generating task, taken by any API process of the fleet.
-                await self._listening.enter_async_context(
-                    self.db.listening(CANCEL_CHANNEL, self._cancel_heard)
-                )
+                await self._listening.enter_async_context(self.db.listening_to({
+                    TASKS_CHANNEL: wake,
+                    UPSTREAM_CHANNEL: self._upstream_called_back,
+                    # cancelTask of a generating task, taken by any API process of the fleet.
+                    CANCEL_CHANNEL: self._cancel_heard,
+                }))
         self.worker.start()
         if self.settings.worker_concurrency:
             self.presence.start()

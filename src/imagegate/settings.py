@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     upload_retention_hours: float = 72.0
     result_retention_hours: float = 336.0
     download_url_minutes: float = 20.0
+    # Finished tasks' records (recordInfo, the task list, callback deliveries) are deleted this
+    # many days after their creation; 0 keeps them forever. The credit ledger is never deleted.
+    task_retention_days: float = Field(default=30.0, ge=0)
     janitor_interval_seconds: float = 60.0
 
     # Processes that run engines' CPU-heavy work off the API's event loop; 0 runs it in threads.

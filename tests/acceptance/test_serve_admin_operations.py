@@ -1,7 +1,8 @@
 """The operator's controls end to end: ``imagegate admin ...`` as subprocesses (on SQLite and
 PostgreSQL) and a real ``imagegate serve`` seeing what they change: a rotated key working
 through its grace and not after, a capped key's 433, maintenance's 455 while a running task
-finishes, a disabled model's 505."""
+finishes, a disabled model's 505; and ``admin callbacks`` asking that server for a task's
+deliveries and redelivering one."""
 
 from __future__ import annotations
 
@@ -53,12 +54,14 @@ def every_command(admin: Admin) -> None:
     assert "balance 25" in topped
 
     added = admin.run("keys", "create", account["id"], "--name", "ci", "--hourly-cap", "8",
-                      "--ip-allow", "10.0.0.0/8, 192.0.2.1").stdout.strip().splitlines()
+                      "--ip-allow", "10.0.0.0/8, 192.0.2.1",
+                      "--expires-at", "2999-01-01T00:00:00Z").stdout.strip().splitlines()
     assert added[-1].startswith("ig_") and added[-1] != key
     keys = admin.json("keys", "list", "--account", account["id"])
     assert [k["name"] for k in keys] == ["first key", "ci"]
     ci = keys[1]
     assert ci["hourlyCap"] == 8 and ci["ipAllow"] == ["10.0.0.0/8", "192.0.2.1/32"]
+    assert ci["expiresAt"] == 32_472_144_000_000 and ci["status"] == "active"
     assert added[-1] not in json.dumps(keys)  # keys are printed once, never listed
     assert "caps: hourly 8" in admin.run("keys", "list").stdout
 
@@ -97,6 +100,8 @@ def every_command(admin: Admin) -> None:
         (("keys", "revoke", "nope"), "API key not found: nope"),
         (("keys", "create", "nope"), "account not found: nope"),
         (("keys", "create", account["id"], "--ip-allow", "x"), "'x' is not an IP address"),
+        (("keys", "create", account["id"], "--expires-at", "1700000000"),
+         "--expires-at: must be in the future, in epoch milliseconds"),
         (("keys", "caps", new["id"], "--daily-cap", "lots"), "'lots' is not a number"),
     ):
         refused = admin.run(*args, ok=False)
@@ -116,8 +121,19 @@ def test_every_admin_command_on_postgres(
     every_command(Admin(imagegate_command, env, tmp_path / "data"))
 
 
+def callbacks(
+    command: Path, env: dict[str, str], base_url: str, *args: str, key: str = ADMIN_KEY
+) -> subprocess.CompletedProcess[str]:
+    """``imagegate admin callbacks ...`` against a running server."""
+    return subprocess.run(
+        [str(command), "admin", "callbacks", *args, "--base-url", base_url],
+        capture_output=True, text=True, env={**env, "IMAGEGATE_ADMIN_KEY": key}, timeout=60,
+        check=False,
+    )
+
+
 def test_serve_obeys_rotation_caps_maintenance_and_disabled_models(
-    servers: Any, make_api: Any, imagegate_command: Path, env_for: Any
+    servers: Any, make_api: Any, imagegate_command: Path, env_for: Any, receiver_factory: Any
 ) -> None:
     server = servers.start(env={"IMAGEGATE_ADMIN_KEY": ADMIN_KEY,
                                 "IMAGEGATE_MOCK_LATENCY": "2"})
@@ -127,6 +143,13 @@ def test_serve_obeys_rotation_caps_maintenance_and_disabled_models(
     account = next(a for a in admin.json("accounts", "list") if a["name"] == "default")
     http = httpx.Client(base_url=server.base_url, timeout=15.0,
                         headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    # A task whose callback fails once, then is delivered: it runs while the rest goes on,
+    # and ``admin callbacks`` reads and redelivers it at the end.
+    receiver = receiver_factory()
+    receiver.post_statuses = [500]
+    hooked = make_api(server, default_key).create_ok(
+        {**TASK, "callBackUrl": receiver.url("/hook")}
+    )
     try:
         # A key made by the CLI beside the running server works at once (no cache entry).
         old_key = admin.last_line("keys", "create", account["id"], "--name", "app")
@@ -172,7 +195,36 @@ def test_serve_obeys_rotation_caps_maintenance_and_disabled_models(
         disabled = default.create(TASK)
         assert disabled.status_code == 403 and disabled.json()["code"] == 505, disabled.text
         assert TASK["model"] in disabled.json()["msg"]
-        default.create_ok({"model": "qwen/text-to-image", "input": {"prompt": "a boat"}})
+        plain = default.create_ok({"model": "qwen/text-to-image", "input": {"prompt": "a boat"}})
+
+        receiver.wait_for_posts("/hook", 2)
+        env = env_for()
+        shown = callbacks(imagegate_command, env, server.base_url, "show", hooked)
+        assert shown.returncode == 0, shown.stderr
+        lines = shown.stdout.splitlines()
+        assert f"task {hooked}  callback delivered  {receiver.url('/hook')}" in lines[0]
+        assert "attempt 1" in lines[1] and "HTTP 500" in lines[1]
+        assert "attempt 2" in lines[2] and "HTTP 200" in lines[2] and len(lines) == 3
+        again = callbacks(imagegate_command, env, server.base_url, "redeliver", hooked, "--json")
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["state"] == "pending"
+        assert receiver.wait_for_posts("/hook", 3)[2].json()["data"]["taskId"] == hooked
+        deadline = time.monotonic() + 10
+        while (view := json.loads(callbacks(
+            imagegate_command, env, server.base_url, "show", hooked, "--json"
+        ).stdout))["state"] != "delivered" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert view["state"] == "delivered", view
+        assert [a["status"] for a in view["attempts"]] == [500, 200, 200]
+        for args, key, message in (
+            (("show", "nope"), ADMIN_KEY, "Task not found: nope"),
+            (("show", hooked), "wrong-key", "check IMAGEGATE_ADMIN_KEY / --admin-key"),
+            (("redeliver", plain), ADMIN_KEY, "has no callback to send"),
+        ):
+            refused = callbacks(imagegate_command, env, server.base_url, *args, key=key)
+            assert refused.returncode == 3 and message in refused.stderr, refused.stderr
+        down = callbacks(imagegate_command, env, "http://127.0.0.1:9", "show", hooked)
+        assert down.returncode == 3 and "is unavailable" in down.stderr, down.stderr
     finally:
         http.close()
 

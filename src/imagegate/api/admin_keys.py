@@ -8,6 +8,7 @@ processes of a fleet.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -33,6 +34,9 @@ router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(re
 # A rotated key keeps working this long by default: a day to move every client over.
 DEFAULT_GRACE_SECONDS = 86_400
 MAX_GRACE_SECONDS = 30 * 86_400
+# The last millisecond of year 9999: past it a timestamp is a typo (or not milliseconds), and
+# far past it no longer fits the column's 64-bit integer.
+MAX_EXPIRES_AT = 253_402_300_799_999
 _BODY_LIMIT = 64 * 1024
 
 
@@ -84,6 +88,47 @@ class Limits(BaseModel):
 
 class NewKeyBody(Limits):
     name: str | None = Field(default=None, max_length=200)
+    # Epoch ms or ISO-8601; checked by expires_at_ms, which says what is wrong in its words.
+    expires_at: Any = Field(default=None, alias="expiresAt")
+
+
+def expires_at_ms(value: Any, now: int) -> int | None:
+    """An expiry as the API and ``imagegate admin keys create --expires-at`` take it: epoch
+    milliseconds (the API's times, e.g. ``createdAt``), as a number or a string of digits,
+    or an ISO-8601 time (without an offset it is UTC); None for none. It must lie in the
+    future. ``ValueError`` says what is wrong."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("must be epoch milliseconds or an ISO-8601 time")
+    if isinstance(value, str):
+        ms = _iso_ms(value)
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("epoch milliseconds must be a whole number")
+        ms = int(value)
+    else:
+        ms = value
+    if ms <= now:
+        raise ValueError(f"must be in the future, in epoch milliseconds (got {ms}, now is {now})")
+    if ms > MAX_EXPIRES_AT:
+        raise ValueError("is past the year 9999 (epoch milliseconds expected)")
+    return ms
+
+
+def _iso_ms(value: str) -> int:
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"{value[:60]!r} is neither epoch milliseconds nor an ISO-8601 time"
+            " (e.g. 2030-01-31T12:00:00Z)"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return round(when.timestamp() * 1000)
 
 
 class RotateBody(BaseModel):
@@ -166,18 +211,30 @@ async def list_keys(request: Request, runtime: Runtime = Depends(get_runtime)) -
 @router.post(
     "/accounts/{account_id}/keys",
     openapi_extra=_doc(_KEY, schemas.json_body(
-        {"type": "object", "properties": {"name": {"type": ["string", "null"]},
-                                          **_LIMITS_SCHEMA}},
-        {"name": "ci", "dailyCap": 100, "ipAllow": ["203.0.113.0/24"]},
+        {"type": "object", "properties": {
+            "name": {"type": ["string", "null"]},
+            "expiresAt": {"type": ["integer", "string", "null"],
+                          "description": "When the key stops working: epoch ms, or an ISO-8601"
+                                         " time (UTC without an offset) [default: never]"},
+            **_LIMITS_SCHEMA}},
+        {"name": "ci", "dailyCap": 100, "ipAllow": ["203.0.113.0/24"],
+         "expiresAt": "2030-01-31T00:00:00Z"},
     )),
 )
 async def create_key(
     account_id: str, request: Request, runtime: Runtime = Depends(get_runtime)
 ) -> Response:
-    """Add a key to the account; the key is in the answer (``apiKey``) and nowhere else."""
+    """Add a key to the account; the key is in the answer (``apiKey``) and nowhere else. With
+    ``expiresAt`` the key stops working then (401, as an unknown key)."""
     body = _parse(NewKeyBody, await read_json_object(request, _BODY_LIMIT))
     caps, allowed = merged(body, None)
-    made = await add_key(runtime.api_keys, account_id, body.name, KeyLimits(caps, allowed))
+    try:
+        expires_at = expires_at_ms(body.expires_at, now_ms())
+    except ValueError as exc:
+        raise ValidationFailed("expiresAt", str(exc)) from None
+    made = await add_key(
+        runtime.api_keys, account_id, body.name, KeyLimits(caps, allowed, expires_at)
+    )
     if made is None:
         raise NotFound(f"Account not found: {account_id}")
     key, secret = made

@@ -4,19 +4,25 @@
 The same operations as the admin API (api/admin*.py); a running server sees a change within
 its caches' TTL (2 s). Keys are printed once, alone on the last line, when created or
 rotated; only their hashes are stored.
+
+``admin callbacks`` is the exception: it asks a running server over HTTP (--base-url, the
+admin key), because a redelivery is sent by that server's callback sender, which the
+endpoint wakes at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from imagegate.cli.failures import EXIT_USAGE
+from imagegate.cli.failures import EXIT_API, EXIT_USAGE
 from imagegate.settings import load_settings
 
 if TYPE_CHECKING:
@@ -34,18 +40,23 @@ keys_app = typer.Typer(help="List, create, revoke, rotate API keys; set caps.",
 maintenance_app = typer.Typer(help="Refuse new tasks (455) while running ones finish.",
                               no_args_is_help=True)
 models_app = typer.Typer(help="Turn models off (505) or on.", no_args_is_help=True)
+callbacks_app = typer.Typer(
+    help="A task's callback: every delivery attempt; send it again. Asks a running server.",
+    no_args_is_help=True,
+)
 admin_app.add_typer(accounts_app, name="accounts")
 admin_app.add_typer(keys_app, name="keys")
 admin_app.add_typer(maintenance_app, name="maintenance")
 admin_app.add_typer(models_app, name="models")
+admin_app.add_typer(callbacks_app, name="callbacks")
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where the database and files live [env IMAGEGATE_DATA_DIR]"),
+    typer.Option("--data-dir", help="Where the database and files live (env IMAGEGATE_DATA_DIR)"),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON")]
 CapOption = Annotated[
-    str | None, typer.Option(help="Credits, or 'none' to remove the cap [default: no cap]")
+    str | None, typer.Option(help="Credits, or 'none' to remove the cap (default: no cap)")
 ]
 IpAllow = Annotated[
     str | None,
@@ -253,17 +264,27 @@ def keys_create(
     daily_cap: CapOption = None,
     total_cap: CapOption = None,
     ip_allow: IpAllow = None,
+    expires_at: Annotated[
+        str | None,
+        typer.Option("--expires-at", help="When the key stops working: epoch ms, or an ISO-8601"
+                     " time such as 2030-01-31T12:00:00Z (UTC without an offset); default: never"),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Add a key to an account; the key is printed alone on the last line."""
-    from imagegate.api.admin_keys import key_view
+    from imagegate.api.admin_keys import expires_at_ms, key_view
     from imagegate.tasks.keys import KeyLimits, add_key
     from imagegate.tasks.model import SpendCaps
+    from imagegate.tasks.time import now_ms
 
     caps = SpendCaps(parse_cap("--hourly-cap", hourly_cap)[1],
                      parse_cap("--daily-cap", daily_cap)[1],
                      parse_cap("--total-cap", total_cap)[1])
-    limits = KeyLimits(caps, parse_allow(ip_allow)[1])
+    try:
+        expiry = expires_at_ms(expires_at, now_ms())
+    except ValueError as exc:
+        fail(f"--expires-at: {exc}")
+    limits = KeyLimits(caps, parse_allow(ip_allow)[1], expiry)
 
     async def work(_backend: Backend, keys: ApiKeys) -> Any:
         return await add_key(keys, account_id, name, limits)
@@ -296,7 +317,7 @@ def keys_rotate(
     key_id: Annotated[str, typer.Argument(help="The key's id (see `admin keys list`)")],
     grace: Annotated[
         float, typer.Option("--grace", min=0, max=30 * 86_400,
-                            help="Seconds the old key keeps working [default: a day]")
+                            help="Seconds the old key keeps working (default: a day)")
     ] = 86_400,
     data_dir: DataDir = None,
 ) -> None:
@@ -443,3 +464,104 @@ def models_enable(
 def models_list(data_dir: DataDir = None) -> None:
     """Every model of the catalog, enabled or disabled (with the reason)."""
     _echo_models(_switches(data_dir, lambda s: s.read()))
+
+
+# ------------------------------------------------------------------ callbacks (over HTTP)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+BaseUrl = Annotated[
+    str | None,
+    typer.Option("--base-url",
+                 help=f"The server's URL (env IMAGEGATE_BASE_URL; default {DEFAULT_BASE_URL})"),
+]
+AdminKey = Annotated[
+    str | None, typer.Option("--admin-key", help="The admin key (env IMAGEGATE_ADMIN_KEY)")
+]
+TaskId = Annotated[str, typer.Argument(help="The task's id")]
+
+
+def admin_api(method: str, path: str, base_url: str | None, admin_key: str | None) -> Any:
+    """The ``data`` of the admin API's answer; a refusal or an unreachable server is exit 3
+    with the server's own words."""
+    import httpx
+
+    url = (base_url or os.environ.get("IMAGEGATE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    key = admin_key or os.environ.get("IMAGEGATE_ADMIN_KEY")
+    if not key:
+        fail("no admin key: set IMAGEGATE_ADMIN_KEY or pass --admin-key")
+    try:
+        response = httpx.request(method, url + path, timeout=30.0,
+                                 headers={"Authorization": f"Bearer {key}"})
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        _refused(f"the server at {url} is unavailable ({exc}): check that it runs and that"
+                 " --base-url / IMAGEGATE_BASE_URL point at it")
+    try:
+        answer = response.json()
+    except ValueError:
+        _refused(f"the server at {url} answered HTTP {response.status_code} without the API's"
+                 " JSON: check --base-url / IMAGEGATE_BASE_URL")
+    if not isinstance(answer, dict) or answer.get("code") != 200:
+        said = answer.get("msg") if isinstance(answer, dict) else None
+        hint = ": check IMAGEGATE_ADMIN_KEY / --admin-key" if response.status_code == 401 else ""
+        _refused(f"{said or f'HTTP {response.status_code}'}{hint}")
+    return answer["data"]
+
+
+def _refused(message: str) -> NoReturn:
+    typer.echo(f"imagegate: {message}", err=True)
+    raise typer.Exit(EXIT_API)
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _echo_deliveries(view: dict[str, Any]) -> None:
+    head = f"task {view['taskId']}  callback {view['state']}"
+    if view["url"]:
+        head += f"  {view['url']}"
+    if view["nextAttemptAt"] is not None:
+        head += f"  next attempt {_when(view['nextAttemptAt'])}"
+    if view["deliveredAt"] is not None:
+        head += f"  delivered {_when(view['deliveredAt'])}"
+    typer.echo(head)
+    for a in view["attempts"]:
+        outcome = f"HTTP {a['status']}" if a["status"] is not None else "no answer"
+        error = f"  {a['error']}" if a["error"] else ""
+        typer.echo(f"  attempt {a['attempt']}  {_when(a['at'])}  {outcome}"
+                   f"  {a['durationMs']} ms{error}")
+
+
+def _callbacks_path(task_id: str) -> str:
+    from urllib.parse import quote
+
+    return f"/api/admin/tasks/{quote(task_id, safe='')}/callbacks"
+
+
+@callbacks_app.command("show")
+def callbacks_show(
+    task_id: TaskId, base_url: BaseUrl = None, admin_key: AdminKey = None, as_json: AsJson = False
+) -> None:
+    """The task's callback (any account's): its URL and state, and every delivery attempt
+    with its time (UTC), HTTP status or error, and duration. Exit 3 if the server refuses."""
+    view = admin_api("GET", _callbacks_path(task_id), base_url, admin_key)
+    if as_json:
+        echo_json(view)
+    else:
+        _echo_deliveries(view)
+
+
+@callbacks_app.command("redeliver")
+def callbacks_redeliver(
+    task_id: TaskId, base_url: BaseUrl = None, admin_key: AdminKey = None, as_json: AsJson = False
+) -> None:
+    """Send the task's callback again (pending now, a fresh budget of attempts), whatever
+    became of it; prints its state after queueing. Exit 3 if the server refuses (a task
+    without a callback, or not finished)."""
+    view = admin_api("POST", _callbacks_path(task_id) + "/redeliver", base_url, admin_key)
+    if as_json:
+        echo_json(view)
+    else:
+        _echo_deliveries(view)

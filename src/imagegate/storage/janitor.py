@@ -1,5 +1,6 @@
-"""The janitor: deletes expired files (uploads after 3 days, results after 14 by default) and
-forgets Idempotency-Keys past their window (24 hours by default).
+"""The janitor: deletes expired files (uploads after 3 days, results after 14 by default),
+forgets Idempotency-Keys past their window (24 hours by default) and deletes finished tasks'
+records past their retention (30 days by default; tasks/retention.py says what goes with them).
 
 Each sweep removes the blob first and the registry row second, so a crash in between leaves a
 row whose blob is gone (removed again next sweep), never a blob nobody knows about.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from imagegate import metrics
@@ -17,6 +19,7 @@ from imagegate.storage.blobstore import BlobNotFound, BlobStore
 from imagegate.storage.pg_registry import PgFileRegistry
 from imagegate.storage.registry import FileRegistry
 from imagegate.tasks import idempotency
+from imagegate.tasks.retention import TaskRetention
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.time import now_ms
 
@@ -24,11 +27,14 @@ log = logging.getLogger(__name__)
 
 # Rows taken per query; a sweep keeps taking batches until none are left.
 _BATCH = 500
+# Task records age in days, so one pass an hour is plenty; and each pass walks the old rows it
+# must keep (a total-capped key's tasks), work not worth redoing every minute.
+TASK_PASS_SECONDS = 3600.0
 
 
 class Janitor:
     """Sweeps the FileRegistry for expired files, and the database for expired
-    Idempotency-Keys, every ``interval_seconds``."""
+    Idempotency-Keys and old task records, every ``interval_seconds``."""
 
     def __init__(
         self,
@@ -38,6 +44,8 @@ class Janitor:
         db: SqliteDatabase | None = None,
         *,
         forget_keys: Callable[[int], Awaitable[int]] | None = None,
+        tasks: TaskRetention | None = None,
+        task_retention_ms: int = 0,
     ) -> None:
         self.files = files
         self.blobs = blobs
@@ -46,6 +54,9 @@ class Janitor:
         # else on the SQLite database given (the registry's unless told).
         self._forget = forget_keys
         self.db = db
+        # Finished tasks created more than task_retention_ms ago go; 0 (or no tasks) keeps all.
+        self.tasks = tasks
+        self.task_retention_ms = task_retention_ms
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -106,11 +117,35 @@ class Janitor:
             log.info("janitor: forgot %d expired idempotency keys", removed)
         return removed
 
+    async def forget_tasks(self, now: int | None = None) -> int:
+        """Delete the finished tasks past their retention, with their own rows, a batch per
+        transaction so that a backlog never holds the database's lock for long; returns how
+        many tasks were deleted."""
+        if self.tasks is None or self.task_retention_ms <= 0:
+            return 0
+        before = (now if now is not None else now_ms()) - self.task_retention_ms
+        removed = 0
+        while True:
+            count = await self.tasks.delete_batch(before, _BATCH)
+            metrics.JANITOR_DELETED.labels(kind="task").inc(count)
+            removed += count
+            # A short batch was the last (on PostgreSQL also when another process's janitor
+            # took part of it: what is left is the next sweep's).
+            if count < _BATCH:
+                break
+        if removed:
+            log.info("janitor: deleted %d finished tasks past their retention", removed)
+        return removed
+
     async def _run(self) -> None:
+        tasks_due = 0.0
         while not self._stopping.is_set():
             try:
                 await self.sweep()
                 await self.forget_keys()
+                if time.monotonic() >= tasks_due:
+                    tasks_due = time.monotonic() + TASK_PASS_SECONDS
+                    await self.forget_tasks()
             except Exception:
                 # A failing sweep (database busy, store down) must not end the loop.
                 log.exception("janitor: sweep failed")

@@ -10,7 +10,7 @@ database through SQLAlchemy's asyncio extension over asyncpg, so one driver serv
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -116,15 +116,28 @@ class PostgresDatabase:
     async def listening(
         self, channel: str, on_notify: Callable[[str], None]
     ) -> AsyncIterator[None]:
-        """Call ``on_notify(payload)`` for each NOTIFY on ``channel`` while inside; a
-        connection of its own, outside the pool, since LISTEN is per connection."""
+        """Call ``on_notify(payload)`` for each NOTIFY on ``channel`` while inside."""
+        async with self.listening_to({channel: on_notify}):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def listening_to(
+        self, handlers: Mapping[str, Callable[[str], None]]
+    ) -> AsyncIterator[None]:
+        """Call ``handlers[channel](payload)`` for each NOTIFY on those channels while inside.
+
+        One connection for all of them, outside the pool, since LISTEN is per connection.
+        One, not one per channel: PostgreSQL signals every listening backend of the database
+        at each NOTIFY's commit, whatever it listens to, so each extra listener costs the
+        database CPU on every createTask."""
         connection = await asyncpg.connect(asyncpg_url(self.url))
 
-        def deliver(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
-            on_notify(payload)
+        def deliver(_conn: Any, _pid: int, channel: str, payload: str) -> None:
+            handlers[channel](payload)
 
         try:
-            await connection.add_listener(channel, deliver)
+            for channel in handlers:
+                await connection.add_listener(channel, deliver)
             yield
         finally:
             await connection.close()
