@@ -14,7 +14,9 @@ from imagegate.api import (
     admin,
     admin_callbacks,
     admin_keys,
+    admin_overview,
     admin_service,
+    catalog,
     files,
     flux_kontext,
     gpt4o_image,
@@ -25,6 +27,7 @@ from imagegate.api import (
     model_endpoints,
     task_list,
     upstream,
+    web,
 )
 from imagegate.api.envelope import install_error_handlers
 from imagegate.api.schemas import components
@@ -60,6 +63,8 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     for module in (admin_keys, admin_service):  # the operator's controls (issue 9)
         app.include_router(module.router)
     app.include_router(metrics.router)  # /metrics, beside /healthz and /readyz
+    for module in (catalog, admin_overview, web):  # the playground and dashboard (issue 10)
+        app.include_router(module.router)
     # Kie's per-model endpoints: adapters over the jobs API's one create path.
     for module in (gpt4o_image, flux_kontext, model_endpoints):
         app.include_router(module.router)

@@ -23,7 +23,7 @@ depends_on = None
 _WAITING = sa.text("state = 'waiting'")
 
 
-def _index(columns: list[object]) -> None:
+def _index(columns: list[str | sa.TextClause]) -> None:
     op.create_index(
         "ix_tasks_waiting_account", "tasks", columns,
         sqlite_where=_WAITING, postgresql_where=_WAITING,
