@@ -170,14 +170,22 @@ async def test_released_task_is_waiting_again_and_claimed_at_once(store: SqliteS
     assert again is not None and again.lease_token == claim.lease_token + 1
 
 
-async def test_success_only_from_generating(store: SqliteStore) -> None:
+async def test_success_only_from_a_claimed_task_and_once(store: SqliteStore) -> None:
+    # From queuing too: an engine that answered before the task was shown generating
+    # (worker/generating.py). Never from waiting, never twice.
     account, _ = create_account_now(store, AccountRequest("a", credits=100))
     await store.create_task(new_task(account.id, "t1"))
-    claim = await store.claim("w1", 60_000)
+    await store.create_task(new_task(account.id, "t2"))
     done = Finish(TaskState.SUCCESS, result_json='{"files":[]}')
-    assert await store.finish("t1", claim.lease_token, done, body) is None  # still queuing
-    assert await store.start_generating("t1", claim.lease_token, "mock")
-    assert await store.finish("t1", claim.lease_token, done, body) is not None
+    assert await store.finish("t2", 0, done, body) is None  # waiting: nobody holds it
+    claim = await store.claim("w1", 60_000)
+    assert claim is not None and claim.state is TaskState.QUEUING
+    assert await store.finish(claim.id, claim.lease_token, done, body) is not None
+    assert await store.finish(claim.id, claim.lease_token, done, body) is None  # once
+    other = await store.claim("w1", 60_000)
+    assert other is not None
+    assert await store.start_generating(other.id, other.lease_token, "mock")
+    assert await store.finish(other.id, other.lease_token, done, body) is not None
 
 
 async def test_writes_of_one_turn_share_a_commit_but_fail_alone(store: SqliteStore) -> None:

@@ -1,14 +1,15 @@
 """TaskState and its named transitions: the lifecycle, written once.
 
     waiting ──claim──▶ queuing ──start──▶ generating ──succeed──▶ success
-       │                  │                   │
+       │                  │  └───────────succeed (at once)─────────▲
        └──────────────────┴───────fail────────┴─────────────────▶ fail
 
 ``waiting``: accepted and paid for, not yet claimed by a worker. ``queuing``: claimed under a
 lease; the worker is fetching the inputs and waiting for an engine slot. ``generating``: an
-engine is running. A lease that expires in ``queuing`` or ``generating`` lets another worker
-claim the task again (it goes back through ``queuing``), which is how a killed worker's task
-still finishes.
+engine is running; an engine that answers within moments is never shown generating
+(worker/generating.py), so its task succeeds from ``queuing``. A lease that expires in
+``queuing`` or ``generating`` lets another worker claim the task again (it goes back through
+``queuing``), which is how a killed worker's task still finishes.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ TERMINAL_STATES = frozenset({TaskState.SUCCESS, TaskState.FAIL})
 TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.WAITING: frozenset({TaskState.QUEUING, TaskState.FAIL}),
     # Back to WAITING: released by a worker that shuts down; to QUEUING: lease expired and
-    # claimed again.
-    TaskState.QUEUING: frozenset(
-        {TaskState.WAITING, TaskState.QUEUING, TaskState.GENERATING, TaskState.FAIL}
-    ),
+    # claimed again; to SUCCESS: an engine that answered before it was shown generating.
+    TaskState.QUEUING: frozenset({
+        TaskState.WAITING, TaskState.QUEUING, TaskState.GENERATING, TaskState.SUCCESS,
+        TaskState.FAIL,
+    }),
     TaskState.GENERATING: frozenset(
         {TaskState.WAITING, TaskState.QUEUING, TaskState.SUCCESS, TaskState.FAIL}
     ),

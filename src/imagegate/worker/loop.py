@@ -32,15 +32,12 @@ from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Beat, CallbackBodyFn, Finish, SqliteStore
 from imagegate.tasks.time import now_ms
 from imagegate.worker.fetch import ImageFetcher
+from imagegate.worker.generating import GeneratingMark, LeaseLost
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
-
-
-class _LeaseLost(Exception):
-    """Another worker took the task over; this one must stop touching it."""
 
 
 class _Running:
@@ -181,11 +178,22 @@ class Worker:
         runner = asyncio.current_task()
         running = _Running(runner)
         self._running[task.id] = running
-        beat = asyncio.create_task(self._heartbeat(task, progress, lost, runner, running))
+
+        def lose() -> None:
+            # The lease is gone (taken over, or the task cancelled while shown queuing): stop
+            # running the task; its new owner, or nobody, finishes it.
+            lost.set()
+            if runner is not None:
+                runner.cancel()
+
+        mark = GeneratingMark(self.store, task, lose)
+        beat = asyncio.create_task(self._heartbeat(task, progress, lose, running))
         try:
-            outcome = await self._execute(task, progress)
-        except _LeaseLost:
-            log.warning("task %s: lease lost before generating; its new owner runs it", task.id)
+            outcome = await self._execute(task, progress, mark)
+            if not await mark.settle():
+                raise LeaseLost
+        except LeaseLost:
+            log.warning("task %s: lease lost; its new owner runs it", task.id)
             return
         except asyncio.CancelledError:
             if lost.is_set():
@@ -196,12 +204,16 @@ class Worker:
                 # the task ends as cancelled, refunded, like any failure.
                 runner.uncancel()
                 outcome = Finish(TaskState.FAIL, fail_code=CANCELED, fail_msg=CANCELED_MSG)
+                if not await mark.settle():
+                    log.warning("task %s: lease lost while cancelling", task.id)
+                    return
             else:
                 # Shutting down: give the task back so the next start runs it at once.
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self.store.release(task.id, task.lease_token))
                 raise
         finally:
+            mark.cancel()
             self._running.pop(task.id, None)
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -216,26 +228,20 @@ class Worker:
         log.info("task %s %s (%s)", task.id, finished.state.value, finished.engine or "-")
         self.on_finished(finished)
 
-    async def _execute(self, task: Task, progress: dict[str, int]) -> Finish:
+    async def _execute(
+        self, task: Task, progress: dict[str, int], mark: GeneratingMark
+    ) -> Finish:
         spec = get_model(task.model)
         if spec is None:
             return Finish(TaskState.FAIL, fail_code="422", fail_msg=f"unknown model {task.model}")
         try:
             images = await self._fetch_inputs(task, spec.image_url_fields())
-            generating = False
 
             async def started(engine: str) -> None:
-                # The first engine moves the task to generating, naming itself, in one write;
-                # a failover names the next (the record shows who served it, not a guess).
-                nonlocal generating
+                # The record shows generating, naming the engine, once it has run a moment
+                # (worker/generating.py); a failover names the next engine.
                 log_context.set_engine(engine)
-                if generating:
-                    held = await self.store.set_engine(task.id, task.lease_token, engine)
-                else:
-                    held = await self.store.start_generating(task.id, task.lease_token, engine)
-                    generating = True
-                if not held:
-                    raise _LeaseLost
+                await mark.engine_started(engine)
 
             def report(percent: int) -> None:
                 progress["value"] = max(progress["value"], min(99, 10 + percent * 89 // 100))
@@ -252,7 +258,7 @@ class Worker:
             )
         except TaskError as exc:
             return Finish(TaskState.FAIL, fail_code=exc.fail_code, fail_msg=exc.msg)
-        except (asyncio.CancelledError, _LeaseLost):
+        except (asyncio.CancelledError, LeaseLost):
             raise
         except Exception as exc:
             # A bug must not strand the task: it fails, is refunded, and its callback is sent.
@@ -298,8 +304,7 @@ class Worker:
         self,
         task: Task,
         progress: dict[str, int],
-        lost: asyncio.Event,
-        runner: asyncio.Task[object] | None,
+        lose: Callable[[], None],
         running: _Running,
     ) -> None:
         # Three beats per lease: one late beat never costs the lease.
@@ -319,9 +324,7 @@ class Worker:
                 running.cancel()
                 continue
             if not held:
-                lost.set()
-                if runner is not None:
-                    runner.cancel()
+                lose()
                 return
 
 

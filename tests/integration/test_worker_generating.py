@@ -1,0 +1,108 @@
+"""When a task is shown ``generating`` (worker/generating.py), against a real SQLite file.
+
+A trigger on the tasks table records every state the database held, so the tests see the
+writes themselves, not a poller's sampling of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from imagegate.tasks.model import NewTask
+from imagegate.tasks.state import TaskState
+from imagegate.worker.generating import GeneratingMark
+
+NANO = {"model": "google/nano-banana", "input": {"prompt": "a lighthouse at dusk"}}
+
+_STATE_LOG = (
+    "CREATE TABLE state_log (task_id TEXT, state TEXT, engine TEXT);"
+    " CREATE TRIGGER log_state AFTER UPDATE OF state ON tasks"
+    " WHEN new.state <> old.state"
+    " BEGIN INSERT INTO state_log VALUES (new.id, new.state, new.engine); END;"
+)
+
+
+async def _run(harness: Any, task_id: str) -> list[tuple[str, str | None]]:
+    async with asyncio.timeout(10):
+        while (await harness.runtime.store.get_task(task_id)).state is not TaskState.SUCCESS:
+            await asyncio.sleep(0.02)
+    rows = harness.runtime.db.conn.execute(
+        "SELECT state, engine FROM state_log WHERE task_id = ? ORDER BY rowid", (task_id,)
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+async def test_an_engine_that_answers_at_once_is_never_shown_generating(
+    harness_opener: Any, runtime_factory: Any
+) -> None:
+    harness, client = await harness_opener(runtime_factory(mock_latency=0), start=True)
+    async with client:
+        harness.runtime.db.conn.executescript(_STATE_LOG)
+        task_id = (await harness.create(NANO)).json()["data"]["taskId"]
+        assert await _run(harness, task_id) == [("queuing", None), ("success", "mock")]
+        record = (await harness.record(task_id)).json()["data"]
+        assert record["state"] == "success" and record["progress"] == 100
+    await harness.runtime.worker.stop()
+    await harness.runtime.callbacks.stop()
+
+
+async def test_an_engine_that_runs_a_while_is_shown_generating_with_its_name(
+    harness_opener: Any, runtime_factory: Any
+) -> None:
+    harness, client = await harness_opener(runtime_factory(mock_latency=0.4), start=True)
+    async with client:
+        harness.runtime.db.conn.executescript(_STATE_LOG)
+        task_id = (await harness.create(NANO)).json()["data"]["taskId"]
+        assert await _run(harness, task_id) == [
+            ("queuing", None), ("generating", "mock"), ("success", "mock"),
+        ]
+    await harness.runtime.worker.stop()
+    await harness.runtime.callbacks.stop()
+
+
+async def test_a_mark_that_finds_the_lease_gone_stops_the_task(runtime_factory: Any) -> None:
+    # cancelTask or a new owner moved the lease on while the task was still shown queuing:
+    # the delayed write fails, the runner is stopped, and settle() says so before any finish.
+    runtime = runtime_factory()
+    await runtime.first_start_async()
+    store = runtime.store
+    account = (await store.list_accounts())[0]
+    await store.create_task(NewTask(
+        id="t1", account_id=account.id, model="google/nano-banana", param="{}", input={},
+        callback_url=None, price_milli=0,
+    ))
+    task = await store.claim("w1", 60_000)
+    assert task is not None
+    runtime.db.conn.execute("UPDATE tasks SET lease_token = lease_token + 1 WHERE id = 't1'")
+    lost: list[bool] = []
+    mark = GeneratingMark(store, task, lambda: lost.append(True), delay=0.01)
+    await mark.engine_started("mock")
+    await asyncio.sleep(0.2)
+    assert lost == [True]
+    assert await mark.settle() is False
+    assert (await store.get_task("t1")).state is TaskState.QUEUING  # nothing was written
+
+
+async def test_a_failover_before_the_mark_names_the_engine_running_now(
+    runtime_factory: Any,
+) -> None:
+    runtime = runtime_factory()
+    await runtime.first_start_async()
+    store = runtime.store
+    account = (await store.list_accounts())[0]
+    await store.create_task(NewTask(
+        id="t2", account_id=account.id, model="google/nano-banana", param="{}", input={},
+        callback_url=None, price_milli=0,
+    ))
+    task = await store.claim("w1", 60_000)
+    assert task is not None
+    mark = GeneratingMark(store, task, lambda: None, delay=0.05)
+    await mark.engine_started("first")
+    await mark.engine_started("second")  # the first failed at once
+    await asyncio.sleep(0.2)
+    shown = await store.get_task("t2")
+    assert (shown.state, shown.engine) == (TaskState.GENERATING, "second")
+    await mark.engine_started("third")  # shown already: the record follows at once
+    assert (await store.get_task("t2")).engine == "third"
+    assert await mark.settle() is True
