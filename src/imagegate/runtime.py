@@ -269,6 +269,8 @@ class Runtime:
             await ensure_bucket()
         if self.settings.worker_concurrency:
             self.cpu.start()
+            # Engines that keep models loaded (diffusers) load them now, before any claim.
+            await self.engines.start(self.settings.worker_models)
             if isinstance(self.db, PostgresDatabase):
                 # Wake on NOTIFY of a task this worker serves, instead of polling for it.
                 models = set(self.settings.worker_models)

@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     # ``api_key_env``...), ``IMAGEGATE_PROVIDERS`` as JSON. Checked when the routes are built
     # (engines/upstream/config.py); docs/providers.md shows each kind.
     providers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Built-in engines' own tables, by engine name: ``[engines.diffusers]`` in the TOML file
+    # (pipelines, weights, device, batching; engines/diffusers/config.py, docs/gpu.md),
+    # ``IMAGEGATE_ENGINES`` as JSON. Checked when a route names the engine.
+    engines: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Circuit breaker, per engine: after this many consecutive retryable failures the engine
     # is out of rotation for the cooldown, then one task probes it back.
     breaker_failures: int = Field(default=5, ge=1)

@@ -130,7 +130,7 @@ def test_built_router_shares_one_engine_per_name_and_takes_breaker_settings() ->
 @pytest.mark.parametrize(
     ("routes", "message"),
     [
-        ({MODEL: ["nope"]}, "unknown engine 'nope'; known engines: classic, mock"),
+        ({MODEL: ["nope"]}, "unknown engine 'nope'; known engines: classic, diffusers, mock"),
         ({"no/such-model": ["mock"]}, "unknown model 'no/such-model'"),
         ({"qwen/image-edit": ["classic"]}, "engine 'classic' cannot serve model 'qwen/image-edit'"),
     ],

@@ -154,7 +154,18 @@ def worker(
             f"  note: results are stored under {settings.data_dir.resolve() / 'files'};"
             " API processes on other machines cannot serve them (set IMAGEGATE_BLOB_STORE_URL)"
         )
-    asyncio.run(_run_until_signalled(runtime))
+    try:
+        asyncio.run(_run_until_signalled(runtime))
+    except _StartFailed as exc:
+        _config_error(exc.error)
+
+
+class _StartFailed(Exception):
+    """An engine refused to start (diffusers: weights missing, a GPU too small)."""
+
+    def __init__(self, error: ValueError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 async def _run_until_signalled(runtime: Runtime) -> None:
@@ -162,7 +173,11 @@ async def _run_until_signalled(runtime: Runtime) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await runtime.start()
+    try:
+        await runtime.start()
+    except ValueError as exc:
+        await runtime.stop()
+        raise _StartFailed(exc) from exc
     try:
         await stop.wait()
     finally:

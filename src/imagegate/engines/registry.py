@@ -1,6 +1,6 @@
 """The engines a route may name: the built-in ones, and the operator's providers.
 
-Built-in engines (``classic``, ``mock``; ``diffusers`` to come) are one factory each here. A
+Built-in engines (``classic``, ``mock``, ``diffusers``) are one factory each here. A
 provider (``[providers.NAME]`` in the configuration, ``upstream/config.py``) is an engine
 named NAME of its ``type``: ``upstream_kie`` or ``upstream_ideogram``. ``build_router`` checks
 every name a route lists against both.
@@ -9,7 +9,7 @@ every name a route lists against both.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from imagegate.engines.base import Engine
@@ -57,8 +57,20 @@ def _classic(context: EngineContext) -> Engine:
     return ClassicEngine(context.cpu, time_budget=context.settings.classic_time_budget_seconds)
 
 
+def _diffusers(context: EngineContext) -> Engine:
+    # Only the configuration is read here (no torch): every process that builds routes builds
+    # this engine; the weights are checked and loaded when a worker starts (``start``).
+    from imagegate.engines.diffusers.config import check_installed, parse_diffusers
+    from imagegate.engines.diffusers.engine import DiffusersEngine
+
+    config = parse_diffusers(context.settings.engines.get("diffusers"))
+    check_installed()
+    return DiffusersEngine(config)
+
+
 ENGINES: dict[str, EngineFactory] = {
     "classic": _classic,
+    "diffusers": _diffusers,
     "mock": _mock,
 }
 
@@ -110,6 +122,14 @@ class EngineSet:
             name: {"type": provider.type, "baseUrl": provider.base_url}
             for name, provider in sorted(self.providers.items())
         }
+
+    async def start(self, models: Sequence[str]) -> None:
+        """Let built engines that keep models in memory (diffusers) load what serves
+        ``models`` (every model when empty), before the worker claims a task."""
+        for engine in self._built.values():
+            start = getattr(engine, "start", None)
+            if start is not None:
+                await start(models)
 
     async def aclose(self) -> None:
         """Close what built engines hold open (upstream engines' HTTP connections)."""

@@ -1,0 +1,71 @@
+"""The diffusers engine's batcher, on plain payloads: which requests share a forward pass."""
+
+from __future__ import annotations
+
+import asyncio
+
+from imagegate.engines.diffusers.batcher import Batcher, Entry
+
+
+class Recorder:
+    """A run function that records each batch's payloads and answers each with its own."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.batches: list[list[str]] = []
+        self.delay = delay
+
+    async def __call__(self, batch: list[Entry[str]]) -> list[str]:
+        self.batches.append([entry.payload for entry in batch])
+        await asyncio.sleep(self.delay)
+        return [f"done {entry.payload}" for entry in batch]
+
+
+def _ignore(_percent: int) -> None:
+    return None
+
+
+async def test_compatible_requests_share_a_batch_and_others_do_not() -> None:
+    run = Recorder()
+    batcher: Batcher[str, str] = Batcher(run, batch_size=4, window=0.05)
+    results = await asyncio.gather(
+        batcher.submit("a", 1, "a1", _ignore),
+        batcher.submit("b", 1, "b1", _ignore),
+        batcher.submit("a", 2, "a2", _ignore),
+    )
+    assert results == ["done a1", "done b1", "done a2"]
+    assert run.batches == [["a1", "a2"], ["b1"]]
+
+
+async def test_a_batch_holds_at_most_batch_size_images_and_never_splits_a_request() -> None:
+    run = Recorder()
+    batcher: Batcher[str, str] = Batcher(run, batch_size=3, window=0.05)
+    await asyncio.gather(
+        batcher.submit("a", 2, "a2", _ignore),
+        batcher.submit("a", 2, "b2", _ignore),
+        batcher.submit("a", 1, "c1", _ignore),
+        batcher.submit("a", 5, "d5", _ignore),
+    )
+    # a2 + c1 fill 3; b2 waits for the next batch; d5 (more than a batch) runs alone.
+    assert run.batches == [["a2", "c1"], ["b2"], ["d5"]]
+
+
+async def test_a_cancelled_waiter_leaves_the_queue_and_errors_reach_every_waiter() -> None:
+    run = Recorder(delay=0.05)
+    batcher: Batcher[str, str] = Batcher(run, batch_size=1, window=0.0)
+    first = asyncio.create_task(batcher.submit("a", 1, "first", _ignore))
+    second = asyncio.create_task(batcher.submit("a", 1, "second", _ignore))
+    await asyncio.sleep(0.01)  # first runs; second waits
+    second.cancel()
+    assert await first == "done first"
+    await asyncio.sleep(0.06)
+    assert run.batches == [["first"]]
+
+    async def failing(batch: list[Entry[str]]) -> list[str]:
+        raise RuntimeError("boom")
+
+    broken: Batcher[str, str] = Batcher(failing, batch_size=2, window=0.02)
+    outcomes = await asyncio.gather(
+        broken.submit("a", 1, "x", _ignore), broken.submit("a", 1, "y", _ignore),
+        return_exceptions=True,
+    )
+    assert [str(outcome) for outcome in outcomes] == ["boom", "boom"]
