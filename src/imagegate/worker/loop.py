@@ -29,10 +29,11 @@ from imagegate.tasks.model import Task
 from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.record import result_files_json
 from imagegate.tasks.state import TaskState
-from imagegate.tasks.store import Beat, CallbackBodyFn, Finish, SqliteStore
+from imagegate.tasks.store import CallbackBodyFn, Finish, SqliteStore
 from imagegate.tasks.time import now_ms
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.generating import GeneratingMark, LeaseLost
+from imagegate.worker.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -187,7 +188,10 @@ class Worker:
                 runner.cancel()
 
         mark = GeneratingMark(self.store, task, lose)
-        beat = asyncio.create_task(self._heartbeat(task, progress, lose, running))
+        beat = Heartbeat(
+            self.store, task, self.lease_ms, progress, on_lost=lose, on_cancel=running.cancel
+        )
+        beat.start()
         try:
             outcome = await self._execute(task, progress, mark)
             if not await mark.settle():
@@ -215,9 +219,7 @@ class Worker:
         finally:
             mark.cancel()
             self._running.pop(task.id, None)
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+            await beat.stop()
         finished = await _to_the_end(
             self.store.finish(task.id, task.lease_token, outcome, self.callback_body)
         )
@@ -299,33 +301,6 @@ class Worker:
                 size=len(image.data), created_at=created, expires_at=expires,
             ))
         return tuple(stored)
-
-    async def _heartbeat(
-        self,
-        task: Task,
-        progress: dict[str, int],
-        lose: Callable[[], None],
-        running: _Running,
-    ) -> None:
-        # Three beats per lease: one late beat never costs the lease.
-        interval = self.lease_ms / 3000
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                held = await self.store.heartbeat(
-                    task.id, task.lease_token, self.lease_ms, progress["value"]
-                )
-            except Exception:
-                log.exception("task %s: heartbeat failed", task.id)
-                continue
-            if held is Beat.CANCEL:
-                # A cancel request this process did not hear at once (another API process,
-                # or a NOTIFY missed while reconnecting): the beat is the fallback.
-                running.cancel()
-                continue
-            if not held:
-                lose()
-                return
 
 
 async def _to_the_end(finishing: Awaitable[T]) -> T:
