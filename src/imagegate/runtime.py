@@ -46,6 +46,7 @@ from imagegate.tasks.keys import (
     new_api_key,
 )
 from imagegate.tasks.model import Task
+from imagegate.tasks.pg_create import wake_payload
 from imagegate.tasks.postgres import (
     TASKS_CHANNEL,
     UPSTREAM_CHANNEL,
@@ -275,9 +276,10 @@ class Runtime:
                 # Wake on NOTIFY of a task this worker serves, instead of polling for it.
                 models = set(self.settings.worker_models)
 
-                def wake(model: str) -> None:
+                def wake(payload: str) -> None:
+                    model, count = wake_payload(payload)
                     if not models or model in models:
-                        self.worker.notify()
+                        self.worker.notify(count)
 
                 await self._listening.enter_async_context(self.db.listening_to({
                     TASKS_CHANNEL: wake,

@@ -14,6 +14,7 @@ from imagegate.errors import InsufficientCredits, ValidationFailed
 from imagegate.storage.pg_registry import PgFileRegistry
 from imagegate.storage.registry import StoredFile
 from imagegate.tasks.model import IdempotencyKey, NewTask
+from imagegate.tasks.pg_create import wake_payload
 from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase
 from imagegate.tasks.state import TaskState
@@ -198,7 +199,7 @@ async def test_creating_a_task_notifies_listening_workers_with_its_model(
     async with store.db.listening(TASKS_CHANNEL, heard.put_nowait):
         await store.create_task(new_task(owner, "t1", price=0, model="google/nano-banana"))
         async with asyncio.timeout(5):
-            assert await heard.get() == "google/nano-banana"
+            assert wake_payload(await heard.get()) == ("google/nano-banana", 1)
 
 
 async def test_meta_and_grants(store: PostgresStore) -> None:

@@ -147,6 +147,31 @@ async def test_wakeups_while_no_slot_is_idle_count_once() -> None:
     assert claims == 2
 
 
+async def test_a_notify_of_several_tasks_wakes_as_many_idle_slots() -> None:
+    # A combined create announces its count (tasks/pg_create.py): two tasks wake two of the
+    # three idle slots, and the third sleeps on.
+    worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    worker.concurrency = 3
+    claims = 0
+    claim = store.claim
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal claims
+        claims += 1
+        return await claim(*args, **kwargs)
+
+    store.claim = counted  # type: ignore[method-assign]
+    worker.start()
+    try:
+        await asyncio.sleep(0.1)  # each slot looked once, found nothing and waits
+        assert claims == 3
+        worker.notify(2)
+        await asyncio.sleep(0.1)
+        assert claims == 5
+    finally:
+        await worker.stop()
+
+
 async def test_key_cache_remembers_for_its_ttl_only() -> None:
     from imagegate.tasks.keys import KeyCache, hash_key
 

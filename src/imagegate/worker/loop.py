@@ -93,19 +93,21 @@ class Worker:
         self._slots: list[asyncio.Task[None]] = []
         self._stopping = False
 
-    def notify(self) -> None:
-        """A task was created: wake one idle slot now instead of at its next poll.
+    def notify(self, count: int = 1) -> None:
+        """``count`` tasks were created: wake as many idle slots now instead of at their next
+        poll.
 
         With no slot idle, one wake-up is remembered for the next slot to go idle (it may have
         found the queue empty just before this task was committed). Not one per task: a busy
         slot claims again as soon as it finishes, so under load every task it would announce
         is taken anyway, and a backlog of wake-ups would only be claims that find nothing."""
-        while self._idle:
+        while self._idle and count > 0:
             waiter = self._idle.popleft()
             if not waiter.done():
                 waiter.set_result(None)
-                return
-        self._missed = True
+                count -= 1
+        if count > 0:
+            self._missed = True
 
     def cancel(self, task_id: str) -> bool:
         """The account cancelled this task (tasks/cancel.py): if it runs here, stop its
