@@ -19,6 +19,7 @@ from diffusers import (
     FlowMatchEulerDiscreteScheduler,
     FluxFillPipeline,
     FluxKontextPipeline,
+    FluxPipeline,
     FluxTransformer2DModel,
     QwenImageEditPipeline,
     QwenImageTransformer2DModel,
@@ -120,11 +121,18 @@ def _flux_components(in_channels: int, out_channels: int) -> dict[str, Any]:
     }
 
 
+def flux_pipeline(kontext: bool = True) -> Any:
+    """A tiny FLUX.1 [dev] pipeline in memory (Kontext's, or the text-to-image one): 4 latent
+    channels, packed 2x2. bench/gpu.py --tiny runs these."""
+    if kontext:
+        return FluxKontextPipeline(**_flux_components(16, 16), image_encoder=None,
+                                   feature_extractor=None)
+    return FluxPipeline(**_flux_components(16, 16))
+
+
 def save_flux(root: Path) -> Path:
     """FLUX.1 [dev]'s layout (Kontext's too): 4 latent channels, packed 2x2."""
-    pipe = FluxKontextPipeline(**_flux_components(16, 16), image_encoder=None,
-                               feature_extractor=None)
-    pipe.save_pretrained(root)
+    flux_pipeline().save_pretrained(root)
     return root
 
 
@@ -135,9 +143,8 @@ def save_flux_fill(root: Path) -> Path:
     return root
 
 
-def save_qwen_edit(root: Path) -> Path:
-    """Qwen-Image-Edit's layout. model_index.json names the real Qwen2VLProcessor, as real
-    weights do; loading passes ``qwen_processor()`` in its place (see its class)."""
+def qwen_edit_pipeline() -> QwenImageEditPipeline:
+    """A tiny Qwen-Image-Edit pipeline in memory, with the image-only processor."""
     tokenizer = qwen_tokenizer()
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in _QWEN_SPECIALS}
     torch.manual_seed(0)
@@ -166,11 +173,16 @@ def save_qwen_edit(root: Path) -> Path:
         vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
         image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
     ))
-    pipe = QwenImageEditPipeline(
+    return QwenImageEditPipeline(
         transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
         text_encoder=text_encoder, tokenizer=tokenizer, processor=qwen_processor(tokenizer),
     )
-    pipe.save_pretrained(root)
+
+
+def save_qwen_edit(root: Path) -> Path:
+    """Qwen-Image-Edit's layout. model_index.json names the real Qwen2VLProcessor, as real
+    weights do; loading passes ``qwen_processor()`` in its place (see its class)."""
+    qwen_edit_pipeline().save_pretrained(root)
     index_path = root / "model_index.json"
     index = json.loads(index_path.read_text())
     index["processor"] = ["transformers", "Qwen2VLProcessor"]

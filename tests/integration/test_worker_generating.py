@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from imagegate.tasks.model import NewTask
+from imagegate.tasks.model import NewTask, Task
 from imagegate.tasks.state import TaskState
 from imagegate.worker.generating import GeneratingMark
 
@@ -61,19 +61,25 @@ async def test_an_engine_that_runs_a_while_is_shown_generating_with_its_name(
     await harness.runtime.callbacks.stop()
 
 
+async def _claimed(runtime: Any, task_id: str) -> Task:
+    """A task of the default account, claimed by a worker "w1"."""
+    await runtime.first_start_async()
+    account = (await runtime.store.list_accounts())[0]
+    await runtime.store.create_task(NewTask(
+        id=task_id, account_id=account.id, model="google/nano-banana", param="{}", input={},
+        callback_url=None, price_milli=0,
+    ))
+    task = await runtime.store.claim("w1", 60_000)
+    assert task is not None and task.id == task_id
+    return task
+
+
 async def test_a_mark_that_finds_the_lease_gone_stops_the_task(runtime_factory: Any) -> None:
     # cancelTask or a new owner moved the lease on while the task was still shown queuing:
     # the delayed write fails, the runner is stopped, and settle() says so before any finish.
     runtime = runtime_factory()
-    await runtime.first_start_async()
     store = runtime.store
-    account = (await store.list_accounts())[0]
-    await store.create_task(NewTask(
-        id="t1", account_id=account.id, model="google/nano-banana", param="{}", input={},
-        callback_url=None, price_milli=0,
-    ))
-    task = await store.claim("w1", 60_000)
-    assert task is not None
+    task = await _claimed(runtime, "t1")
     runtime.db.conn.execute("UPDATE tasks SET lease_token = lease_token + 1 WHERE id = 't1'")
     lost: list[bool] = []
     mark = GeneratingMark(store, task, lambda: lost.append(True), delay=0.01)
@@ -88,15 +94,8 @@ async def test_a_failover_before_the_mark_names_the_engine_running_now(
     runtime_factory: Any,
 ) -> None:
     runtime = runtime_factory()
-    await runtime.first_start_async()
     store = runtime.store
-    account = (await store.list_accounts())[0]
-    await store.create_task(NewTask(
-        id="t2", account_id=account.id, model="google/nano-banana", param="{}", input={},
-        callback_url=None, price_milli=0,
-    ))
-    task = await store.claim("w1", 60_000)
-    assert task is not None
+    task = await _claimed(runtime, "t2")
     mark = GeneratingMark(store, task, lambda: None, delay=0.05)
     await mark.engine_started("first")
     await mark.engine_started("second")  # the first failed at once

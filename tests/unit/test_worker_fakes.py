@@ -125,17 +125,22 @@ async def test_a_notify_wakes_an_idle_slot_at_once() -> None:
         await worker.stop()
 
 
-async def test_wakeups_while_no_slot_is_idle_count_once() -> None:
-    worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
-    claims = 0
+def count_claims(store: SqliteStore) -> list[int]:
+    """Counts the store's claims from now on: ``[n]``, read as it goes."""
+    claims = [0]
     claim = store.claim
 
     async def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal claims
-        claims += 1
+        claims[0] += 1
         return await claim(*args, **kwargs)
 
     store.claim = counted  # type: ignore[method-assign]
+    return claims
+
+
+async def test_wakeups_while_no_slot_is_idle_count_once() -> None:
+    worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    claims = count_claims(store)
     for _ in range(100):  # announced while every slot was busy (here: not started)
         worker.notify()
     worker.start()
@@ -144,7 +149,7 @@ async def test_wakeups_while_no_slot_is_idle_count_once() -> None:
     finally:
         await worker.stop()
     # The first look, and one more for the remembered wake-up; not one per announcement.
-    assert claims == 2
+    assert claims == [2]
 
 
 async def test_a_notify_of_several_tasks_wakes_as_many_idle_slots() -> None:
@@ -152,22 +157,14 @@ async def test_a_notify_of_several_tasks_wakes_as_many_idle_slots() -> None:
     # three idle slots, and the third sleeps on.
     worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
     worker.concurrency = 3
-    claims = 0
-    claim = store.claim
-
-    async def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal claims
-        claims += 1
-        return await claim(*args, **kwargs)
-
-    store.claim = counted  # type: ignore[method-assign]
+    claims = count_claims(store)
     worker.start()
     try:
         await asyncio.sleep(0.1)  # each slot looked once, found nothing and waits
-        assert claims == 3
+        assert claims == [3]
         worker.notify(2)
         await asyncio.sleep(0.1)
-        assert claims == 5
+        assert claims == [5]
     finally:
         await worker.stop()
 

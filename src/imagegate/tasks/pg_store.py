@@ -5,7 +5,8 @@ Each method is one transaction. The queue is the tasks table: a claim takes one 
 ``FOR UPDATE SKIP LOCKED`` (workers never wait on each other's rows), a lease token fences a
 worker that comes back after its lease was taken over, and a task is finished by a conditional
 UPDATE, so it ends once. Creating a task NOTIFYs ``imagegate_tasks`` in its transaction, so
-idle workers wake when it commits instead of polling.
+idle workers wake when it commits instead of polling; the plain creates of one process are
+written together, several per statement (tasks/pg_create.py).
 """
 
 from __future__ import annotations
