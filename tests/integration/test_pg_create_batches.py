@@ -137,3 +137,27 @@ async def test_a_batch_wakes_the_workers_with_its_count_per_model(
                 assert model == MODEL
                 total += count
         assert total == 6 and heard.empty()
+
+
+async def test_two_processes_batching_the_same_accounts_never_deadlock(
+    store: PostgresStore, postgres_url: str
+) -> None:
+    # Two API processes (two pools, two combiners), each writing batches that hold both
+    # accounts, in opposite arrival orders: the batches queue on the account rows (locked in
+    # id order whatever the arrival order), none fails, every create is debited once.
+    first = await account(store, credits=1000, name="first")
+    second = await account(store, credits=1000, name="second")
+    other_db = await PostgresDatabase.open(postgres_url, max_size=4)
+    try:
+        other = PostgresStore(other_db)
+        creates = []
+        for i in range(150):
+            creates.append(store.create_task(task((first, second)[i % 2], f"x{i}", 1)))
+            creates.append(other.create_task(task((second, first)[i % 2], f"y{i}", 1)))
+        made = await asyncio.gather(*creates)
+    finally:
+        await other_db.close()
+    assert len({t.id for t in made}) == 300
+    for owner in (first, second):
+        balance = (await store.get_account(owner)).credits_milli  # type: ignore[union-attr]
+        assert balance == (1000 - 150) * 1000

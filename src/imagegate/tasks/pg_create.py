@@ -36,13 +36,15 @@ from imagegate.tasks.time import now_ms
 MAX_BATCH = 256
 
 # $1..$9: one array per column of the creates, in arrival order; $10 now (ms); $11 the slot;
-# $12 the channel. Workers are woken once per model, with the count (``wake_payload``).
+# $12 the channel. Workers are woken once per model, with the count (``wake_payload``). The
+# batch's accounts are locked in id order: two API processes writing batches of the same
+# accounts then queue, where locking in any order could deadlock them.
 _SQL = (
     "WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
     " $5::text[], $6::text[], $7::bigint[], $8::int[], $9::text[]) WITH ORDINALITY"
     " AS r(id, account_id, model, param, input, callback_url, price, priority, key_id, ord)),"
     " acct AS (SELECT id, credits_milli, GREATEST(fair_clock, $10) AS clock FROM accounts"
-    " WHERE id IN (SELECT account_id FROM req) FOR UPDATE),"
+    " WHERE id IN (SELECT account_id FROM req) ORDER BY id FOR UPDATE),"
     " run AS (SELECT req.*, acct.credits_milli AS balance, acct.clock,"
     " sum(req.price) OVER w AS spent, row_number() OVER w AS k"
     " FROM req JOIN acct ON acct.id = req.account_id"
@@ -83,6 +85,9 @@ class CreateCombiner:
 
     async def create(self, new: NewTask) -> Task:
         future: asyncio.Future[Task] = asyncio.get_running_loop().create_future()
+        # Read even when the caller has gone, so a refusal nobody awaits is not logged as
+        # an exception never retrieved.
+        future.add_done_callback(_consume)
         self._waiting.append((new, future))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_all(), name="imagegate-creates")
@@ -116,6 +121,11 @@ class CreateCombiner:
             else:
                 # Past the account's prefix: its own statement decides, exactly.
                 _settle(future, asyncio.ensure_future(self.alone(new)))
+
+
+def _consume(future: asyncio.Future[Task]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _settle(future: asyncio.Future[Task], alone: asyncio.Future[Task]) -> None:
