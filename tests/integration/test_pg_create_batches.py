@@ -161,3 +161,25 @@ async def test_two_processes_batching_the_same_accounts_never_deadlock(
     for owner in (first, second):
         balance = (await store.get_account(owner)).credits_milli  # type: ignore[union-attr]
         assert balance == (1000 - 150) * 1000
+
+
+async def test_a_failed_batch_answers_every_create_and_the_next_one_is_written(
+    store: PostgresStore,
+) -> None:
+    import asyncpg
+
+    owner = await account(store, credits=100)
+    first = asyncio.ensure_future(store.create_task(task(owner, "ok0", 1)))
+    await asyncio.sleep(0)
+    # The same id twice in the batch behind it: its statement fails as a whole, and each of
+    # its creates hears so instead of waiting forever.
+    results = await asyncio.gather(
+        first, store.create_task(task(owner, "dup", 1)), store.create_task(task(owner, "dup", 1)),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == [
+        "Task", "UniqueViolationError", "UniqueViolationError",
+    ]
+    assert isinstance(results[1], asyncpg.UniqueViolationError)
+    assert (await store.create_task(task(owner, "after", 1))).id == "after"
+    assert (await store.get_account(owner)).credits_milli == 98_000  # type: ignore[union-attr]

@@ -108,12 +108,13 @@ class CreateCombiner:
         try:
             rows = await self.db.fetch(_SQL, *_columns([new for new, _ in batch]), now_ms(),
                                        SLOT_MS, TASKS_CHANNEL)
+            made = {row["id"]: Task.from_row(row) for row in rows}
         except Exception as exc:
+            # Every create of the batch hears why (none may wait forever).
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
-        made = {row["id"]: Task.from_row(row) for row in rows}
         for new, future in batch:
             task = made.get(new.id)
             if task is not None:
