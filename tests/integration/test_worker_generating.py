@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from imagegate.tasks.model import NewTask, Task
 from imagegate.tasks.state import TaskState
 from imagegate.worker.generating import GeneratingMark
@@ -33,30 +35,26 @@ async def _run(harness: Any, task_id: str) -> list[tuple[str, str | None]]:
     return [(row[0], row[1]) for row in rows]
 
 
-async def test_an_engine_that_answers_at_once_is_never_shown_generating(
-    harness_opener: Any, runtime_factory: Any
+@pytest.mark.parametrize(
+    ("latency", "states"),
+    [
+        # An engine that answers at once: never shown generating.
+        (0, [("queuing", None), ("success", "mock")]),
+        # One that runs a while: shown generating, with its name, before it ends.
+        (0.4, [("queuing", None), ("generating", "mock"), ("success", "mock")]),
+    ],
+)
+async def test_a_task_is_shown_generating_only_when_its_engine_runs_a_while(
+    harness_opener: Any, runtime_factory: Any, latency: float,
+    states: list[tuple[str, str | None]],
 ) -> None:
-    harness, client = await harness_opener(runtime_factory(mock_latency=0), start=True)
+    harness, client = await harness_opener(runtime_factory(mock_latency=latency), start=True)
     async with client:
         harness.runtime.db.conn.executescript(_STATE_LOG)
         task_id = (await harness.create(NANO)).json()["data"]["taskId"]
-        assert await _run(harness, task_id) == [("queuing", None), ("success", "mock")]
+        assert await _run(harness, task_id) == states
         record = (await harness.record(task_id)).json()["data"]
         assert record["state"] == "success" and record["progress"] == 100
-    await harness.runtime.worker.stop()
-    await harness.runtime.callbacks.stop()
-
-
-async def test_an_engine_that_runs_a_while_is_shown_generating_with_its_name(
-    harness_opener: Any, runtime_factory: Any
-) -> None:
-    harness, client = await harness_opener(runtime_factory(mock_latency=0.4), start=True)
-    async with client:
-        harness.runtime.db.conn.executescript(_STATE_LOG)
-        task_id = (await harness.create(NANO)).json()["data"]["taskId"]
-        assert await _run(harness, task_id) == [
-            ("queuing", None), ("generating", "mock"), ("success", "mock"),
-        ]
     await harness.runtime.worker.stop()
     await harness.runtime.callbacks.stop()
 
