@@ -171,3 +171,20 @@ def test_the_playground_fits_a_phone(chromium: Any, site: Site) -> None:
         assert output["y"] >= form["y"] + form["height"]  # one column: results below the form
     finally:
         context.close()
+
+
+def test_a_stale_admin_key_leads_back_to_signing_in(page: Any, site: Site) -> None:
+    page.goto(f"{site.base_url}/dashboard")
+    page.evaluate("localStorage.setItem('imagegate.adminKey', 'ig_admin_changed_since')")
+    page.reload()
+    expect(page.locator('.field[data-field="adminKey"] .error')).to_contain_text("admin key")
+    expect(page.locator("#board")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('imagegate.adminKey')") is None
+
+
+def test_a_malformed_fragment_still_shows_the_playground(page: Any, site: Site) -> None:
+    sign_in(page, site)
+    page.goto("about:blank")
+    page.goto(f"{site.base_url}/#%E0")  # not valid percent-encoding
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#play")).to_be_visible()

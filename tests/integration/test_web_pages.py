@@ -32,7 +32,7 @@ async def test_every_module_a_script_imports_is_served(api: Any) -> None:
 
 async def test_nothing_outside_the_static_folder(api: Any) -> None:
     for path in ("/ui/nope.js", "/ui/..%2F__init__.py", "/ui/%2E%2E%2Fapi%2Fweb.py",
-                 "/ui/web.py", "/ui/"):
+                 "/ui/web.py", "/ui/", "/ui/a%00b.js"):
         response = await api.client.get(path)
         assert response.status_code == 404, (path, response.text)
         assert response.json()["code"] == 404

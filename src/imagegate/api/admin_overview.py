@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from imagegate.api import schemas
+from imagegate.api.admin import _BREAKER
 from imagegate.api.auth import require_admin
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import success
@@ -84,7 +85,7 @@ _OVERVIEW = {
         "failures": {"type": "array", "items": _FAILURE,
                      "description": f"The last day's failed tasks, newest first (≤ {LIST_LIMIT})"},
         "engines": {"type": "object", "description": "{engine: its circuit breaker}",
-                    "additionalProperties": {"type": "object"}},
+                    "additionalProperties": _BREAKER},
         "routes": {"type": "object", "description": "{model: [engines]} in failover order",
                    "additionalProperties": {"type": "array", "items": {"type": "string"}}},
         "workers": {"type": "array", "items": _WORKER},

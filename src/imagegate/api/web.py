@@ -42,8 +42,10 @@ _HEADERS: Final = {
 
 
 def _file(name: str) -> Response:
-    path = (STATIC / name).resolve()
-    # Only files directly under the static folder: no "..", no folders, no other types.
+    path = STATIC / name
+    # Only files directly under the static folder: no "..", no folders, no other types. Checked
+    # on the path as written, not resolve()d: resolve() raises ValueError on a NUL byte (a 500),
+    # where is_file() answers False. `name` is one segment (the route matches no "/").
     if path.parent != STATIC or path.suffix not in _TYPES or not path.is_file():
         raise NotFound(f"Not found: /ui/{name}")
     return FileResponse(path, media_type=_TYPES[path.suffix], headers=_HEADERS)

@@ -3,7 +3,7 @@
 // breakers, live workers, failing callbacks and recent failures. Needs the admin key.
 
 import { ApiError, call, keyStore, query } from "./api.js";
-import { $, h, replace, table, when } from "./dom.js";
+import { $, badge, h, replace, table, when } from "./dom.js";
 import { clearErrors, showError } from "./form.js";
 
 const adminKey = keyStore("imagegate.adminKey");
@@ -11,12 +11,18 @@ const REFRESH_MS = 5000;
 let timer = null;
 
 const admin = (path, options) => call(adminKey.get(), `/api/admin${path}`, options);
-const badge = (text) => h("span", { class: `badge ${text}` }, text);
 
 function show(signedIn) {
   $("#signin").hidden = signedIn;
   $("#board").hidden = !signedIn;
   $("#sign-out").hidden = !signedIn;
+}
+
+function signOut(message = "") {
+  adminKey.clear();
+  clearInterval(timer);
+  show(false);
+  if (message) showError($("#signin-form"), "adminKey", message);
 }
 
 function failed(error) {
@@ -79,7 +85,7 @@ async function loadAccounts() {
   replace($("#accounts"), table(["name", "id", "credits", "status", "top up", "keys"],
     accounts.map((account) => {
       const keys = h("div");
-      const open = h("button", { class: "small", type: "button", onclick: () => keysOf(account, keys) }, "Show keys");
+      const open = h("button", { class: "small", type: "button", onclick: () => keysOf(account, keys).catch(failed) }, "Show keys");
       keys.append(open);
       return [account.name, h("code", {}, account.id), account.credits,
         badge(account.disabled ? "disabled" : "active"), topUp(account), keys];
@@ -131,7 +137,9 @@ async function refresh() {
   try {
     renderOverview(await admin("/overview"));
   } catch (error) {
-    failed(error);
+    // A stored key that no longer works (the admin key was changed): back to signing in.
+    if (error.code === 401) signOut(error.message);
+    else failed(error);
   }
 }
 
@@ -160,11 +168,7 @@ async function signIn(event) {
 async function start() {
   $("#signin-form").addEventListener("submit", signIn);
   $("#account-form").addEventListener("submit", createAccount);
-  $("#sign-out").addEventListener("click", () => {
-    adminKey.clear();
-    clearInterval(timer);
-    show(false);
-  });
+  $("#sign-out").addEventListener("click", () => signOut());
   if (adminKey.get()) await enter();
   else show(false);
   document.body.dataset.ready = "true";

@@ -31,6 +31,9 @@ export function replace(element, ...children) {
 
 export const when = (ms) => (ms ? new Date(ms).toLocaleString() : "—");
 
+// A state as a coloured pill (style.css colours each state by its class).
+export const badge = (state) => h("span", { class: `badge ${state}` }, state);
+
 export function table(headers, rows) {
   return h("div", { class: "scroll" },
     h("table", {},

@@ -3,12 +3,12 @@
 // Views are chosen by the URL's fragment (#history, #task/ID); the key is never in the URL.
 
 import { ApiError, call, keyStore, query } from "./api.js";
-import { $, h, replace, table, when } from "./dom.js";
+import { $, badge, h, replace, table, when } from "./dom.js";
 import { buildForm, clearErrors, fieldRow, showError } from "./form.js";
 import { follow, resultsView, statusView, taskPage } from "./task.js";
 
 const key = keyStore("imagegate.apiKey");
-const state = { models: [], model: null, form: null, costs: new Map(), cursor: null };
+const state = { models: [], model: null, form: null, cursor: null };
 const VIEWS = ["signin", "play", "history", "task"];
 
 function show(view) {
@@ -108,9 +108,8 @@ async function loadHistory(more = false) {
   const rows = $("#history-rows");
   if (!more) state.cursor = null;
   const page = await call(key.get(), `/api/v1/jobs/list?${query({ limit: 20, cursor: state.cursor })}`);
-  for (const task of page.tasks) state.costs.set(task.taskId, task.consumeCredits);
   const built = table(["created", "model", "state", "credits", "task"], page.tasks.map((task) => [
-    when(task.createTime), task.model, h("span", { class: `badge ${task.state}` }, task.state),
+    when(task.createTime), task.model, badge(task.state),
     task.consumeCredits, h("a", { href: `#task/${task.taskId}` }, task.taskId.slice(0, 12) + "…")]));
   if (more) rows.append(built);
   else replace(rows, built);
@@ -118,23 +117,18 @@ async function loadHistory(more = false) {
   $("#history-more").hidden = !page.nextCursor;
 }
 
-// A task's cost is on its row of the task list (recordInfo, Kie's shape, has none).
-async function costOf(taskId) {
-  if (state.costs.has(taskId)) return state.costs.get(taskId);
-  let cursor = null;
-  for (let page = 0; page < 5; page += 1) {
-    const answer = await call(key.get(), `/api/v1/jobs/list?${query({ limit: 100, cursor })}`);
-    for (const task of answer.tasks) state.costs.set(task.taskId, task.consumeCredits);
-    if (state.costs.has(taskId) || !answer.nextCursor) break;
-    cursor = answer.nextCursor;
-  }
-  return state.costs.get(taskId);
+// A task's cost is on its row of the task list (recordInfo, Kie's shape, has none): the list
+// of the tasks created in the task's own millisecond, one read of the list's index at any age.
+async function costOf(task) {
+  const from = task.createTime;
+  const page = await call(key.get(), `/api/v1/jobs/list?${query({ from, to: from + 1, limit: 100 })}`);
+  return page.tasks.find((row) => row.taskId === task.taskId)?.consumeCredits;
 }
 
 async function route() {
   if (!key.get()) return show("signin");
   refreshCredits();
-  const hash = decodeURIComponent(location.hash.slice(1));
+  const hash = location.hash.slice(1); // task ids are hex: nothing to decode
   try {
     if (hash.startsWith("task/")) {
       show("task");

@@ -3,7 +3,7 @@
 // where the model took an input image, the source beside the result and outlined on it.
 
 import { TERMINAL, call, query } from "./api.js";
-import { h, replace, table, when } from "./dom.js";
+import { badge, h, replace, table, when } from "./dom.js";
 
 const POLL_MS = 600; // recordInfo allows 10 queries a second per key; the page needs far fewer
 
@@ -31,7 +31,7 @@ export function params(data) {
 
 export function statusView(data) {
   return h("div", { class: "status", dataset: { state: data.state } },
-    h("span", { class: `badge ${data.state}` }, data.state),
+    badge(data.state),
     h("progress", { max: 100, value: data.progress ?? 0, "aria-label": "progress" }),
     h("span", { class: "muted" }, `${data.progress ?? 0}%`),
     data.failMsg ? h("p", { class: "error-text" }, `${data.failCode || "fail"}: ${data.failMsg}`) : null);
@@ -97,7 +97,7 @@ export async function taskPage(key, taskId, host, { imageFieldsOf, costOf }) {
   replace(host, h("p", { class: "muted" }, "Loading…"));
   const data = await record(key, taskId);
   const [deliveries, cost] = await Promise.all([
-    call(key, `/api/v1/jobs/callbacks?${query({ taskId })}`), costOf(taskId)]);
+    call(key, `/api/v1/jobs/callbacks?${query({ taskId })}`), costOf(data)]);
   replace(host,
     h("h2", {}, "Task ", h("code", {}, data.taskId)),
     statusView(data),
