@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     result_retention_hours: float = 336.0
     download_url_minutes: float = 20.0
     # Finished tasks' records (recordInfo, the task list, callback deliveries) are deleted this
-    # many days after their creation; 0 keeps them forever. The credit ledger is never deleted.
+    # many days after their creation (at least 1); 0 keeps them forever. The credit ledger is
+    # never deleted.
     task_retention_days: float = Field(default=30.0, ge=0)
     janitor_interval_seconds: float = 60.0
 
@@ -193,6 +194,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"route of {model!r} names no engine")
             if len(set(engines)) != len(engines):
                 raise ValueError(f"route of {model!r} names an engine twice: {engines}")
+        return value
+
+    @field_validator("task_retention_days")
+    @classmethod
+    def _check_task_retention(cls, value: float) -> float:
+        # A key's daily spending cap sums its tasks of the last day (tasks/caps.py): records
+        # kept less than a day would hand a capped key its budget back.
+        if 0 < value < 1:
+            raise ValueError("must be 0 (keep forever) or at least 1 day: a key's daily cap"
+                             " counts its tasks of the last day")
         return value
 
     @classmethod

@@ -81,6 +81,7 @@ async def test_a_bad_expiry_is_a_422_naming_expires_at(api: Any) -> None:
         (now_ms() - 1, "must be in the future"),
         ("2001-01-01T00:00:00Z", "must be in the future"),
         ("next tuesday", "neither epoch milliseconds nor an ISO-8601 time"),
+        ("²", "neither epoch milliseconds nor an ISO-8601 time"),  # a digit to isdigit()
         (10**30, "past the year 9999"),
         (1.5, "whole number"),
         (True, "epoch milliseconds or an ISO-8601 time"),

@@ -16,6 +16,7 @@ import pytest
 
 from imagegate import metrics
 from imagegate.backend import Backend, open_postgres, open_sqlite
+from imagegate.settings import load_settings
 from imagegate.storage.blobstore import LocalBlobStore
 from imagegate.storage.janitor import Janitor
 from imagegate.tasks.api_keys import NewKey
@@ -255,3 +256,12 @@ async def test_the_runtime_janitor_deletes_records_past_the_setting(
         await runtime.janitor.stop()
     assert await runtime.store.get_task("three-days") is None
     assert await runtime.store.get_task("one-day") is not None
+
+
+@pytest.mark.parametrize("days", [0.5, 0.01])
+def test_a_retention_shorter_than_a_day_is_refused(days: float) -> None:
+    # A key's daily cap sums its tasks of the last day: deleting them sooner refills it.
+    with pytest.raises(ValueError, match="task_retention_days"):
+        load_settings(task_retention_days=days)
+    assert load_settings(task_retention_days=0).task_retention_days == 0
+    assert load_settings(task_retention_days=1).task_retention_days == 1

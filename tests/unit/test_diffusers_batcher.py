@@ -69,3 +69,18 @@ async def test_a_cancelled_waiter_leaves_the_queue_and_errors_reach_every_waiter
         return_exceptions=True,
     )
     assert [str(outcome) for outcome in outcomes] == ["boom", "boom"]
+
+
+async def test_closing_the_batcher_releases_the_waiters_of_the_running_batch() -> None:
+    # The running batch has left the queue: closing must still answer its waiters, or their
+    # tasks would wait forever on a batch that nobody finishes.
+    run = Recorder(delay=10.0)
+    batcher: Batcher[str, str] = Batcher(run, batch_size=1, window=0.0)
+    running = asyncio.create_task(batcher.submit("a", 1, "running", _ignore))
+    queued = asyncio.create_task(batcher.submit("a", 1, "queued", _ignore))
+    await asyncio.sleep(0.01)
+    assert run.batches == [["running"]]
+    await batcher.aclose()
+    async with asyncio.timeout(1):
+        outcomes = await asyncio.gather(running, queued, return_exceptions=True)
+    assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)

@@ -3,13 +3,16 @@ and how each model's input becomes a pipeline's steps, guidance and size."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from imagegate.catalog import get_model
 from imagegate.engines.base import EngineJob
-from imagegate.engines.diffusers.config import parse_diffusers
+from imagegate.engines.diffusers.config import parse_diffusers, weights_dir
 from imagegate.engines.diffusers.mapping import build_request, generation_size
 
 
@@ -72,3 +75,34 @@ def test_sizes_follow_the_model_and_are_capped_to_multiples_of_16() -> None:
     assert (seedream.call["width"], seedream.call["height"]) == (2048, 1152)
     assert generation_size((1024, 440), 512) == (512, 208)
     assert generation_size((1024, 680), None) == (1024, 672)
+
+
+def test_weights_that_are_only_partly_there_are_named_at_the_check(tmp_path: Path) -> None:
+    # A folder that exists is not yet weights: an empty one, a dangling link (an unfinished
+    # download in the Hugging Face cache) and a shard its index names all fail the check.
+    root = tmp_path / "pipe"
+    (root / "scheduler").mkdir(parents=True)
+    (root / "scheduler" / "scheduler_config.json").write_text("{}")
+    (root / "transformer").mkdir()
+    (root / "model_index.json").write_text(json.dumps({
+        "_class_name": "FluxPipeline",
+        "scheduler": ["diffusers", "FlowMatchEulerDiscreteScheduler"],
+        "transformer": ["diffusers", "FluxTransformer2DModel"], "image_encoder": [None, None],
+    }))
+    pipeline = parse_diffusers(table(weights=str(root))).pipelines["p"]
+    empty = re.escape(f"component 'transformer' is empty: {root / 'transformer'}")
+    with pytest.raises(ValueError, match=empty):
+        weights_dir("p", pipeline)
+    weights = root / "transformer" / "diffusion_pytorch_model.safetensors"
+    weights.symlink_to(tmp_path / "blobs" / "gone")
+    with pytest.raises(ValueError, match="is a link to a file that is not there"):
+        weights_dir("p", pipeline)
+    weights.unlink()
+    (root / "transformer" / "diffusion_pytorch_model.safetensors.index.json").write_text(
+        json.dumps({"weight_map": {"a": "part-1.safetensors", "b": "part-2.safetensors"}})
+    )
+    (root / "transformer" / "part-1.safetensors").write_bytes(b"x")
+    with pytest.raises(ValueError, match=r"part-2\.safetensors is missing"):
+        weights_dir("p", pipeline)
+    (root / "transformer" / "part-2.safetensors").write_bytes(b"x")
+    assert weights_dir("p", pipeline) == root

@@ -99,7 +99,8 @@ def expires_at_ms(value: Any, now: int) -> int | None:
     future. ``ValueError`` says what is wrong."""
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("must be epoch milliseconds or an ISO-8601 time")

@@ -92,9 +92,11 @@ class PgTaskRetention:
             doomed = await conn.fetch(_PG_DOOMED, before, limit)
             if not doomed:
                 return 0
+            # Checked again: between the two statements an operator may redeliver a callback
+            # (pending again) or cap a key, and the SELECT took no locks.
             deleted = await conn.fetch(
-                f"DELETE FROM tasks WHERE id = ANY($1::text[]) AND state IN ({_TERMINAL})"
-                " RETURNING id, account_id",
+                f"DELETE FROM tasks t WHERE t.id = ANY($1::text[]) AND t.state IN ({_TERMINAL})"
+                f" AND {_KEPT_FOR_OTHERS} RETURNING t.id, t.account_id",
                 [row["id"] for row in doomed],
             )
             ids = [row["id"] for row in deleted]

@@ -81,6 +81,14 @@ class Batcher(Generic[P, R]):
                     if not entry.future.done():
                         entry.future.set_exception(exc)
                 continue
+            except BaseException:
+                # The driver itself is cancelled (aclose): the batch has left ``_pending``,
+                # so its waiters hear it here or never; and the device thread stops it at its
+                # next step instead of finishing images nobody will take.
+                for entry in batch:
+                    entry.cancelled.set()
+                    entry.future.cancel()
+                raise
             for entry, result in zip(batch, results, strict=True):
                 if not entry.future.done():
                     entry.future.set_result(result)

@@ -251,9 +251,32 @@ def weights_dir(name: str, pipeline: PipelineConfig) -> Path:
     for component, value in components.items():
         if component.startswith("_") or not isinstance(value, list) or None in value:
             continue
-        if not (root / component).is_dir():
-            raise ValueError(f"{where}: component {component!r} is missing: {root / component}")
+        _check_component(where, component, root / component)
     return root
+
+
+def _check_component(where: str, component: str, folder: Path) -> None:
+    """``folder`` holds files, none of them a dangling link (what an interrupted download
+    leaves in the Hugging Face cache), and every shard its weights index names: a folder
+    that merely exists would pass the start-up and fail the first task."""
+    if not folder.is_dir():
+        raise ValueError(f"{where}: component {component!r} is missing: {folder}")
+    entries = list(folder.iterdir())
+    for entry in entries:
+        if entry.is_symlink() and not entry.exists():
+            raise ValueError(f"{where}: component {component!r}: {entry} is a link to a file"
+                             " that is not there (an unfinished download?)")
+    if not any(entry.is_file() for entry in entries):
+        raise ValueError(f"{where}: component {component!r} is empty: {folder}")
+    for index in folder.glob("*.index.json"):
+        try:
+            shards = set(json.loads(index.read_text()).get("weight_map", {}).values())
+        except (OSError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{where}: {index} cannot be read: {exc}") from None
+        for shard in sorted(shards):
+            if not (folder / shard).is_file():
+                raise ValueError(f"{where}: component {component!r}: {folder / shard} is"
+                                 f" missing ({index.name} names it)")
 
 
 def _cached_repo(where: str, pipeline: PipelineConfig) -> Path:

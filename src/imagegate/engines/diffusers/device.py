@@ -191,13 +191,12 @@ class Device:
     def load(self, names: Sequence[str]) -> None:
         """Load (once) the named pipelines. Every one's weights are checked before any loads,
         so a missing directory fails start-up at once, not after minutes of loading."""
-        missing = [name for name in names if name not in self.pipelines]
+        missing = [name for name in dict.fromkeys(names) if name not in self.pipelines]
         for name in missing:
             weights_dir(name, self.config.pipelines[name])
         for name in missing:
-            if name not in self.pipelines:
-                log.info("diffusers: loading pipeline %s", name)
-                self.pipelines[name] = self.loader(name, self.config.pipelines[name], self.config)
+            log.info("diffusers: loading pipeline %s", name)
+            self.pipelines[name] = self.loader(name, self.config.pipelines[name], self.config)
 
     def run(self, requests: Sequence[Request], watches: Sequence[Watch]) -> list[list[Image.Image]]:
         """One forward pass for ``requests`` (same key); each request's images, in order."""
@@ -238,17 +237,22 @@ class Device:
             tuple(row.negative_prompt for row in rows), tuple(row.seed for row in rows),
             sum(row.image is not None for row in rows),
         ))
+        out_of_memory = ""
         try:
             with torch.inference_mode():
                 images = pipe(**kwargs, num_images_per_prompt=1, output_type="pil",
                               callback_on_step_end=on_step).images
-        except BaseException as exc:
-            if is_out_of_memory(exc):
-                # Free what the failed batch held, so the next task starts on a clean GPU.
-                gc.collect()
-                if torch.cuda.is_available():
-                    torch.cuda.empty_cache()
-            raise
+        except torch.OutOfMemoryError as exc:
+            out_of_memory = str(exc) or "CUDA out of memory"
+        if out_of_memory:
+            # Freed only now: inside the except clause the error's traceback still held the
+            # pipeline's frames, and with them the failed batch's tensors (latents,
+            # embeddings). The error raised again is a fresh one, without those frames, so
+            # nothing that keeps it (the task's failure, a log) keeps GPU memory alive.
+            gc.collect()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            raise torch.OutOfMemoryError(out_of_memory)
         split: list[list[Image.Image]] = []
         start = 0
         for request in requests:
