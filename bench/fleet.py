@@ -37,6 +37,7 @@ import asyncpg
 
 from core.cpu import tree_cpu_seconds
 from core.load import ensure_wrk, run_wrk, write_lua
+from core.sections import write_between
 from core.servers import (
     READY_TIMEOUT_S,
     UNLIMITED_RATE,
@@ -271,14 +272,7 @@ def render(results: dict[str, Any], command: str) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    if MARK_BEGIN in text:
-        before, _, rest = text.partition(MARK_BEGIN)
-        _, _, after = rest.partition(MARK_END)
-        text = before + section.rstrip("\n") + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    write_between(path, section, MARK_BEGIN, MARK_END)
 
 
 def main() -> None:

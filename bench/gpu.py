@@ -49,6 +49,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.sections import write_between
+
 ROOT = Path(__file__).resolve().parent.parent
 MARK_BEGIN = "<!-- gpu bench: begin -->"
 MARK_END = "<!-- gpu bench: end -->"
@@ -444,14 +446,7 @@ def _version(module: str) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    if MARK_BEGIN in text:
-        before, _, rest = text.partition(MARK_BEGIN)
-        _, _, after = rest.partition(MARK_END)
-        text = before + section.rstrip("\n") + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    write_between(path, section, MARK_BEGIN, MARK_END)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,10 @@ NUMBER = r"\d+\.\d+"
 
 @functools.cache
 def bench_module() -> ModuleType:
-    """bench/gpu.py imported (bench/ is no package); registered first, as dataclasses need."""
+    """bench/gpu.py imported (bench/ is no package); registered first, as dataclasses need.
+    bench/ goes on the path, as it is for the script itself (its helpers are in bench/core)."""
+    if str(BENCH.parent) not in sys.path:
+        sys.path.insert(0, str(BENCH.parent))
     spec = importlib.util.spec_from_file_location("bench_gpu", BENCH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
