@@ -75,3 +75,8 @@ def test_json_logs_carry_the_task_and_never_a_secret(
     assert any("success" in line["message"] for line in about), about
     assert all(line["model"] == MODEL and line["account"] for line in about)
     assert any(line.get("engine") == "mock" for line in about)
+    # The callback sender's lines carry the same fields (its rows are claimed with the model).
+    delivered = [line for line in lines if "delivered to" in line["message"]]
+    assert delivered and all(
+        line.get("taskId") == task_id and line["model"] == MODEL for line in delivered
+    ), delivered

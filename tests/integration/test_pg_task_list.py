@@ -128,6 +128,7 @@ async def test_callback_attempts_are_logged_with_their_outcome_and_redelivery_re
     await cancel_task(store, owner, "t1", body)  # ends it: its callback row is queued
     outbox = PgCallbackOutbox(store.db)
     [row] = await outbox.claim_due(10, 30_000)
+    assert row.model == MODEL  # for the sender's log lines
     assert await outbox.mark_failed(row.id, 500, "HTTP 500", now_ms(), duration_ms=7)
     assert await outbox.mark_delivered(row.id, 204, duration_ms=3)
     logged = await outbox.attempts("t1")

@@ -247,4 +247,6 @@ async def task_of_request(
     task = await runtime.store.get_task(task_id, account.id)
     if task is None or (models is not None and task.model not in models):
         raise NotFound(f"Task not found: {task_id}")
+    # The rest of this request's lines (a signing or cancel error, say) are about this task.
+    log_context.set_task(task.id, account.id, task.model)
     return runtime, task

@@ -19,6 +19,7 @@ from imagegate import metrics
 from imagegate.callbacks.outbox import CallbackOutbox, CallbackRow
 from imagegate.callbacks.pg_outbox import PgCallbackOutbox
 from imagegate.callbacks.signing import signature_headers
+from imagegate.logs import context as log_context
 from imagegate.outbound import OutboundRefused, UrlPolicy, send_pinned
 from imagegate.tasks.time import now_ms
 
@@ -163,7 +164,9 @@ class CallbackSender:
     async def _deliver(self, row: CallbackRow) -> None:
         """Send one row and record the outcome; never raises (the loop must keep going)."""
         try:
-            await self._attempt(row)
+            # Every line about this delivery carries the task's fields (taskId, account, model).
+            with log_context.task_context(row.task_id, row.account_id, row.model):
+                await self._attempt(row)
         except asyncio.CancelledError:
             raise
         except Exception:
