@@ -100,6 +100,29 @@ async def test_rotation_keeps_the_old_key_for_the_grace_then_stops_it(api: Any) 
     assert again.status_code == 422 and "expired" in again.json()["msg"]
 
 
+async def test_rotation_carries_the_expiry_and_the_spend_on(api: Any) -> None:
+    # A rotation replaces the secret, not the limits: the total cap is not reset, the two keys
+    # of a grace share one cap, and a key that was to expire still does.
+    account = await default_account(api.client, admin(api))
+    old = await new_key(api.client, admin(api), account, totalCap=2 * PRICE,
+                        expiresAt="2099-01-31T00:00:00Z")
+    assert (await create(api.client, old["apiKey"])).status_code == 200
+    rotated = await api.client.post(
+        f"/api/admin/keys/{old['id']}/rotate", json={"graceSeconds": 60}, headers=admin(api)
+    )
+    new = rotated.json()["data"]
+    assert new["expiresAt"] == old["expiresAt"] is not None
+    assert new["previous"]["expiresAt"] < old["expiresAt"]  # the grace ends first
+    listed = (await api.client.get(
+        "/api/admin/keys", params={"accountId": account}, headers=admin(api)
+    )).json()["data"]
+    assert next(k for k in listed if k["id"] == new["id"])["spent"]["total"] == PRICE
+    assert (await create(api.client, new["apiKey"])).status_code == 200
+    for key in (old["apiKey"], new["apiKey"]):
+        refused = await create(api.client, key)
+        assert refused.json()["code"] == 433 and "spent 8" in refused.json()["msg"], key
+
+
 async def test_a_capped_key_gets_433_naming_the_cap(api: Any) -> None:
     account = await default_account(api.client, admin(api))
     key = await new_key(api.client, admin(api), account, hourlyCap=2 * PRICE)

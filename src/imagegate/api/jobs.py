@@ -184,7 +184,7 @@ async def create_task(
             callback_url=callback_url,
             price_milli=spec.price_milli(validated),
             priority=priority,
-            key_id=account.key.id if account.key else None,
+            key_id=account.key.spend_key if account.key else None,
             caps=account.key.caps if account.key and account.key.caps else None,
         ),
         key,

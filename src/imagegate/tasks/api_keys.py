@@ -23,9 +23,10 @@ SQL_FIRST_KEY = (
 )
 SQL_ADD_KEY = (
     "INSERT INTO api_keys (id, account_id, name, key_hash, key_prefix, created_at, expires_at,"
-    " hourly_cap_milli, daily_cap_milli, total_cap_milli, ip_allow)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *"
+    " hourly_cap_milli, daily_cap_milli, total_cap_milli, ip_allow, spend_key_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *"
 )
+SQL_KEY_BY_ID = "SELECT * FROM api_keys WHERE id = ?"
 SQL_REVOKE = (
     "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *"
 )
@@ -53,12 +54,21 @@ class NewKey:
     caps: SpendCaps = field(default_factory=SpendCaps)
     ip_allow: str | None = None
     expires_at: int | None = None
+    # A rotation's new key: the chain's first key, whose spend it carries on (ApiKey.spend_key).
+    spend_key_id: str | None = None
+
+    @classmethod
+    def succeeding(cls, old: ApiKey, key_hash: str, key_prefix: str) -> NewKey:
+        """The key that replaces ``old`` in a rotation: its name, caps, allow-list and expiry,
+        and its spend so far (``old`` as read before its grace was set)."""
+        return cls(old.account_id, key_hash, key_prefix, old.name, old.caps, old.ip_allow,
+                   old.expires_at, old.spend_key)
 
     def values(self, key_id: str, now: int) -> tuple[object, ...]:
         """The row's values in ``SQL_ADD_KEY``'s order."""
         return (key_id, self.account_id, self.name, self.key_hash, self.key_prefix, now,
                 self.expires_at, self.caps.hourly_milli, self.caps.daily_milli,
-                self.caps.total_milli, self.ip_allow)
+                self.caps.total_milli, self.ip_allow, self.spend_key_id)
 
 
 def limit_values(caps: SpendCaps, ip_allow: str | None, key_id: str) -> tuple[object, ...]:
@@ -79,7 +89,7 @@ class SqliteApiKeys:
         return ApiKey.from_row(row) if row else None
 
     async def get(self, key_id: str) -> ApiKey | None:
-        row = self.db.conn.execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        row = self.db.conn.execute(SQL_KEY_BY_ID, (key_id,)).fetchone()
         return ApiKey.from_row(row) if row else None
 
     async def list(self, account_id: str | None = None) -> list[ApiKey]:
@@ -116,18 +126,20 @@ class SqliteApiKeys:
     async def rotate(
         self, key_id: str, new_hash: str, new_prefix: str, grace_ms: int
     ) -> tuple[ApiKey, ApiKey] | None:
-        """Replace the key: a new key with the same name, caps and allow-list, and the old one
-        valid for ``grace_ms`` more. (old, new) in one transaction; None if unknown."""
+        """Replace the key: a new key with the same name, caps, allow-list, expiry and spend
+        (``NewKey.succeeding``), and the old one valid for ``grace_ms`` more. (old, new) in one
+        transaction; None if unknown."""
 
         def tx(conn: sqlite3.Connection) -> tuple[ApiKey, ApiKey] | None:
             now = now_ms()
+            before = conn.execute(SQL_KEY_BY_ID, (key_id,)).fetchone()
+            if before is None:
+                return None
+            new = NewKey.succeeding(ApiKey.from_row(before), new_hash, new_prefix)
             row = conn.execute(
                 SQL_END_AFTER_GRACE, (now + grace_ms, now + grace_ms, key_id)
             ).fetchone()
-            if row is None:
-                return None
             old = ApiKey.from_row(row)
-            new = NewKey(old.account_id, new_hash, new_prefix, old.name, old.caps, old.ip_allow)
             added = conn.execute(SQL_ADD_KEY, new.values(uuid.uuid4().hex, now)).fetchone()
             return old, ApiKey.from_row(added)
 
@@ -154,5 +166,5 @@ class SqliteApiKeys:
         return bool(count)
 
     async def spend(self, key: ApiKey) -> Spend:
-        """What the key spent in the last hour, day, and in all."""
-        return sqlite_spend(self.db.conn, key.account_id, key.id, now_ms())
+        """What the key spent in the last hour, day, and in all, with the keys it replaced."""
+        return sqlite_spend(self.db.conn, key.account_id, key.spend_key, now_ms())

@@ -48,6 +48,9 @@ class ApiKey:
     caps: SpendCaps
     # Comma-separated addresses or CIDR networks the key is accepted from; None: anywhere.
     ip_allow: str | None
+    # The id this key's spend is counted under: its own, or for a key made by a rotation the
+    # first key of the chain (so the caps carry on across rotations; migration 0005).
+    spend_key: str
 
     def valid_at(self, now: int) -> bool:
         """Not revoked, and not past ``expires_at`` (a rotated key's grace)."""
@@ -66,6 +69,7 @@ class ApiKey:
             caps=SpendCaps(row["hourly_cap_milli"], row["daily_cap_milli"],
                            row["total_cap_milli"]),
             ip_allow=row["ip_allow"],
+            spend_key=row["spend_key_id"] or row["id"],
         )
 
 

@@ -9,6 +9,7 @@ from imagegate.tasks.api_keys import (
     SQL_DISABLE_ACCOUNT,
     SQL_END_AFTER_GRACE,
     SQL_FIRST_KEY,
+    SQL_KEY_BY_ID,
     SQL_REVOKE,
     SQL_SET_LIMITS,
     NewKey,
@@ -21,6 +22,7 @@ from imagegate.tasks.time import now_ms
 
 PG_FIRST_KEY = numbered(SQL_FIRST_KEY)
 PG_ADD_KEY = numbered(SQL_ADD_KEY)
+PG_KEY_BY_ID = numbered(SQL_KEY_BY_ID)
 PG_REVOKE = numbered(SQL_REVOKE)
 PG_END_AFTER_GRACE = numbered(SQL_END_AFTER_GRACE)
 PG_SET_LIMITS = numbered(SQL_SET_LIMITS)
@@ -38,7 +40,7 @@ class PgApiKeys:
         return ApiKey.from_row(row) if row else None
 
     async def get(self, key_id: str) -> ApiKey | None:
-        row = await self.db.fetchrow("SELECT * FROM api_keys WHERE id = $1", key_id)
+        row = await self.db.fetchrow(PG_KEY_BY_ID, key_id)
         return ApiKey.from_row(row) if row else None
 
     async def list(self, account_id: str | None = None) -> list[ApiKey]:
@@ -67,11 +69,13 @@ class PgApiKeys:
     ) -> tuple[ApiKey, ApiKey] | None:
         async with self.db.transaction() as conn:
             now = now_ms()
-            row = await conn.fetchrow(PG_END_AFTER_GRACE, now + grace_ms, now + grace_ms, key_id)
-            if row is None:
+            # FOR UPDATE: a second rotation of the same key waits, and then reads this one's grace.
+            before = await conn.fetchrow(PG_KEY_BY_ID + " FOR UPDATE", key_id)
+            if before is None:
                 return None
+            new = NewKey.succeeding(ApiKey.from_row(before), new_hash, new_prefix)
+            row = await conn.fetchrow(PG_END_AFTER_GRACE, now + grace_ms, now + grace_ms, key_id)
             old = ApiKey.from_row(row)
-            new = NewKey(old.account_id, new_hash, new_prefix, old.name, old.caps, old.ip_allow)
             added = await conn.fetchrow(PG_ADD_KEY, *new.values(uuid.uuid4().hex, now))
         return old, ApiKey.from_row(added)
 
@@ -87,4 +91,4 @@ class PgApiKeys:
         return result.split()[-1] != "0"
 
     async def spend(self, key: ApiKey) -> Spend:
-        return await pg_spend(self.db.pool, key.account_id, key.id, now_ms())
+        return await pg_spend(self.db.pool, key.account_id, key.spend_key, now_ms())

@@ -34,7 +34,7 @@ _TERMINAL = ", ".join(sorted(f"'{state.value}'" for state in TERMINAL_STATES))
 # A callback not yet delivered nor given up holds its task's record; so does a key's total cap.
 _KEPT_FOR_OTHERS = (
     "NOT EXISTS (SELECT 1 FROM callbacks c WHERE c.task_id = t.id AND c.state = 'pending')"
-    " AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = t.key_id"
+    " AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE COALESCE(k.spend_key_id, k.id) = t.key_id"
     " AND k.total_cap_milli IS NOT NULL AND k.revoked_at IS NULL)"
 )
 

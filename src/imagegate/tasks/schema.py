@@ -78,7 +78,8 @@ tasks = Table(
     # reorders an account's own waiting tasks (higher first), never another account's.
     Column("priority", Integer, nullable=False, default=0, server_default=text("0")),
     Column("fair_key", BigInteger, nullable=False, default=0, server_default=text("0")),
-    # The API key that created the task (api_keys.id): its spending caps count it.
+    # The API key that created the task, as its spending caps count it: the key's id, or for a
+    # rotated key the first key of its chain (api_keys.spend_key_id; migration 0005).
     Column("key_id", String(32), nullable=True),
     # Set by cancelTask while the task runs: the engine stops between steps (migration 0003).
     Column("cancel_requested", Integer, nullable=False, default=0, server_default=text("0")),
@@ -134,6 +135,9 @@ api_keys = Table(
     Column("daily_cap_milli", BigInteger, nullable=True),
     Column("total_cap_milli", BigInteger, nullable=True),
     Column("ip_allow", Text, nullable=True),
+    # The first key of this key's rotation chain, whose id its tasks are counted under
+    # (tasks.key_id), so a rotation neither resets nor doubles the caps; NULL: its own id.
+    Column("spend_key_id", String(32), nullable=True),
     Index("ix_api_keys_account", "account_id"),
 )
 
