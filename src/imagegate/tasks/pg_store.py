@@ -24,15 +24,16 @@ from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
 from imagegate.tasks.pg_api_keys import PG_FIRST_KEY
 from imagegate.tasks.pg_create import CreateCombiner
-from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase
+from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase, numbered
 from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
-from imagegate.tasks.store import Beat, CallbackBodyFn, Finish
+from imagegate.tasks.store import SQL_SWAP_META, Beat, CallbackBodyFn, Finish
 from imagegate.tasks.time import now_ms
 
 # Leases are on the database's clock: workers on several machines agree on it, not on theirs.
 # now() (the statement's start in autocommit), not clock_timestamp(): a stable value can bound
 # an index scan, a volatile one is a filter over every claimed row.
 _NOW = "(extract(epoch from now()) * 1000)::bigint"
+_PG_SWAP_META = tuple(numbered(sql) for sql in SQL_SWAP_META)
 
 
 class PostgresStore:
@@ -125,6 +126,14 @@ class PostgresStore:
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 key, value,
             )
+
+    async def swap_meta(self, key: str, expected: str | None, value: str) -> bool:
+        insert, update = _PG_SWAP_META
+        status = await (
+            self.db.execute(insert, key, value) if expected is None
+            else self.db.execute(update, value, key, expected)
+        )
+        return affected(status) > 0
 
     async def has_accounts(self) -> bool:
         return await self.db.fetchrow("SELECT 1 FROM accounts LIMIT 1") is not None

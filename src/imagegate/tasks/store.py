@@ -29,6 +29,13 @@ from imagegate.tasks.time import now_ms
 CallbackBodyFn = Callable[[Task, int], str]
 """Renders the callback body from the finished task and the account's balance after it."""
 
+# A meta row set only if it still holds what the writer read (switches.py's read-modify-write):
+# one statement for the first write of a key, one for a later one; each atomic on both databases.
+SQL_SWAP_META = (
+    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+    "UPDATE meta SET value = ? WHERE key = ? AND value = ?",
+)
+
 
 class Beat(enum.IntEnum):
     """What a heartbeat found: the lease gone (falsy), still held, or held with a cancel
@@ -181,6 +188,16 @@ class SqliteStore:
 
     async def set_meta(self, key: str, value: str) -> None:
         self.set_meta_now(key, value)
+
+    async def swap_meta(self, key: str, expected: str | None, value: str) -> bool:
+        """Set ``key`` to ``value`` only if it still holds ``expected`` (None: no row yet);
+        False when another writer changed it first (switches.py reads again and retries)."""
+        insert, update = SQL_SWAP_META
+        statement, params = (
+            (insert, (key, value)) if expected is None else (update, (value, key, expected))
+        )
+        changed = await self.db.write(lambda conn: conn.execute(statement, params).rowcount)
+        return bool(changed)
 
     async def has_accounts(self) -> bool:
         return self.db.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None

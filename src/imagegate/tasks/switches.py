@@ -18,6 +18,8 @@ from imagegate.tasks.time import now_ms
 
 MAINTENANCE_META = "maintenance"
 DISABLED_MODELS_META = "disabled_models"
+# Compare-and-set rounds before set_model gives up (each lost round means another change landed).
+_SWAP_TRIES = 50
 
 
 class MetaStore(Protocol):
@@ -26,6 +28,8 @@ class MetaStore(Protocol):
     async def get_meta(self, key: str) -> str | None: ...
 
     async def set_meta(self, key: str, value: str) -> None: ...
+
+    async def swap_meta(self, key: str, expected: str | None, value: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +104,25 @@ class ServiceSwitches:
         return await self.read()
 
     async def set_model(self, model: str, enabled: bool, reason: str | None = None) -> SwitchState:
-        """Turn a model off (with the reason shown to callers) or on again. Two operators
-        changing models at the same instant may lose one change: the list is one row."""
-        models = dict((await self.read()).disabled_models)
-        if enabled:
-            models.pop(model, None)
+        """Turn a model off (with the reason shown to callers) or on again.
+
+        The list is one row, changed by compare-and-set: when another operator (or process)
+        changed it between this read and this write, it is read again and the change re-applied,
+        so two changes at the same instant both land.
+        """
+        for _ in range(_SWAP_TRIES):
+            stored = await self.store.get_meta(DISABLED_MODELS_META)
+            models = dict(_decode(None, stored).disabled_models)
+            if enabled:
+                models.pop(model, None)
+            else:
+                models[model] = reason
+            if await self.store.swap_meta(
+                DISABLED_MODELS_META, stored, json.dumps(models, sort_keys=True)
+            ):
+                break
         else:
-            models[model] = reason
-        await self.store.set_meta(DISABLED_MODELS_META, json.dumps(models, sort_keys=True))
+            raise RuntimeError(f"the model list kept changing: {model} not set after "
+                               f"{_SWAP_TRIES} tries")
         self.forget()
         return await self.read()
