@@ -71,6 +71,44 @@ async def test_a_cancelled_waiter_leaves_the_queue_and_errors_reach_every_waiter
     assert [str(outcome) for outcome in outcomes] == ["boom", "boom"]
 
 
+class TooBig(Exception):
+    """Stands for out of GPU memory: what the batcher is told to split on."""
+
+
+async def test_a_batch_out_of_memory_is_run_again_one_request_at_a_time() -> None:
+    # Two images fit; three do not, and "huge" does not fit even alone.
+    batches: list[list[str]] = []
+
+    async def run(batch: list[Entry[str]]) -> list[str]:
+        batches.append([entry.payload for entry in batch])
+        if sum(entry.size for entry in batch) > 2:
+            raise TooBig("out of memory")
+        return [f"done {entry.payload}" for entry in batch]
+
+    batcher: Batcher[str, str] = Batcher(
+        run, batch_size=8, window=0.05, split_on=lambda exc: isinstance(exc, TooBig)
+    )
+    outcomes = await asyncio.gather(
+        batcher.submit("a", 1, "x", _ignore),
+        batcher.submit("a", 3, "huge", _ignore),
+        batcher.submit("a", 2, "y", _ignore),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == "done x" and outcomes[2] == "done y"
+    assert isinstance(outcomes[1], TooBig)
+    assert batches == [["x", "huge", "y"], ["x"], ["huge"], ["y"]]
+
+    # Errors it is not told to split on reach every waiter of the batch at once.
+    unsplit: Batcher[str, str] = Batcher(run, batch_size=8, window=0.05)
+    batches.clear()
+    outcomes = await asyncio.gather(
+        unsplit.submit("a", 2, "p", _ignore), unsplit.submit("a", 2, "q", _ignore),
+        return_exceptions=True,
+    )
+    assert all(isinstance(outcome, TooBig) for outcome in outcomes)
+    assert batches == [["p", "q"]]
+
+
 async def test_closing_the_batcher_releases_the_waiters_of_the_running_batch() -> None:
     # The running batch has left the queue: closing must still answer its waiters, or their
     # tasks would wait forever on a batch that nobody finishes.

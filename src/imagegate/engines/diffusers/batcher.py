@@ -4,8 +4,10 @@ Each request has a compatibility key (same pipeline, size, steps, guidance...). 
 waiting request starts a batch; it waits ``window`` seconds for others of its key, then takes
 them in arrival order while the images fit in ``batch_size`` (a request's own images are never
 split: ``num_images`` is one batch even when larger). Batches run one at a time, so while one
-runs on the GPU the next one gathers. A waiter that is cancelled leaves the queue, or, when
-its batch already runs, has its ``cancelled`` event set for the step callback to see.
+runs on the GPU the next one gathers. A batch that fails in a way ``split_on`` names (out of
+GPU memory) is run again one request at a time: alone, each may fit where together they did
+not. A waiter that is cancelled leaves the queue, or, when its batch already runs, has its
+``cancelled`` event set for the step callback to see.
 """
 
 from __future__ import annotations
@@ -39,11 +41,19 @@ class Entry(Generic[P]):
 RunBatch = Callable[[list[Entry[P]]], Awaitable[list[R]]]
 
 
+def _never(_exc: Exception) -> bool:
+    return False
+
+
 class Batcher(Generic[P, R]):
-    def __init__(self, run: RunBatch[P, R], *, batch_size: int, window: float) -> None:
+    def __init__(
+        self, run: RunBatch[P, R], *, batch_size: int, window: float,
+        split_on: Callable[[Exception], bool] = _never,
+    ) -> None:
         self._run = run
         self.batch_size = batch_size
         self.window = window
+        self.split_on = split_on
         self._pending: list[Entry[P]] = []
         self._driver: asyncio.Task[None] | None = None
 
@@ -72,26 +82,43 @@ class Batcher(Generic[P, R]):
             if wait > 0 and self._images_waiting(head.key) < self.batch_size:
                 await asyncio.sleep(wait)
             batch = self._take()
-            if not batch:
-                continue
-            try:
-                results = await self._run(batch)
-            except Exception as exc:
-                for entry in batch:
-                    if not entry.future.done():
-                        entry.future.set_exception(exc)
-                continue
-            except BaseException:
-                # The driver itself is cancelled (aclose): the batch has left ``_pending``,
-                # so its waiters hear it here or never; and the device thread stops it at its
-                # next step instead of finishing images nobody will take.
-                for entry in batch:
-                    entry.cancelled.set()
-                    entry.future.cancel()
-                raise
-            for entry, result in zip(batch, results, strict=True):
+            if batch:
+                await self._settle(batch)
+
+    async def _settle(self, batch: list[Entry[P]]) -> None:
+        """Run ``batch`` and answer each of its waiters with its result or the error."""
+        try:
+            results = await self._run(batch)
+        except Exception as exc:
+            if len(batch) > 1 and self.split_on(exc):
+                # One at a time, in arrival order; a waiter gone meanwhile is skipped.
+                try:
+                    for entry in batch:
+                        if not entry.future.done():
+                            await self._settle([entry])
+                except BaseException:
+                    self._abandon(batch)
+                    raise
+                return
+            for entry in batch:
                 if not entry.future.done():
-                    entry.future.set_result(result)
+                    entry.future.set_exception(exc)
+            return
+        except BaseException:
+            self._abandon(batch)
+            raise
+        for entry, result in zip(batch, results, strict=True):
+            if not entry.future.done():
+                entry.future.set_result(result)
+
+    @staticmethod
+    def _abandon(batch: list[Entry[P]]) -> None:
+        """The driver itself is cancelled (aclose): the batch has left ``_pending``, so its
+        waiters hear it here or never; and the device thread stops it at its next step instead
+        of finishing images nobody will take."""
+        for entry in batch:
+            entry.cancelled.set()
+            entry.future.cancel()
 
     def _images_waiting(self, key: Hashable) -> int:
         return sum(entry.size for entry in self._pending if entry.key == key)

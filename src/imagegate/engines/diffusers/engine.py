@@ -27,6 +27,11 @@ from imagegate.errors import EngineUnavailable, GenerationFailed, TaskError
 log = logging.getLogger(__name__)
 
 
+class OutOfGpuMemory(EngineUnavailable):
+    """A forward pass ran out of GPU memory. A batch that does is run again one task at a
+    time (batcher.py); a task that does alone fails over to the route's next engine."""
+
+
 class DiffusersEngine:
     name = "diffusers"
 
@@ -40,6 +45,7 @@ class DiffusersEngine:
         self.batcher: Batcher[Request, list[Image.Image]] = Batcher(
             self._run_batch, batch_size=config.batch_size,
             window=config.batch_window_ms / 1000,
+            split_on=lambda exc: isinstance(exc, OutOfGpuMemory),
         )
 
     def supports(self, model: str) -> bool:
@@ -92,7 +98,7 @@ class DiffusersEngine:
                 f" {first.call.get('width')}x{first.call.get('height')})")
         if is_out_of_memory(exc):
             log.warning("diffusers: out of memory on %s running %s", self.config.device, what)
-            return EngineUnavailable(
+            return OutOfGpuMemory(
                 f"diffusers: out of GPU memory on {self.config.device} running {what}; the"
                 " engine freed its memory and stays up: a retry, or another engine on the"
                 " route, can help"
