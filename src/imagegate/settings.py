@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Bearer token of the admin API; empty means one is generated and printed on first start.
     admin_key: str = ""
+    # Bearer token /metrics asks for (Prometheus: ``authorization: {credentials: ...}``);
+    # empty means /metrics is open, as Prometheus endpoints usually are on an internal network.
+    metrics_token: str = ""
     # Base of the file URLs handed out (results, uploads); empty means http://HOST:PORT.
     public_url: str = ""
     # Hosts or CIDRs that may be fetched or called back although private or loopback.

@@ -160,3 +160,17 @@ async def test_on_postgres_an_api_process_sees_the_fleet_workers_and_queue(
             assert status == 503 and body["failed"] == ["workers"]
     finally:
         await api.stop()
+
+
+async def test_metrics_asks_for_the_metrics_token_once_one_is_set(
+    runtime_factory: Any, harness_opener: Any
+) -> None:
+    runtime = runtime_factory(metrics_token="scrape-secret")
+    _, client = await harness_opener(runtime, start=False)
+    async with client:
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
+            refused = await client.get("/metrics", headers=headers)
+            assert refused.status_code == 401, refused.text
+            assert refused.json()["code"] == 401 and "metrics token" in refused.json()["msg"]
+        scraped = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+        assert scraped.status_code == 200 and "imagegate_queue_depth" in scraped.text

@@ -53,6 +53,21 @@ async def authenticate(request: Request, runtime: Runtime) -> Account:
     return account
 
 
+async def require_metrics_token(
+    request: Request, runtime: Runtime = Depends(get_runtime)
+) -> None:
+    """/metrics's guard: the ``metrics_token`` when the operator set one, else nothing."""
+    token = runtime.settings.metrics_token
+    if not token:
+        return
+    key = presented_key(request) or ""
+    if not hmac.compare_digest(key.encode(), token.encode()):
+        raise Unauthorized(
+            "Authentication failed: /metrics needs the metrics token"
+            " (send Authorization: Bearer METRICS_TOKEN)"
+        )
+
+
 async def require_admin(request: Request, runtime: Runtime = Depends(get_runtime)) -> None:
     key = presented_key(request)
     stored = runtime.admin_key_hash()

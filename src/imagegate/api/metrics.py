@@ -1,7 +1,8 @@
 """``GET /metrics``: Prometheus's text format, the metrics of ``imagegate.metrics``.
 
-Unauthenticated, as Prometheus scrapes: it tells counts and latencies per model and engine,
-never a key, an account or a task. Put it behind the network's own fence where that matters.
+Open by default, as Prometheus endpoints usually are: it tells counts and latencies per model
+and engine, never a key, an account or a task. With ``metrics_token`` set it asks for that
+token as a Bearer (``IMAGEGATE_METRICS_TOKEN``; Prometheus's ``authorization`` setting).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from imagegate import metrics
 from imagegate.api import schemas
+from imagegate.api.auth import require_metrics_token
 from imagegate.api.deps import get_runtime
 from imagegate.runtime import Runtime
 from imagegate.worker.presence import live_workers
@@ -26,6 +28,7 @@ router = APIRouter(tags=["health"])
                  "content": {"text/plain": {"schema": {"type": "string"}}}}},
         security=None,
     ),
+    dependencies=[Depends(require_metrics_token)],
 )
 async def scrape(runtime: Runtime = Depends(get_runtime)) -> Response:
     # The queue and the workers are read now, from the database: every process shows the
