@@ -13,6 +13,7 @@ import pytest
 
 from imagegate.tasks.model import NewTask, Task
 from imagegate.tasks.state import TaskState
+from imagegate.worker import generating
 from imagegate.worker.generating import GeneratingMark
 
 NANO = {"model": "google/nano-banana", "input": {"prompt": "a lighthouse at dusk"}}
@@ -36,18 +37,21 @@ async def _run(harness: Any, task_id: str) -> list[tuple[str, str | None]]:
 
 
 @pytest.mark.parametrize(
-    ("latency", "states"),
+    ("latency", "mark_after", "states"),
     [
-        # An engine that answers at once: never shown generating.
-        (0, [("queuing", None), ("success", "mock")]),
-        # One that runs a while: shown generating, with its name, before it ends.
-        (0.4, [("queuing", None), ("generating", "mock"), ("success", "mock")]),
+        # An engine that answers well within the delay: never shown generating. (The delay is
+        # stretched so that a loaded CI machine's slow render still counts as "at once".)
+        (0, 5.0, [("queuing", None), ("success", "mock")]),
+        # One that runs past it: shown generating, with its name, before it ends.
+        (0.4, generating.GENERATING_AFTER_S,
+         [("queuing", None), ("generating", "mock"), ("success", "mock")]),
     ],
 )
 async def test_a_task_is_shown_generating_only_when_its_engine_runs_a_while(
-    harness_opener: Any, runtime_factory: Any, latency: float,
-    states: list[tuple[str, str | None]],
+    harness_opener: Any, runtime_factory: Any, monkeypatch: pytest.MonkeyPatch, latency: float,
+    mark_after: float, states: list[tuple[str, str | None]],
 ) -> None:
+    monkeypatch.setattr(generating, "GENERATING_AFTER_S", mark_after)
     harness, client = await harness_opener(runtime_factory(mock_latency=latency), start=True)
     async with client:
         harness.runtime.db.conn.executescript(_STATE_LOG)

@@ -8,6 +8,13 @@ import pytest
 from imagegate.tasks import ids
 
 
+@pytest.fixture(autouse=True)
+def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ids made earlier in this process (real time, later than these tests' clocks) are
+    # forgotten, as in a process that starts at the stopped clock's time.
+    monkeypatch.setattr(ids, "_last", (0, 0))
+
+
 def test_ids_made_in_the_same_millisecond_still_increase(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ids, "_clock", lambda: 1_700_000_000.0005)
     made = [ids.new_task_id() for _ in range(1000)]

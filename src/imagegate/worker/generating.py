@@ -41,12 +41,13 @@ class GeneratingMark:
         store: SqliteStore | PostgresStore,
         task: Task,
         on_lost: Callable[[], None],
-        delay: float = GENERATING_AFTER_S,
+        delay: float | None = None,
     ) -> None:
         self.store = store
         self.task = task
         self.on_lost = on_lost  # stops the task's runner, as a lost heartbeat does
-        self.delay = delay
+        # Read at each task, not bound at import: a test stretches it (module attribute).
+        self.delay = GENERATING_AFTER_S if delay is None else delay
         self.held = True  # False once a write found the lease gone
         self._engine: str | None = None
         self._written: str | None = None  # the engine the record names, once shown
