@@ -13,13 +13,14 @@ import pytest
 from imagegate.callbacks.pg_outbox import PgCallbackOutbox
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.tasks.cancel import CANCEL_CHANNEL, cancel_task
-from imagegate.tasks.listing import TaskQuery, decode_cursor, list_tasks, usage
+from imagegate.tasks.listing import TaskQuery, decode_cursor, list_tasks
 from imagegate.tasks.model import NewTask
 from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.postgres import PostgresDatabase
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Beat
 from imagegate.tasks.time import now_ms
+from imagegate.tasks.usage import usage
 
 MODEL = "google/nano-banana"
 

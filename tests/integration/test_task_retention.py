@@ -28,6 +28,7 @@ from imagegate.tasks.retention import open_retention
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Finish
+from imagegate.tasks.usage import UsageRow, usage
 
 MODEL = "google/nano-banana"
 DAY_MS = 86_400_000
@@ -96,6 +97,11 @@ def deleted_count() -> float:
     return value or 0.0
 
 
+async def all_usage(backend: Backend, owner: str) -> list[UsageRow]:
+    """The account's usage over every day there is (whole UTC days)."""
+    return await usage(backend.store, owner, 0, 10 * 365 * 86_400_000 * 100)
+
+
 async def age(backend: Backend, task_ids: list[str], days: int) -> None:
     for task_id in task_ids:
         await write(backend, "UPDATE tasks SET create_time = create_time - ? WHERE id = ?",
@@ -142,6 +148,10 @@ async def test_old_finished_tasks_go_with_their_rows_and_the_ledger_stays(
     # A key outlives its task here (a window longer than the retention): it goes with it.
     assert len(await rows(backend, "SELECT key FROM idempotency_keys")) == 2
     ledger_before = await store.ledger(owner)
+    usage_before = await all_usage(backend, owner)
+    assert [(u.tasks, u.succeeded, u.failed, u.running) for u in usage_before] == [
+        (5, 1, 2, 2), (1, 0, 1, 0),  # the old day, and today
+    ]
     counted = deleted_count()
 
     assert await janitor(backend, tmp_path).forget_tasks() == 2
@@ -160,6 +170,8 @@ async def test_old_finished_tasks_go_with_their_rows_and_the_ledger_stays(
     # The ledger is the accounts' history: every charge and refund stays, naming its task.
     ledger = await store.ledger(owner)
     assert ledger == ledger_before
+    # And the usage of the days it deleted reads the same (usage_days took them over).
+    assert await all_usage(backend, owner) == usage_before
     assert {(e["task_id"], e["reason"]) for e in ledger} >= {
         ("old-success", "debit"), ("old-fail", "debit"), ("old-fail", "refund"),
     }
@@ -170,6 +182,7 @@ async def test_old_finished_tasks_go_with_their_rows_and_the_ledger_stays(
     assert await janitor(backend, tmp_path).forget_tasks() == 1
     assert await store.get_task("old-retrying") is None
     assert deleted_count() - counted == 3
+    assert await all_usage(backend, owner) == usage_before  # added once, not twice
 
 
 async def test_a_retention_of_zero_keeps_every_record(backend: Backend, tmp_path: Path) -> None:
@@ -204,7 +217,11 @@ async def test_a_backlog_goes_in_batches(backend: Backend, tmp_path: Path) -> No
         callback_url=None, price_milli=1,
     ))
     await write(backend, "UPDATE tasks SET state = 'success' WHERE id = 'new'")
+    before = [await all_usage(backend, owner) for owner in owners]
+    assert sum(u.tasks for rows_ in before for u in rows_) == 602
     assert await janitor(backend, tmp_path).forget_tasks() == 601
+    # Two batches added to the same days: the second added to the first's rows.
+    assert [await all_usage(backend, owner) for owner in owners] == before
     assert [r["id"] for r in await rows(backend, "SELECT id FROM tasks")] == ["new"]
     assert len(await rows(backend, "SELECT id FROM credit_ledger WHERE reason = 'debit'")) == 602
 

@@ -22,17 +22,11 @@ from imagegate.catalog import get_model
 from imagegate.errors import ValidationFailed
 from imagegate.runtime import Runtime
 from imagegate.tasks.cancel import cancel_task
-from imagegate.tasks.listing import (
-    DAY_MS,
-    MAX_PAGE,
-    TaskQuery,
-    decode_cursor,
-    list_tasks,
-    usage,
-)
+from imagegate.tasks.listing import MAX_PAGE, TaskQuery, decode_cursor, list_tasks
 from imagegate.tasks.model import Account, Task, milli_to_credits
 from imagegate.tasks.record import record_data
 from imagegate.tasks.state import TaskState
+from imagegate.tasks.usage import DAY_MS, usage
 
 router = APIRouter(tags=["jobs"])
 

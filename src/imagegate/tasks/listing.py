@@ -1,6 +1,6 @@
-"""An account's tasks, newest first, a page at a time; and its usage per model per day.
+"""An account's tasks, newest first, a page at a time (its usage: usage.py).
 
-Both read the ``ix_tasks_account_created`` index (account, create time). Paging is by cursor,
+It reads the ``ix_tasks_account_created`` index (account, create time). Paging is by cursor,
 not offset: the cursor names the last row shown (its create time and id), so a page never
 repeats or skips a task while new ones arrive at the head. The same SQL serves SQLite and
 PostgreSQL; only the placeholders differ (``postgres.numbered``).
@@ -21,7 +21,6 @@ from imagegate.tasks.postgres import numbered
 from imagegate.tasks.store import SqliteStore
 
 MAX_PAGE = 100
-DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,51 +87,16 @@ async def list_tasks(store: SqliteStore | PostgresStore, query: TaskQuery) -> Ta
         " ORDER BY create_time DESC, id DESC LIMIT ?"
     )
     args.append(query.limit + 1)
-    rows = await _fetch(store, sql, args)
+    rows = await fetch_rows(store, sql, args)
     tasks = [Task.from_row(row) for row in rows[: query.limit]]
     more = len(rows) > query.limit
     return TaskPage(tasks, encode_cursor(tasks[-1]) if more and tasks else None)
 
 
-@dataclass(frozen=True, slots=True)
-class UsageRow:
-    """One model on one UTC day: its tasks by outcome and the credits they cost (a failed or
-    cancelled task is refunded, so costs nothing; a running one is charged until it fails)."""
-
-    day: int  # epoch ms of the day's start, UTC
-    model: str
-    tasks: int
-    succeeded: int
-    failed: int
-    running: int
-    credits_milli: int
-
-
-async def usage(
-    store: SqliteStore | PostgresStore, account_id: str, created_from: int, created_to: int
-) -> list[UsageRow]:
-    """The account's usage per model per UTC day for tasks created in [from, to)."""
-    sql = (
-        f"SELECT (create_time / {DAY_MS}) * {DAY_MS} AS day, model, COUNT(*) AS tasks,"
-        " SUM(CASE WHEN state = 'success' THEN 1 ELSE 0 END) AS succeeded,"
-        " SUM(CASE WHEN state = 'fail' THEN 1 ELSE 0 END) AS failed,"
-        " SUM(CASE WHEN state = 'fail' THEN 0 ELSE price_milli END) AS credits_milli"
-        " FROM tasks WHERE account_id = ? AND create_time >= ? AND create_time < ?"
-        " GROUP BY 1, 2 ORDER BY 1, 2"
-    )
-    rows = await _fetch(store, sql, [account_id, created_from, created_to])
-    return [
-        UsageRow(
-            day=int(r["day"]), model=str(r["model"]), tasks=int(r["tasks"]),
-            succeeded=int(r["succeeded"]), failed=int(r["failed"]),
-            running=int(r["tasks"]) - int(r["succeeded"]) - int(r["failed"]),
-            credits_milli=int(r["credits_milli"] or 0),
-        )
-        for r in rows
-    ]
-
-
-async def _fetch(store: SqliteStore | PostgresStore, sql: str, args: list[Any]) -> list[Any]:
+async def fetch_rows(
+    store: SqliteStore | PostgresStore, sql: str, args: list[Any]
+) -> list[Any]:
+    """``sql`` (written with ``?`` placeholders) on either database."""
     if isinstance(store, PostgresStore):
         return await store.db.fetch(numbered(sql), *args)
     return list(store.db.conn.execute(sql, args).fetchall())

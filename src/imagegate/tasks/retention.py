@@ -5,6 +5,8 @@ janitor (storage/janitor.py) drives them and counts what they delete.
 
 What stays:
 
+- The account's usage: the deleted tasks are added to ``usage_days`` per model and day in the
+  transaction that deletes them (usage.py), so ``/api/v1/usage`` reads the same after.
 - The credit ledger. It is the accounts' history of charges and refunds; its ``task_id`` is
   plain text with no foreign key (schema.py), so a ledger row outlives its task and still says
   which task it was for.
@@ -29,6 +31,7 @@ import sqlite3
 from imagegate.tasks.postgres import PostgresDatabase
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.state import TERMINAL_STATES
+from imagegate.tasks.usage import fold_sql
 
 _TERMINAL = ", ".join(sorted(f"'{state.value}'" for state in TERMINAL_STATES))
 # A callback not yet delivered nor given up holds its task's record; so does a key's total cap.
@@ -53,6 +56,13 @@ _PG_DOOMED = (
     " LIMIT $2) t LIMIT $2"
 )
 
+_PG_DELETE = (
+    f"WITH gone AS (DELETE FROM tasks t WHERE t.id = ANY($1::text[]) AND t.state IN ({_TERMINAL})"
+    f" AND {_KEPT_FOR_OTHERS} RETURNING t.id, t.account_id, t.create_time, t.model, t.state,"
+    f" t.price_milli), folded AS ({fold_sql('gone', 'true')})"
+    " SELECT id, account_id FROM gone"
+)
+
 
 class SqliteTaskRetention:
     def __init__(self, db: SqliteDatabase) -> None:
@@ -75,6 +85,8 @@ class SqliteTaskRetention:
                 "DELETE FROM idempotency_keys WHERE account_id = ? AND task_id = ?",
                 [(row["account_id"], row["id"]) for row in doomed],
             )
+            # Their usage outlives them (usage.py): added up before they go, in this transaction.
+            conn.execute(fold_sql("tasks", f"id IN ({marks})"), ids)
             return conn.execute(f"DELETE FROM tasks WHERE id IN ({marks})", ids).rowcount
 
         return await self.db.write(tx)
@@ -93,12 +105,9 @@ class PgTaskRetention:
             if not doomed:
                 return 0
             # Checked again: between the two statements an operator may redeliver a callback
-            # (pending again) or cap a key, and the SELECT took no locks.
-            deleted = await conn.fetch(
-                f"DELETE FROM tasks t WHERE t.id = ANY($1::text[]) AND t.state IN ({_TERMINAL})"
-                f" AND {_KEPT_FOR_OTHERS} RETURNING t.id, t.account_id",
-                [row["id"] for row in doomed],
-            )
+            # (pending again) or cap a key, and the SELECT took no locks. The rows deleted are
+            # added to their usage (usage.py) by the same statement.
+            deleted = await conn.fetch(_PG_DELETE, [row["id"] for row in doomed])
             ids = [row["id"] for row in deleted]
             await conn.execute(
                 "DELETE FROM callback_attempts WHERE task_id = ANY($1::text[])", ids

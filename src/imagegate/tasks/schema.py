@@ -141,6 +141,21 @@ api_keys = Table(
     Index("ix_api_keys_account", "account_id"),
 )
 
+# What the tasks that retention deleted had cost, per account, model and UTC day: the janitor
+# adds them up here as it deletes them (tasks/retention.py, tasks/usage.py), so the account's
+# usage outlives task_retention_days (migration 0006).
+usage_days = Table(
+    "usage_days",
+    metadata,
+    Column("account_id", String(32), primary_key=True),
+    Column("day", BigInteger, primary_key=True),  # epoch ms of the day's start, UTC
+    Column("model", String(100), primary_key=True),
+    Column("tasks", BigInteger, nullable=False),
+    Column("succeeded", BigInteger, nullable=False),
+    Column("failed", BigInteger, nullable=False),
+    Column("credits_milli", BigInteger, nullable=False),
+)
+
 # Every attempt to deliver a task's callback: when, the answer's status or the error, and how
 # long it took; what an operator reads (and redelivers from) when a callback goes missing.
 callback_attempts = Table(
