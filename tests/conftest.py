@@ -154,3 +154,24 @@ def harness_opener() -> Any:
     A fixture rather than an import because every test folder may have its own conftest.
     """
     return open_harness
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store_on_both(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """A task store on a fresh SQLite file, then on a fresh PostgreSQL database (skipped, with
+    the reason, where none answers): a test that takes it runs on both."""
+    from imagegate.tasks.pg_store import PostgresStore
+    from imagegate.tasks.postgres import PostgresDatabase
+    from imagegate.tasks.sqlite import SqliteDatabase
+    from imagegate.tasks.store import SqliteStore
+
+    if request.param == "sqlite":
+        db = SqliteDatabase(str(tmp_path / "tasks.db"))
+        yield SqliteStore(db)
+        db.close()
+        return
+    pg = await PostgresDatabase.open(request.getfixturevalue("postgres_url"), max_size=12)
+    try:
+        yield PostgresStore(pg)
+    finally:
+        await pg.close()

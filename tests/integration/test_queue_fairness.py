@@ -4,32 +4,16 @@ backlogged accounts alternate, and priority reorders an account's own tasks only
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from imagegate.tasks.model import NewTask
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.postgres import PostgresDatabase
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.store import SqliteStore
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
-    if request.param == "sqlite":
-        db = SqliteDatabase(str(tmp_path / "queue.db"))
-        yield SqliteStore(db)
-        db.close()
-        return
-    url = request.getfixturevalue("postgres_url")
-    pg = await PostgresDatabase.open(url)
-    try:
-        yield PostgresStore(pg)
-    finally:
-        await pg.close()
+@pytest.fixture
+def store(store_on_both: Any) -> Any:
+    return store_on_both
 
 
 async def account(store: Any, name: str) -> str:

@@ -5,33 +5,18 @@ changed by compare-and-set (switches.py, ``swap_meta``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.postgres import PostgresDatabase
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.store import SqliteStore
 from imagegate.tasks.switches import DISABLED_MODELS_META, ServiceSwitches
 
 MODELS = [f"vendor/model-{n}" for n in range(12)]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
-    if request.param == "sqlite":
-        db = SqliteDatabase(str(tmp_path / "switches.db"))
-        yield SqliteStore(db)
-        db.close()
-        return
-    pg = await PostgresDatabase.open(request.getfixturevalue("postgres_url"), max_size=12)
-    try:
-        yield PostgresStore(pg)
-    finally:
-        await pg.close()
+@pytest.fixture
+def store(store_on_both: Any) -> Any:
+    return store_on_both
 
 
 async def test_swap_meta_sets_only_what_the_writer_read(store: Any) -> None:
