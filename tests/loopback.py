@@ -8,11 +8,20 @@ from __future__ import annotations
 import http.server
 import io
 import json
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that was free a moment ago (bound and released; another process
+    could take it, which on loopback in a test run does not happen in practice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass

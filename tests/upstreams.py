@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -41,6 +40,8 @@ from imagegate.api.app import create_app
 from imagegate.runtime import Runtime
 from imagegate.settings import Settings
 
+from loopback import free_port
+
 LOOPBACK = "127.0.0.1"
 
 # Every method the proxy forwards: the engines use GET and POST, the rest keeps it transparent.
@@ -53,14 +54,6 @@ _RESPONSE_HEADERS_DROPPED = {
     "content-encoding",
     "connection",
 }
-
-
-def free_port() -> int:
-    """A port that was free a moment ago (bound and released; another process could take it,
-    which on loopback in a test run does not happen in practice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
 
 
 def closed_port_url() -> str:

@@ -11,7 +11,6 @@ import contextlib
 import ctypes
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from loopback import Receiver
+from loopback import Receiver, free_port
 
 IMAGEGATE = Path(sys.executable).parent / "imagegate"
 
@@ -57,12 +56,6 @@ def _die_with_parent() -> None:
     """In the child before exec: SIGKILL it if the test process dies without a teardown."""
     if _PRCTL is not None:
         _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:

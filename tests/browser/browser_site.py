@@ -9,7 +9,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from loopback import free_port
 
 IMAGEGATE = Path(sys.executable).parent / "imagegate"
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -48,12 +49,6 @@ def unavailable() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Site:
     """A running server: its URL, the default account's key and the admin key."""
@@ -72,7 +67,7 @@ class Site:
 def serve(data_dir: Path, **env: str) -> Iterator[Site]:
     """``imagegate serve`` on a free port over ``data_dir``: the classic engine reframes, every
     other model runs on the mock engine. Killed on exit, whatever happened."""
-    port = _free_port()
+    port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"{data_dir.name}-serve.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("IMAGEGATE_")}
