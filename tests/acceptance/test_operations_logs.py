@@ -78,5 +78,6 @@ def test_json_logs_carry_the_task_and_never_a_secret(
     # The callback sender's lines carry the same fields (its rows are claimed with the model).
     delivered = [line for line in lines if "delivered to" in line["message"]]
     assert delivered and all(
-        line.get("taskId") == task_id and line["model"] == MODEL for line in delivered
+        line.get("taskId") == task_id and line["model"] == MODEL and line["engine"] == "mock"
+        for line in delivered
     ), delivered

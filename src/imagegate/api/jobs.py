@@ -248,5 +248,5 @@ async def task_of_request(
     if task is None or (models is not None and task.model not in models):
         raise NotFound(f"Task not found: {task_id}")
     # The rest of this request's lines (a signing or cancel error, say) are about this task.
-    log_context.set_task(task.id, account.id, task.model)
+    log_context.set_task(task.id, account.id, task.model, task.engine)
     return runtime, task

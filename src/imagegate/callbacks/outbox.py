@@ -15,8 +15,12 @@ from imagegate.tasks.time import now_ms
 # A stored error is for operators to read, not a log file.
 MAX_ERROR_CHARS = 1000
 
-# Added to a claim's RETURNING: the sender's log lines name the task's model (logs/context.py).
-CLAIMED_MODEL = "(SELECT model FROM tasks WHERE tasks.id = callbacks.task_id) AS model"
+# Added to a claim's RETURNING: the sender's log lines name the task's model and engine
+# (logs/context.py).
+CLAIMED_TASK_FIELDS = (
+    "(SELECT model FROM tasks WHERE tasks.id = callbacks.task_id) AS model,"
+    " (SELECT engine FROM tasks WHERE tasks.id = callbacks.task_id) AS engine"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +39,10 @@ class CallbackRow:
     last_error: str | None
     created_at: int
     delivered_at: int | None
-    # The task's model, for the sender's log lines; only a claim reads it (CLAIMED_MODEL).
+    # The task's model and engine, for the sender's log lines; only a claim reads them
+    # (CLAIMED_TASK_FIELDS).
     model: str = ""
+    engine: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> CallbackRow:
@@ -55,6 +61,7 @@ class CallbackRow:
             delivered_at=None if row["delivered_at"] is None else int(row["delivered_at"]),
             # keys(): `in` on a sqlite3.Row looks at the values, not the column names.
             model=str(row["model"] or "") if "model" in row.keys() else "",  # noqa: SIM118
+            engine=row["engine"] if "engine" in row.keys() else None,  # noqa: SIM118
         )
 
 
@@ -112,7 +119,7 @@ class CallbackOutbox:
                 "UPDATE callbacks SET lease_expires_at = ? WHERE id IN ("
                 " SELECT id FROM callbacks WHERE state = 'pending' AND next_attempt_at <= ?"
                 " AND (lease_expires_at IS NULL OR lease_expires_at < ?)"
-                " ORDER BY next_attempt_at, id LIMIT ?) RETURNING *, " + CLAIMED_MODEL,
+                " ORDER BY next_attempt_at, id LIMIT ?) RETURNING *, " + CLAIMED_TASK_FIELDS,
                 (now + lease_ms, now, now, limit),
             ).fetchall()
             return sorted((CallbackRow.from_row(r) for r in rows), key=lambda r: r.id)

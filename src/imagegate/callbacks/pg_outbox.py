@@ -5,7 +5,7 @@ SKIP LOCKED``, so two senders never send one callback at once."""
 from __future__ import annotations
 
 from imagegate.callbacks.outbox import (
-    CLAIMED_MODEL,
+    CLAIMED_TASK_FIELDS,
     MAX_ERROR_CHARS,
     SQL_ATTEMPTS,
     SQL_REDELIVER,
@@ -35,7 +35,7 @@ class PgCallbackOutbox:
             " AND next_attempt_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at < $1)"
             " ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
             " UPDATE callbacks SET lease_expires_at = $3 FROM due WHERE callbacks.id = due.id"
-            " RETURNING callbacks.*, " + CLAIMED_MODEL,
+            " RETURNING callbacks.*, " + CLAIMED_TASK_FIELDS,
             now, limit, now + lease_ms,
         )
         return sorted((CallbackRow.from_row(r) for r in rows), key=lambda r: r.id)

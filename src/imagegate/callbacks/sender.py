@@ -164,8 +164,8 @@ class CallbackSender:
     async def _deliver(self, row: CallbackRow) -> None:
         """Send one row and record the outcome; never raises (the loop must keep going)."""
         try:
-            # Every line about this delivery carries the task's fields (taskId, account, model).
-            with log_context.task_context(row.task_id, row.account_id, row.model):
+            # Every line about this delivery carries the task's fields (logs/context.py).
+            with log_context.task_context(row.task_id, row.account_id, row.model, row.engine):
                 await self._attempt(row)
         except asyncio.CancelledError:
             raise

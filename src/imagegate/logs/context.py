@@ -36,9 +36,14 @@ def set_engine(engine: str) -> None:
 
 
 @contextlib.contextmanager
-def task_context(task_id: str, account: str, model: str) -> Iterator[None]:
+def task_context(
+    task_id: str, account: str, model: str, engine: str | None = None
+) -> Iterator[None]:
     """``set_task`` for the duration of the block; the previous context after it."""
-    token = _TASK.set({"taskId": task_id, "account": account, "model": model})
+    fields = {"taskId": task_id, "account": account, "model": model}
+    if engine:
+        fields["engine"] = engine
+    token = _TASK.set(fields)
     try:
         yield
     finally:
