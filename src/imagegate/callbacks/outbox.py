@@ -23,6 +23,11 @@ CLAIMED_TASK_FIELDS = (
 )
 
 
+def _columns(row: Any) -> list[str]:
+    """The row's column names (`in` on a sqlite3.Row itself looks at the values)."""
+    return list(row.keys())
+
+
 @dataclass(frozen=True, slots=True)
 class CallbackRow:
     """One callback to deliver: where, what, and how its delivery has gone so far."""
@@ -59,9 +64,8 @@ class CallbackRow:
             last_error=row["last_error"],
             created_at=int(row["created_at"]),
             delivered_at=None if row["delivered_at"] is None else int(row["delivered_at"]),
-            # keys(): `in` on a sqlite3.Row looks at the values, not the column names.
-            model=str(row["model"] or "") if "model" in row.keys() else "",  # noqa: SIM118
-            engine=row["engine"] if "engine" in row.keys() else None,  # noqa: SIM118
+            model=str(row["model"] or "") if "model" in _columns(row) else "",
+            engine=row["engine"] if "engine" in _columns(row) else None,
         )
 
 
