@@ -5,27 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from imagegate.client.errors import ProtocolError
 
+# Kie's task states: the client reads the same names the server shows (``success`` and
+# ``fail`` are terminal).
+from imagegate.wire.states import TaskState as TaskState
 
-class TaskState(StrEnum):
-    """Kie's task states; ``success`` and ``fail`` are terminal."""
-
-    WAITING = "waiting"
-    QUEUING = "queuing"
-    GENERATING = "generating"
-    SUCCESS = "success"
-    FAIL = "fail"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_STATES
-
-
-TERMINAL_STATES = frozenset({TaskState.SUCCESS, TaskState.FAIL})
+TERMINAL_STATES = frozenset(state for state in TaskState if state.is_terminal)
 
 
 @dataclass(frozen=True)
@@ -131,7 +119,7 @@ def _param(value: Any) -> Mapping[str, Any] | None:
 def parse_callback(body: bytes | str | Mapping[str, Any]) -> Task:
     """The Task a callback carries (Kie's body: ``{code, msg, data}``, ``data`` as in
     recordInfo), from the raw request body or its parsed JSON; any web framework will do.
-    Verify it first with ``imagegate.callbacks.verify`` when the account signs callbacks."""
+    Verify it first with ``imagegate.client.verify`` when the account signs callbacks."""
     parsed: Any = body
     if isinstance(body, bytes | str):
         try:

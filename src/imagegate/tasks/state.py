@@ -14,27 +14,11 @@ engine is running; an engine that answers within moments is never shown generati
 
 from __future__ import annotations
 
-from enum import StrEnum
+# The state names are the wire's (wire/states.py); the lifecycle's moves between them are here,
+# and the lifecycle's modules import TaskState from here.
+from imagegate.wire.states import TaskState as TaskState
 
-
-class TaskState(StrEnum):
-    WAITING = "waiting"
-    QUEUING = "queuing"
-    GENERATING = "generating"
-    SUCCESS = "success"
-    FAIL = "fail"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_STATES
-
-    @property
-    def is_claimed(self) -> bool:
-        """States a worker holds under a lease."""
-        return self in (TaskState.QUEUING, TaskState.GENERATING)
-
-
-TERMINAL_STATES = frozenset({TaskState.SUCCESS, TaskState.FAIL})
+TERMINAL_STATES = frozenset(s for s in TaskState if s.is_terminal)
 
 # The allowed moves; anything else is a bug, and the store's conditional UPDATEs refuse it.
 TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {

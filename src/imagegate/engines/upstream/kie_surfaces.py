@@ -18,6 +18,16 @@ from imagegate.client import core
 from imagegate.client.errors import ProtocolError
 from imagegate.client.settings import ClientSettings
 from imagegate.client.task import Task, TaskState
+from imagegate.wire.states import (
+    FLUX_CREATE_FAILED,
+    FLUX_GENERATE_FAILED,
+    FLUX_GENERATING,
+    FLUX_SUCCESS,
+    GPT4O_CREATE_TASK_FAILED,
+    GPT4O_GENERATE_FAILED,
+    GPT4O_GENERATING,
+    GPT4O_SUCCESS,
+)
 
 GPT4O_IMAGE = "gpt4o-image"
 FLUX_KONTEXT = frozenset({"flux-kontext-pro", "flux-kontext-max"})
@@ -88,15 +98,15 @@ def _read_gpt4o(data: Any) -> Task:
     record = _record_of(data)
     task_id = str(record["taskId"])
     status = record.get("status")
-    if status in ("CREATE_TASK_FAILED", "GENERATE_FAILED"):
+    if status in (GPT4O_CREATE_TASK_FAILED, GPT4O_GENERATE_FAILED):
         return _failed(task_id, record)
-    if status == "SUCCESS":
+    if status == GPT4O_SUCCESS:
         urls = _response(record).get("resultUrls")
         if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
             raise ProtocolError(f"task {task_id} succeeded without resultUrls")
         return Task(task_id=task_id, state=TaskState.SUCCESS, result_urls=tuple(urls),
                     raw=dict(record))
-    if status != "GENERATING":
+    if status != GPT4O_GENERATING:
         raise ProtocolError(f"task {task_id} has an unknown status {status!r}")
     try:
         progress: int | None = round(float(record.get("progress") or 0) * 100)
@@ -112,15 +122,15 @@ def _read_flux(data: Any) -> Task:
     record = _record_of(data)
     task_id = str(record["taskId"])
     flag = record.get("successFlag")
-    if flag in (2, 3):
+    if flag in (FLUX_CREATE_FAILED, FLUX_GENERATE_FAILED):
         return _failed(task_id, record)
-    if flag == 1:
+    if flag == FLUX_SUCCESS:
         url = _response(record).get("resultImageUrl")
         if not isinstance(url, str) or not url:
             raise ProtocolError(f"task {task_id} succeeded without resultImageUrl")
         return Task(task_id=task_id, state=TaskState.SUCCESS, result_urls=(url,),
                     raw=dict(record))
-    if flag != 0:
+    if flag != FLUX_GENERATING:
         raise ProtocolError(f"task {task_id} has an unknown successFlag {flag!r}")
     return Task(task_id=task_id, state=TaskState.GENERATING, raw=dict(record))
 
