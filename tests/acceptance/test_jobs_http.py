@@ -13,7 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from imagegate.callbacks.verifier import verify_callback
+from imagegate.wire.webhooks import verify_callback
 
 from spec_examples import SPEC_000_REQUEST, SPEC_001_REQUEST, SPEC_004_REQUEST, with_urls
 

@@ -1,4 +1,4 @@
-"""Receiving callbacks: ``parse_callback`` and ``imagegate.callbacks.verify``."""
+"""Receiving callbacks: ``parse_callback`` and ``verify`` (``imagegate.wire.webhooks``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from imagegate.callbacks.signing import signature_headers
 from imagegate.client import ProtocolError, TaskState, parse_callback, verify
+from imagegate.wire.webhooks import signature_headers
 
 SECRET = "whsec"
 NOW = 1_700_000_000
@@ -36,22 +36,22 @@ def test_parse_callback_from_bytes_str_and_dict() -> None:
 
 
 def test_verify_a_body_signed_the_servers_way() -> None:
-    import imagegate.callbacks
+    import imagegate.wire.webhooks
 
     headers = signature_headers("t-9", SECRET, now=NOW)
-    assert imagegate.callbacks.verify(BODY, headers, SECRET, now=NOW)
+    assert imagegate.wire.webhooks.verify(BODY, headers, SECRET, now=NOW)
     assert verify(json.loads(BODY), headers, SECRET, now=NOW + 299)
     assert not verify(BODY, headers, "other", now=NOW)
     assert not verify(BODY, headers, SECRET, now=NOW + 301)
     assert not verify(BODY.replace(b"t-9", b"t-8"), headers, SECRET, now=NOW)
 
 
-def test_client_and_callbacks_do_not_import_the_server() -> None:
+def test_client_and_webhooks_do_not_import_the_server() -> None:
     code = (
-        "import sys, imagegate.client, imagegate.callbacks;"
+        "import sys, imagegate.client, imagegate.wire.webhooks, imagegate.wire.states;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'sqlalchemy', 'starlette')"
         " or m.startswith(('imagegate.api', 'imagegate.tasks', 'imagegate.engines',"
-        " 'imagegate.worker', 'imagegate.callbacks.sender', 'imagegate.callbacks.outbox'))];"
+        " 'imagegate.worker', 'imagegate.callbacks', 'imagegate.db'))];"
         "print(bad)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

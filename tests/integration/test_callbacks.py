@@ -18,10 +18,10 @@ import pytest
 
 from imagegate.callbacks.outbox import CallbackOutbox, CallbackRow
 from imagegate.callbacks.sender import CallbackSender
-from imagegate.callbacks.verifier import verify_callback
 from imagegate.outbound import UrlPolicy
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.time import now_ms
+from imagegate.wire.webhooks import verify_callback
 
 SECRET = "whsec-account-1"
 LOOPBACK = UrlPolicy(["127.0.0.1"])

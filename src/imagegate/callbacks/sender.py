@@ -18,10 +18,10 @@ import httpx
 from imagegate import metrics
 from imagegate.callbacks.outbox import CallbackOutbox, CallbackRow
 from imagegate.callbacks.pg_outbox import PgCallbackOutbox
-from imagegate.callbacks.signing import signature_headers
 from imagegate.logs import context as log_context
 from imagegate.outbound import OutboundRefused, UrlPolicy, send_pinned
 from imagegate.tasks.time import now_ms
+from imagegate.wire.webhooks import signature_headers
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,6 @@ Business errors that Kie delivers as HTTP 200 with an error ``code`` raise the s
 exceptions as their HTTP twins.
 """
 
-from imagegate.callbacks import verify
 from imagegate.client.aio import AsyncClient
 from imagegate.client.core import RetryPolicy, UploadedFile, poll_delay
 from imagegate.client.errors import (
@@ -56,6 +55,7 @@ from imagegate.client.images import ImageInput
 from imagegate.client.settings import KIE_BASE_URL, KIE_UPLOAD_BASE_URL, ClientSettings
 from imagegate.client.sync import Client
 from imagegate.client.task import Task, TaskState, parse_callback
+from imagegate.wire.webhooks import verify
 
 __all__ = [
     "KIE_BASE_URL",

@@ -1,6 +1,7 @@
-"""Receiver-side check of a signed callback (Kie's scheme), with a replay window.
+"""Kie's webhook signature: ``X-Webhook-Signature`` = base64(HMAC-SHA256(taskId.timestamp)),
+signed by the sender and checked by the receiver (``verify``, with a replay window).
 
-Standard library only: the client package re-exports it, and it must not pull in the server.
+Standard library only: the client re-exports ``verify``, and it must not pull in the server.
 """
 
 from __future__ import annotations
@@ -13,14 +14,53 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CallbackVerificationError", "verify_callback", "verify_callback_or_raise"]
+__all__ = [
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "CallbackVerificationError",
+    "sign",
+    "signature_headers",
+    "verify",
+    "verify_callback",
+    "verify_callback_or_raise",
+]
 
-_TIMESTAMP_HEADER = "x-webhook-timestamp"
-_SIGNATURE_HEADER = "x-webhook-signature"
+TIMESTAMP_HEADER = "X-Webhook-Timestamp"
+SIGNATURE_HEADER = "X-Webhook-Signature"
 
 
 class CallbackVerificationError(ValueError):
     """A callback whose signature, timestamp or body does not check out; says which."""
+
+
+def sign(task_id: str, timestamp: int, secret: str) -> str:
+    """The signature of one callback: standard base64 of HMAC-SHA256 over ``taskId.timestamp``."""
+    message = f"{task_id}.{timestamp}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def signature_headers(task_id: str, secret: str, now: float | None = None) -> dict[str, str]:
+    """The two headers that sign a callback for ``task_id``, timestamped ``now`` (Unix s)."""
+    timestamp = int(time.time() if now is None else now)
+    return {
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(task_id, timestamp, secret),
+    }
+
+
+def verify(
+    body: bytes | str | Mapping[str, Any],
+    headers: Mapping[str, str],
+    secret: str,
+    *,
+    tolerance_seconds: int = 300,
+    now: float | None = None,
+) -> bool:
+    """True if the callback's ``X-Webhook-Timestamp`` and ``X-Webhook-Signature`` headers
+    sign ``body`` (raw or parsed) with ``secret`` (Kie's scheme: base64 HMAC-SHA256 of
+    ``taskId.timestamp``), within ``tolerance_seconds`` of now."""
+    return verify_callback(body, headers, secret, tolerance_seconds=tolerance_seconds, now=now)
 
 
 def verify_callback(
@@ -56,8 +96,8 @@ def verify_callback_or_raise(
     """Like :func:`verify_callback`, but raises CallbackVerificationError saying what failed."""
     if not secret:
         raise CallbackVerificationError("no secret to verify with")
-    raw_timestamp = _header(headers, _TIMESTAMP_HEADER)
-    signature = _header(headers, _SIGNATURE_HEADER)
+    raw_timestamp = _header(headers, TIMESTAMP_HEADER.lower())
+    signature = _header(headers, SIGNATURE_HEADER.lower())
     if raw_timestamp is None or signature is None:
         raise CallbackVerificationError("X-Webhook-Timestamp or X-Webhook-Signature missing")
     try:
@@ -67,9 +107,7 @@ def verify_callback_or_raise(
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance_seconds:
         raise CallbackVerificationError("timestamp outside the tolerance window")
-    task_id = _task_id(body)
-    message = f"{task_id}.{timestamp}".encode()
-    expected = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest())
+    expected = sign(_task_id(body), timestamp, secret).encode("ascii")
     # Bytes, not str: compare_digest refuses non-ASCII str, and a header is attacker input.
     if not hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace")):
         raise CallbackVerificationError("signature does not match")
