@@ -14,11 +14,12 @@ from imagegate.api.body import read_json_object
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import success
 from imagegate.api.ratelimit import parse_rate
+from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.runtime import Runtime
 from imagegate.tasks.keys import AccountRequest
 from imagegate.tasks.keys import create_account as new_account
-from imagegate.tasks.model import Account, credits_to_milli, milli_to_credits
+from imagegate.tasks.model import Account
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 

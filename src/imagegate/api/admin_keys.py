@@ -21,12 +21,13 @@ from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object, read_limited, with_body
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import success
+from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.runtime import Runtime
 from imagegate.tasks import ip_allow
 from imagegate.tasks.caps import Spend
 from imagegate.tasks.keys import KeyLimits, add_key, rotate_key
-from imagegate.tasks.model import ApiKey, SpendCaps, credits_to_milli, milli_to_credits
+from imagegate.tasks.model import ApiKey, SpendCaps
 from imagegate.tasks.time import now_ms
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])

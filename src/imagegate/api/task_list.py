@@ -19,11 +19,12 @@ from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import success
 from imagegate.api.jobs import task_of_request
 from imagegate.catalog import get_model
+from imagegate.catalog.pricing import milli_to_credits
 from imagegate.errors import ValidationFailed
 from imagegate.runtime import Runtime
 from imagegate.tasks.cancel import cancel_task
 from imagegate.tasks.listing import MAX_PAGE, TaskQuery, decode_cursor, list_tasks
-from imagegate.tasks.model import Account, Task, milli_to_credits
+from imagegate.tasks.model import Account, Task
 from imagegate.tasks.record import record_data
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.usage import DAY_MS, usage

@@ -1,5 +1,6 @@
-"""A model's price per output image in millicredits (1 credit = 1000), read from its input.
-Millicredits keep prices like 3.5 credits exact in integer arithmetic (the ledger's unit)."""
+"""A model's price per output image in millicredits (1 credit = 1000), read from its input, and
+credits as Kie shows them. Millicredits keep prices like 3.5 credits exact in integer arithmetic
+(the ledger's unit)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,16 @@ class PerImageBy:
             # validate() guarantees an enum value; getting here means the table misses one.
             raise KeyError(f"no price for {self.field}={value!r}")
         return self.milli[value]
+
+
+MILLI = 1000
+
+
+def credits_to_milli(credits: float) -> int:
+    """Credits as the integer millicredits the ledger keeps (3.5 credits → 3500)."""
+    return round(credits * MILLI)
+
+
+def milli_to_credits(milli: int) -> float | int:
+    """Millicredits as the number Kie shows: an integer when whole, else a decimal."""
+    return milli // MILLI if milli % MILLI == 0 else milli / MILLI

@@ -102,7 +102,7 @@ def echo_json(value: Any) -> None:
 
 def parse_cap(option: str, value: str | None) -> tuple[bool, int | None]:
     """(whether given, millicredits or None to remove) of a cap option."""
-    from imagegate.tasks.model import credits_to_milli
+    from imagegate.catalog.pricing import credits_to_milli
 
     if value is None:
         return False, None
@@ -174,7 +174,7 @@ def accounts_top_up(
     data_dir: DataDir = None,
 ) -> None:
     """Add credits to an account; prints the new balance."""
-    from imagegate.tasks.model import credits_to_milli, milli_to_credits
+    from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 
     async def work(backend: Backend, _keys: ApiKeys) -> int | None:
         return await backend.store.grant_credits(account_id, credits_to_milli(credits))

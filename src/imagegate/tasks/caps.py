@@ -17,8 +17,9 @@ from typing import Any
 
 import asyncpg
 
+from imagegate.catalog.pricing import milli_to_credits
 from imagegate.errors import SpendCapReached
-from imagegate.tasks.model import SpendCaps, milli_to_credits
+from imagegate.tasks.model import SpendCaps
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS

@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from imagegate.catalog.pricing import credits_to_milli
 from imagegate.tasks.api_keys import NewKey, SqliteApiKeys
-from imagegate.tasks.model import Account, ApiKey, SpendCaps, credits_to_milli
+from imagegate.tasks.model import Account, ApiKey, SpendCaps
 from imagegate.tasks.pg_api_keys import PgApiKeys
 from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.store import SqliteStore

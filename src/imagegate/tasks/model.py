@@ -8,18 +8,6 @@ from typing import Any
 
 from imagegate.tasks.state import TaskState
 
-MILLI = 1000
-
-
-def credits_to_milli(credits: float) -> int:
-    """Credits as the integer millicredits the ledger keeps (3.5 credits → 3500)."""
-    return round(credits * MILLI)
-
-
-def milli_to_credits(milli: int) -> float | int:
-    """Millicredits as the number Kie shows: an integer when whole, else a decimal."""
-    return milli // MILLI if milli % MILLI == 0 else milli / MILLI
-
 
 @dataclass(frozen=True, slots=True)
 class SpendCaps:

@@ -18,10 +18,11 @@ from typing import Any
 
 import asyncpg
 
+from imagegate.catalog.pricing import milli_to_credits
 from imagegate.errors import InsufficientCredits
 from imagegate.tasks import caps, idempotency
 from imagegate.tasks.fairness import SLOT_MS
-from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
+from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task
 from imagegate.tasks.pg_api_keys import PG_FIRST_KEY
 from imagegate.tasks.pg_create import CreateCombiner
 from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase, numbered

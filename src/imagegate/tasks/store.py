@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from imagegate.catalog.pricing import milli_to_credits
 from imagegate.errors import InsufficientCredits
 from imagegate.storage.registry import SQL_UPSERT_FILE, StoredFile
 from imagegate.tasks import caps, idempotency
 from imagegate.tasks.api_keys import SQL_FIRST_KEY
 from imagegate.tasks.fairness import SLOT_MS
-from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
+from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
 from imagegate.tasks.time import now_ms
