@@ -54,12 +54,12 @@ from imagegate.tasks.postgres import (
     is_postgres_url,
 )
 from imagegate.tasks.queue_stats import open_queue_stats
-from imagegate.tasks.record import callback_body
 from imagegate.tasks.retention import open_retention
 from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.store import SqliteStore
 from imagegate.tasks.switches import ServiceSwitches
 from imagegate.tasks.workers_registry import open_workers
+from imagegate.wire.jobs import callback_body
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.loop import Worker
 from imagegate.worker.presence import WorkerPresence

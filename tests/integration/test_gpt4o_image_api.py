@@ -131,8 +131,8 @@ async def test_output_pixels_follow_the_size(
 
 
 async def test_progress_is_a_two_decimal_string_through_the_states(api: Any) -> None:
-    from imagegate.api.gpt4o_image import record as render
     from imagegate.tasks.state import TaskState
+    from imagegate.wire.gpt4o_image import record
 
     task_id = await task_id_of(api, SPEC_002_EXAMPLE)
     task = await api.runtime.store.get_task(task_id)
@@ -143,7 +143,7 @@ async def test_progress_is_a_two_decimal_string_through_the_states(api: Any) -> 
         ("success", 100, "1.00", "SUCCESS"),
     ):
         changed = dataclasses.replace(task, state=TaskState(state), progress=progress)
-        data = render(changed, api.runtime)
+        data = record(changed, api.runtime.signer.url)
         assert data["progress"] == text and data["status"] == status
 
 

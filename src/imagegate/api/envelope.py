@@ -1,8 +1,7 @@
-"""The error envelope: every refusal answered in the shape of the surface that was called.
-
-Kie's jobs API v1: ``{code, msg, data}``; v2 adds ``message`` (spec 002); the upload endpoints
-add ``success`` (provider notes). HTTP status mirrors ``code`` where the meaning is the same,
-or is always 200 when the operator switches to Kie's observed habit.
+"""The envelope as HTTP: every answer JSON without spaces, every refusal in the shape of the
+surface that was called (the shapes are ``imagegate.wire.envelope``'s). HTTP status mirrors
+``code`` where the meaning is the same, or is always 200 when the operator switches to Kie's
+observed habit.
 """
 
 from __future__ import annotations
@@ -17,12 +16,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from imagegate.errors import ApiError, BadRequest, NotFound, ValidationFailed
+from imagegate.wire.envelope import error_body, success_body
 
 log = logging.getLogger(__name__)
-
-UPLOAD_PATHS = ("/api/file-stream-upload", "/api/file-base64-upload", "/api/file-url-upload")
-# Ideogram's own surface answers ``{"error": message}`` (api/ideogram/answers.py).
-IDEOGRAM_PATHS = ("/reframe", "/v1/ideogram-v3/")
 
 
 class JSONBody(JSONResponse):
@@ -33,20 +29,7 @@ class JSONBody(JSONResponse):
 
 
 def success(data: Any, *, v2: bool = False) -> JSONBody:
-    body: dict[str, Any] = {"code": 200, "msg": "success", "data": data}
-    if v2:
-        body = {"code": 200, "message": "success", "msg": "success", "data": data}
-    return JSONBody(body)
-
-
-def error_body(path: str, code: int, msg: str) -> dict[str, Any]:
-    if path == IDEOGRAM_PATHS[0] or path.startswith(IDEOGRAM_PATHS[1]):
-        return {"error": msg}
-    if path.startswith(UPLOAD_PATHS):
-        return {"success": False, "code": code, "msg": msg, "data": None}
-    if path.startswith("/api/v2/"):
-        return {"code": code, "message": msg, "msg": msg, "data": None}
-    return {"code": code, "msg": msg, "data": None}
+    return JSONBody(success_body(data, v2=v2))
 
 
 def error_response(

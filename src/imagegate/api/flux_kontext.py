@@ -17,10 +17,6 @@ from imagegate.api.legacy import (
     TASK_ID_PARAMETER,
     answer_schema,
     create_mapped,
-    error_code,
-    error_message,
-    failed_before_generation,
-    param_json,
     read_request,
     read_task,
     request_schema,
@@ -32,15 +28,16 @@ from imagegate.catalog.models.flux_kontext import (
     FLUX_KONTEXT_PRO_NAME,
 )
 from imagegate.errors import ValidationFailed
-from imagegate.runtime import Runtime
-from imagegate.tasks.model import Task
-from imagegate.tasks.record import result_urls
-from imagegate.tasks.state import TaskState
+from imagegate.wire import flux_kontext as wire
+from imagegate.wire.legacy import created
+from imagegate.wire.states import (
+    FLUX_CREATE_FAILED,
+    FLUX_GENERATE_FAILED,
+    FLUX_GENERATING,
+    FLUX_SUCCESS,
+)
 
 router = APIRouter(tags=["flux-kontext"])
-
-# successFlag values of Kie's Flux Kontext record.
-GENERATING, SUCCESS, CREATE_FAILED, GENERATE_FAILED = 0, 1, 2, 3
 
 _EXAMPLE = {
     "prompt": "A serene mountain landscape at sunset with a lake reflecting the orange sky",
@@ -67,7 +64,7 @@ _RECORD_EXAMPLE = {
     "paramJson": '{"model":"flux-kontext-pro","prompt":"A serene mountain landscape"}',
     "completeTime": 1698765432000,
     "response": {"originImageUrl": _RESULT_URL, "resultImageUrl": _RESULT_URL},
-    "successFlag": SUCCESS,
+    "successFlag": FLUX_SUCCESS,
     "errorCode": None,
     "errorMessage": None,
     "createTime": 1698765400000,
@@ -88,7 +85,7 @@ _RECORD_SCHEMA: dict[str, Any] = {
         },
         "successFlag": {
             "type": "integer",
-            "enum": [GENERATING, SUCCESS, CREATE_FAILED, GENERATE_FAILED],
+            "enum": [FLUX_GENERATING, FLUX_SUCCESS, FLUX_CREATE_FAILED, FLUX_GENERATE_FAILED],
             "description": "0 generating, 1 success, 2 create failed, 3 generate failed",
         },
         "errorCode": {"type": ["integer", "null"]},
@@ -122,7 +119,7 @@ async def generate(request: Request) -> Response:
             "model", f"must be one of {', '.join(FLUX_KONTEXT_MODELS)} (got {show(model)})"
         )
     task = await create_mapped(request, account, body, model, routing_keys=("model",))
-    return success({"taskId": task.id})
+    return success(created(task.id))
 
 
 @router.get(
@@ -136,32 +133,4 @@ async def generate(request: Request) -> Response:
 async def record_info(request: Request) -> Response:
     """A Flux Kontext task's record: successFlag and, on success, resultImageUrl."""
     task = await read_task(request, FLUX_KONTEXT_MODELS)
-    return success(record(task, runtime_of(request)))
-
-
-def success_flag(task: Task) -> int:
-    if task.state is TaskState.SUCCESS:
-        return SUCCESS
-    if task.state is TaskState.FAIL:
-        return CREATE_FAILED if failed_before_generation(task) else GENERATE_FAILED
-    return GENERATING
-
-
-def record(task: Task, runtime: Runtime) -> dict[str, Any]:
-    response = None
-    if task.state is TaskState.SUCCESS:
-        urls = result_urls(task, runtime.signer.url)
-        # Kie keeps the upstream link (originImageUrl) next to its own copy; imagegate has one
-        # stored file, so both name it.
-        first = urls[0] if urls else None
-        response = {"originImageUrl": first, "resultImageUrl": first}
-    return {
-        "taskId": task.id,
-        "paramJson": param_json(task, with_model=True),
-        "completeTime": task.complete_time,
-        "response": response,
-        "successFlag": success_flag(task),
-        "errorCode": error_code(task),
-        "errorMessage": error_message(task),
-        "createTime": task.create_time,
-    }
+    return success(wire.record(task, runtime_of(request).signer.url))

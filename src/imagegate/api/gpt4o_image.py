@@ -17,11 +17,6 @@ from imagegate.api.legacy import (
     TASK_ID_PARAMETER,
     answer_schema,
     create_mapped,
-    error_code,
-    error_message,
-    failed_before_generation,
-    param_json,
-    progress_text,
     read_request,
     read_task,
     request_schema,
@@ -31,15 +26,16 @@ from imagegate.catalog.models.gpt4o_image import (
     GPT4O_IMAGE_NAME,
     check_prompt_or_files,
 )
-from imagegate.runtime import Runtime
-from imagegate.tasks.model import Task
-from imagegate.tasks.record import result_urls
-from imagegate.tasks.state import TaskState
+from imagegate.wire import gpt4o_image as wire
+from imagegate.wire.legacy import created
+from imagegate.wire.states import (
+    GPT4O_CREATE_TASK_FAILED,
+    GPT4O_GENERATE_FAILED,
+    GPT4O_GENERATING,
+    GPT4O_SUCCESS,
+)
 
 router = APIRouter(tags=["gpt4o-image"])
-
-GENERATING, SUCCESS = "GENERATING", "SUCCESS"
-CREATE_TASK_FAILED, GENERATE_FAILED = "CREATE_TASK_FAILED", "GENERATE_FAILED"
 
 _EXAMPLE = {
     "prompt": "A beautiful sunset over the mountains",
@@ -56,7 +52,7 @@ _RECORD_EXAMPLE = {
     "completeTime": 1698765432000,
     "response": {"resultUrls": ["https://imagegate.example/files/results/0.png?expires=1&sig=x"]},
     "successFlag": 1,
-    "status": SUCCESS,
+    "status": GPT4O_SUCCESS,
     "errorCode": None,
     "errorMessage": None,
     "createTime": 1698765400000,
@@ -76,7 +72,8 @@ _RECORD_SCHEMA: dict[str, Any] = {
         "successFlag": {"type": "integer", "enum": [0, 1, 2],
                         "description": "0 generating, 1 success, 2 failed"},
         "status": {"type": "string",
-                   "enum": [GENERATING, SUCCESS, CREATE_TASK_FAILED, GENERATE_FAILED]},
+                   "enum": [GPT4O_GENERATING, GPT4O_SUCCESS, GPT4O_CREATE_TASK_FAILED,
+                            GPT4O_GENERATE_FAILED]},
         "errorCode": {"type": ["integer", "null"]},
         "errorMessage": {"type": ["string", "null"]},
         "createTime": {"type": "integer"},
@@ -103,7 +100,7 @@ async def generate(request: Request) -> Response:
     task = await create_mapped(
         request, account, body, GPT4O_IMAGE_NAME, check=check_prompt_or_files
     )
-    return success({"taskId": task.id})
+    return success(created(task.id))
 
 
 @router.get(
@@ -117,32 +114,4 @@ async def generate(request: Request) -> Response:
 async def record_info(request: Request) -> Response:
     """A GPT-4o Image task's record: status, successFlag, progress, resultUrls."""
     task = await read_task(request, (GPT4O_IMAGE_NAME,))
-    return success(record(task, runtime_of(request)))
-
-
-def status_of(task: Task) -> tuple[str, int]:
-    """(status, successFlag) of a task's state."""
-    if task.state is TaskState.SUCCESS:
-        return SUCCESS, 1
-    if task.state is TaskState.FAIL:
-        return (CREATE_TASK_FAILED if failed_before_generation(task) else GENERATE_FAILED), 2
-    return GENERATING, 0
-
-
-def record(task: Task, runtime: Runtime) -> dict[str, Any]:
-    status, flag = status_of(task)
-    response = None
-    if task.state is TaskState.SUCCESS:
-        response = {"resultUrls": result_urls(task, runtime.signer.url)}
-    return {
-        "taskId": task.id,
-        "paramJson": param_json(task),
-        "completeTime": task.complete_time,
-        "response": response,
-        "successFlag": flag,
-        "status": status,
-        "errorCode": error_code(task),
-        "errorMessage": error_message(task),
-        "createTime": task.create_time,
-        "progress": progress_text(task),
-    }
+    return success(wire.record(task, runtime_of(request).signer.url))

@@ -25,7 +25,7 @@ from imagegate.tasks import idempotency
 from imagegate.tasks.fairness import MAX_PRIORITY, MIN_PRIORITY
 from imagegate.tasks.ids import new_task_id
 from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task
-from imagegate.tasks.record import record_data
+from imagegate.wire import jobs as wire
 
 router = APIRouter(tags=["jobs"])
 
@@ -213,21 +213,21 @@ async def create_from_request(request: Request) -> Task:
 async def create_task_v1(request: Request) -> Response:
     """Create a generation task; answers ``data.taskId`` (and ``recordId``, the same value)."""
     task = await create_from_request(request)
-    return success({"taskId": task.id, "recordId": task.id})
+    return success(wire.created(task.id))
 
 
 @router.post("/api/v2/jobs/createTask", openapi_extra=_CREATE_V2)
 async def create_task_v2(request: Request) -> Response:
     """Spec 002's v2 create: the same task, answered as ``{code, message, data.task_id}``."""
     task = await create_from_request(request)
-    return success({"task_id": task.id, "taskId": task.id, "recordId": task.id}, v2=True)
+    return success(wire.created_v2(task.id), v2=True)
 
 
 @router.get("/api/v1/jobs/recordInfo", openapi_extra=_RECORD_INFO)
 async def record_info(request: Request) -> Response:
     """A task's record: state, param, resultJson, failCode/failMsg, times, progress."""
     runtime, task = await task_of_request(request)
-    return success(record_data(task, runtime.signer.url))
+    return success(wire.record_data(task, runtime.signer.url))
 
 
 async def task_of_request(

@@ -2,12 +2,12 @@
 
 A generate endpoint maps its body to ``{model, input, callBackUrl}`` and creates an ordinary
 task through ``jobs.create_task``; a record-info endpoint reads the ordinary task and renders it
-in its own shape. Neither holds any lifecycle of its own (DESIGN.md, "The house").
+in its own shape (``imagegate.wire``). Neither holds any lifecycle of its own (DESIGN.md, "The
+house").
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -22,9 +22,8 @@ from imagegate.catalog import get_model
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
 from imagegate.tasks.model import Account, Task
-from imagegate.tasks.state import TaskState
+from imagegate.wire.legacy import CALLBACK_KEYS
 
-CALLBACK_KEYS = ("callBackUrl", "callbackUrl")
 SECURITY = schemas.SECURITY
 TASK_ID_PARAMETER = schemas.TASK_ID_PARAMETER
 IDEMPOTENCY_KEY_PARAMETER = schemas.IDEMPOTENCY_KEY_PARAMETER
@@ -73,41 +72,6 @@ async def read_task(request: Request, models: Collection[str]) -> Task:
     model this endpoint does not serve (a Flux task is not a GPT-4o record)."""
     _, task = await task_of_request(request, models)
     return task
-
-
-def param_json(task: Task, *, with_model: bool = False) -> str:
-    """The endpoint-shaped request, rebuilt from the task's stored create request: the input
-    fields as sent, the model (Flux Kontext's ``model``) and the callback URL when given."""
-    param = json.loads(task.param)
-    request: dict[str, Any] = {"model": task.model} if with_model else {}
-    request.update(param.get("input") or {})
-    request.update({key: param[key] for key in CALLBACK_KEYS if key in param})
-    return json.dumps(request, separators=(",", ":"), ensure_ascii=False)
-
-
-def progress_text(task: Task) -> str:
-    """Progress as Kie's GPT-4o record shows it: "0.00" to "1.00"."""
-    percent = 100 if task.state is TaskState.SUCCESS else min(max(task.progress, 0), 99)
-    return f"{percent / 100:.2f}"
-
-
-def failed_before_generation(task: Task) -> bool:
-    """A failure of the input (failCode 422: an image that could not be fetched or used),
-    reported as CREATE_TASK_FAILED; every other failure is GENERATE_FAILED."""
-    return task.state is TaskState.FAIL and task.fail_code == "422"
-
-
-def error_code(task: Task) -> int | str | None:
-    """``failCode`` as the per-model records show ``errorCode``: a number (a string only for
-    a code that is not one)."""
-    code = task.fail_code
-    if code is None or task.state is not TaskState.FAIL:
-        return None
-    return int(code) if code.isdigit() else code
-
-
-def error_message(task: Task) -> str | None:
-    return task.fail_msg if task.state is TaskState.FAIL else None
 
 
 def request_schema(

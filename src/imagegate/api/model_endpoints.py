@@ -22,9 +22,9 @@ from imagegate.api.envelope import success
 from imagegate.api.jobs import task_of_request
 from imagegate.api.legacy import create_mapped, read_request
 from imagegate.catalog import get_model
-from imagegate.tasks.model import Task
-from imagegate.tasks.record import result_urls
-from imagegate.tasks.state import TaskState
+from imagegate.wire import model_endpoints as wire
+from imagegate.wire.legacy import created
+from imagegate.wire.states import SPEC_002_STATUS
 
 router = APIRouter(tags=["model endpoints (spec 002)"])
 
@@ -48,39 +48,14 @@ ENDPOINTS: Final = (
     ModelEndpoint("/api/v1/ideogram/character", "ideogram/character"),
 )
 
-# Spec 002's task status values, from imagegate's states.
-STATUS: Final = {
-    TaskState.WAITING: "pending",
-    TaskState.QUEUING: "pending",
-    TaskState.GENERATING: "processing",
-    TaskState.SUCCESS: "completed",
-    TaskState.FAIL: "failed",
-}
 _SECURITY: Final[list[dict[str, list[str]]]] = [{"ApiKeyHeader": []}, {"BearerAuth": []}]
-
-
-def record_of(task: Task, urls: list[str]) -> dict[str, Any]:
-    """Spec 002's ``data`` for a task: its status, first image and progress (0-100), plus all
-    its images (``imageUrls``) and, when it failed, why (``failCode``, ``failMsg``)."""
-    return {
-        "taskId": task.id,
-        "model": task.model,
-        "status": STATUS[task.state],
-        "imageUrl": urls[0] if urls else None,
-        "imageUrls": urls,
-        "progress": task.progress,
-        "failCode": task.fail_code,
-        "failMsg": task.fail_msg,
-        "createTime": task.create_time,
-        "completeTime": task.complete_time,
-    }
 
 
 def _generate(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response]]:
     async def generate(request: Request) -> Response:
         account, body = await read_request(request)
         task = await create_mapped(request, account, body, endpoint.model)
-        return success({"taskId": task.id})
+        return success(created(task.id))
 
     generate.__doc__ = f"Create a {endpoint.model} task from its input (spec 002)."
     return generate
@@ -89,7 +64,7 @@ def _generate(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response
 def _record_info(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response]]:
     async def record_info(request: Request) -> Response:
         runtime, task = await task_of_request(request, models=(endpoint.model,))
-        return success(record_of(task, result_urls(task, runtime.signer.url)))
+        return success(wire.record(task, runtime.signer.url))
 
     record_info.__doc__ = f"A {endpoint.model} task's status, image and progress (spec 002)."
     return record_info
@@ -101,7 +76,7 @@ _RECORD_SCHEMA: Final = {
     "properties": {
         "taskId": {"type": "string"},
         "model": {"type": "string"},
-        "status": {"type": "string", "enum": sorted(set(STATUS.values()))},
+        "status": {"type": "string", "enum": sorted(set(SPEC_002_STATUS.values()))},
         "imageUrl": {"type": ["string", "null"]},
         "imageUrls": {"type": "array", "items": {"type": "string"}},
         "progress": {"type": "integer", "minimum": 0, "maximum": 100},

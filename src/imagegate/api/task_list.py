@@ -19,15 +19,14 @@ from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import success
 from imagegate.api.jobs import task_of_request
 from imagegate.catalog import get_model
-from imagegate.catalog.pricing import milli_to_credits
 from imagegate.errors import ValidationFailed
 from imagegate.runtime import Runtime
 from imagegate.tasks.cancel import cancel_task
 from imagegate.tasks.listing import MAX_PAGE, TaskQuery, decode_cursor, list_tasks
 from imagegate.tasks.model import Account, Task
-from imagegate.tasks.record import record_data
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.usage import DAY_MS, usage
+from imagegate.wire import task_list as wire
 
 router = APIRouter(tags=["jobs"])
 
@@ -123,12 +122,6 @@ async def _caller(request: Request) -> tuple[Runtime, Account]:
     return runtime, account
 
 
-def listed(task: Task, runtime: Runtime) -> dict[str, Any]:
-    """A row of the list: recordInfo's ``data``, and what the task costs."""
-    cost = 0 if task.state is TaskState.FAIL else task.price_milli
-    return {**record_data(task, runtime.signer.url), "consumeCredits": milli_to_credits(cost)}
-
-
 @router.get("/api/v1/jobs/list", openapi_extra=_LIST)
 async def list_jobs(request: Request) -> Response:
     """The account's tasks, newest first, ``limit`` at a time; filters by state, model and
@@ -149,10 +142,7 @@ async def list_jobs(request: Request) -> Response:
         cursor=decode_cursor(cursor) if cursor else None,
         limit=_int_param(params.get("limit"), "limit", low=1, high=MAX_PAGE) or 20,
     ))
-    return success({
-        "tasks": [listed(task, runtime) for task in page.tasks],
-        "nextCursor": page.next_cursor,
-    })
+    return success(wire.task_page(page.tasks, page.next_cursor, runtime.signer.url))
 
 
 @router.post("/api/v1/jobs/cancelTask", openapi_extra=_CANCEL)
@@ -169,7 +159,7 @@ async def cancel_job(request: Request) -> Response:
         runtime.callbacks.notify()
     else:
         runtime.worker.cancel(task_id)  # if this process runs it; else NOTIFY or its heartbeat
-    return success({"taskId": task_id, "state": done.task.state.value, "canceled": done.ended})
+    return success(wire.cancelled(task_id, done.task.state, done.ended))
 
 
 @router.get("/api/v1/usage", openapi_extra=_USAGE)
@@ -186,17 +176,7 @@ async def account_usage(request: Request) -> Response:
         raise ValidationFailed("from", f"the range may span at most {MAX_USAGE_DAYS} days")
     start = _epoch_ms(first)
     rows = await usage(runtime.store, account.id, start, _epoch_ms(last) + DAY_MS)
-    return success({
-        "from": first.isoformat(),
-        "to": last.isoformat(),
-        "days": [
-            {"date": dt.datetime.fromtimestamp(r.day / 1000, dt.UTC).date().isoformat(),
-             "model": r.model, "tasks": r.tasks, "succeeded": r.succeeded, "failed": r.failed,
-             "running": r.running, "credits": milli_to_credits(r.credits_milli)}
-            for r in rows
-        ],
-        "totalCredits": milli_to_credits(sum(r.credits_milli for r in rows)),
-    })
+    return success(wire.usage_data(first, last, rows))
 
 
 def _int_param(
@@ -255,19 +235,7 @@ async def deliveries(runtime: Runtime, task: Task) -> dict[str, Any]:
     as the task's record)."""
     row = await runtime.outbox.get(task.id)
     attempts = await runtime.outbox.attempts(task.id)
-    return {
-        "taskId": task.id,
-        "url": task.callback_url,
-        "state": row.state if row is not None else "none",
-        "nextAttemptAt": row.next_attempt_at if row is not None and row.state == "pending"
-        else None,
-        "deliveredAt": row.delivered_at if row is not None else None,
-        "attempts": [
-            {"attempt": a.attempt, "at": a.at, "status": a.status, "error": a.error,
-             "durationMs": a.duration_ms}
-            for a in attempts
-        ],
-    }
+    return wire.deliveries(task, row, attempts)
 
 
 @router.get("/api/v1/jobs/callbacks", openapi_extra=_DELIVERIES)

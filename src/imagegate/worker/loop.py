@@ -27,10 +27,10 @@ from imagegate.storage.registry import StoredFile
 from imagegate.tasks.cancel import CANCELED, CANCELED_MSG
 from imagegate.tasks.model import Task
 from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.record import result_files_json
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import CallbackBodyFn, Finish, SqliteStore
 from imagegate.tasks.time import now_ms
+from imagegate.wire.task_view import result_files_json
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.generating import GeneratingMark, LeaseLost
 from imagegate.worker.heartbeat import Heartbeat

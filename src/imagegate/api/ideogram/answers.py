@@ -1,18 +1,17 @@
-"""Ideogram's answers: its ``{"error": message}`` refusals (``IdeogramError`` and how imagegate's
-own ``ApiError`` becomes one), its ``created`` timestamp, and the pydantic models that document
-the ``{created, data: [...]}`` answer and the error body in the OpenAPI document.
+"""Ideogram's answers over HTTP: its ``{"error": message}`` refusals (``IdeogramError`` and how
+imagegate's own ``ApiError`` becomes one), and the pydantic models that document the ``{created,
+data: [...]}`` answer and the error body in the OpenAPI document (the bodies themselves are
+``imagegate.wire.ideogram``'s).
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
-from typing import Any
 
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from imagegate.api.envelope import JSONBody
 from imagegate.errors import ApiError, PayloadTooLarge
+from imagegate.wire.ideogram import error_body
 
 
 class IdeogramError(Exception):
@@ -46,16 +45,9 @@ def error_response(error: IdeogramError) -> Response:
     headers = {}
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
-    body: dict[str, Any] = {"error": error.message}
     if error.task_id is not None:
-        body["task_id"] = error.task_id
         headers["X-Imagegate-Task-Id"] = error.task_id
-    return JSONBody(body, error.status, headers)
-
-
-def created_text(ms: int) -> str:
-    """Ideogram's ``created``: ``2000-01-23 04:56:07+00:00``."""
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(sep=" ", timespec="seconds")
+    return JSONBody(error_body(error.message, error.task_id), error.status, headers)
 
 
 class ImageObject(BaseModel):

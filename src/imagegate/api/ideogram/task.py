@@ -24,12 +24,7 @@ from imagegate.api.auth import authenticate
 from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import JSONBody
 from imagegate.api.files import clean_file_name, default_file_name
-from imagegate.api.ideogram.answers import (
-    IdeogramError,
-    created_text,
-    error_response,
-    from_api_error,
-)
+from imagegate.api.ideogram.answers import IdeogramError, error_response, from_api_error
 from imagegate.api.ideogram.form import Form, ImagePart, read_form
 from imagegate.api.jobs import create_task, idempotency_key_of, keyed
 from imagegate.catalog import ModelSpec, StringField, get_model
@@ -40,9 +35,10 @@ from imagegate.runtime import Runtime
 from imagegate.storage.registry import StoredFile
 from imagegate.tasks import idempotency
 from imagegate.tasks.model import Account, Task
-from imagegate.tasks.record import result_urls
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.time import now_ms
+from imagegate.wire import ideogram as wire
+from imagegate.wire.states import IDEOGRAM_STILL_RUNNING, ideogram_fail_status
 
 log = logging.getLogger(__name__)
 
@@ -196,17 +192,11 @@ async def finish_reframe(runtime: Runtime, task: Task, reframe: Reframe) -> Resp
     if finished is None:
         timeout = runtime.settings.ideogram_sync_timeout_seconds
         raise IdeogramError(
-            504,
-            f"Task {task.id} is still running after {timeout:g} s. It is kept and will finish:"
-            f" follow it with GET /api/v1/jobs/recordInfo?taskId={task.id}",
-            task_id=task.id,
+            IDEOGRAM_STILL_RUNNING, wire.still_running_message(task.id, timeout), task_id=task.id
         )
     if finished.state is TaskState.FAIL:
-        status = 422 if finished.fail_code == "422" else 500
         raise IdeogramError(
-            status,
-            f"Task {task.id} failed: {finished.fail_msg or 'generation failed'}"
-            + (" (its credits were refunded)" if finished.price_milli else ""),
+            ideogram_fail_status(finished.fail_code), wire.failed_message(finished),
             task_id=task.id,
         )
     return JSONBody(answer(finished, reframe, runtime), headers={"X-Imagegate-Task-Id": task.id})
@@ -235,28 +225,17 @@ async def wait_for_end(runtime: Runtime, task_id: str, timeout: float) -> Task |
 
 
 def answer(task: Task, reframe: Reframe, runtime: Runtime) -> dict[str, Any]:
-    urls = result_urls(task, runtime.signer.url)
-    # The classic engine derives image i's seed from the task's: report the seed that gives
-    # that image again as a one-image request. Other engines get the task's seed as is.
-    seeds = [
-        image_seed(reframe.seed, index) if task.engine == "classic" else reframe.seed
-        for index in range(len(urls))
-    ]
-    return {
-        "created": created_text(task.create_time),
-        "data": [
-            {
-                "prompt": "",
-                "resolution": reframe.resolution,
-                "is_image_safe": True,
-                "seed": seed,
-                "url": url,
-                "upscaled_resolution": None,
-                "style_type": reframe.style_type,
-            }
-            for url, seed in zip(urls, seeds, strict=True)
-        ],
-    }
+    """Ideogram's ``{created, data: [...]}`` for the finished task."""
+
+    def seed_of(index: int) -> int:
+        # The classic engine derives image i's seed from the task's: report the seed that gives
+        # that image again as a one-image request. Other engines get the task's seed as is.
+        return image_seed(reframe.seed, index) if task.engine == "classic" else reframe.seed
+
+    return wire.reframe_answer(
+        task, runtime.signer.url, resolution=reframe.resolution, style_type=reframe.style_type,
+        seed_of=seed_of,
+    )
 
 
 async def handle(request: Request, parse: Callable[[Form], Awaitable[Reframe]]) -> Response:

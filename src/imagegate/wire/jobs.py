@@ -1,37 +1,28 @@
-"""A task as the wire shows it: the ``data`` of recordInfo and the body of its callback.
-
-The task row keeps its result as ``{"files": [{"key", "expires"}]}``; the public
-``resultJson`` (``{"resultUrls": [...]}``) is rendered from it with signed URLs, so links always
-point at the server's current public URL and expire with the files themselves.
-"""
+"""Kie's jobs API as the wire shows it: the createTask answers (v1, and v2's ``task_id``),
+recordInfo's ``data`` and the callback body, which carries the same record."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from imagegate.catalog.pricing import milli_to_credits
-from imagegate.tasks.model import Task
-from imagegate.tasks.state import TaskState
-
-UrlFor = Callable[[str, int], str]
-"""Signs a file URL: (blob key, expiry in epoch ms) → URL."""
+from imagegate.wire.states import TaskState
+from imagegate.wire.task_view import TaskView, UrlFor, result_urls
 
 
-def result_files_json(files: list[tuple[str, int]]) -> str:
-    """The internal result of a task: its stored files and their expiry."""
-    return json.dumps({"files": [{"key": k, "expires": e} for k, e in files]})
+def created(task_id: str) -> dict[str, Any]:
+    """v1 createTask's ``data``: ``taskId`` and ``recordId``, the same value."""
+    return {"taskId": task_id, "recordId": task_id}
 
 
-def result_urls(task: Task, url_for: UrlFor) -> list[str]:
-    if not task.result_json:
-        return []
-    stored = json.loads(task.result_json)
-    return [url_for(f["key"], int(f["expires"])) for f in stored.get("files", [])]
+def created_v2(task_id: str) -> dict[str, Any]:
+    """Spec 002's v2 createTask ``data``: ``task_id``, and v1's names for it too (its envelope
+    carries ``message``: ``envelope.success_body(..., v2=True)``)."""
+    return {"task_id": task_id, "taskId": task_id, "recordId": task_id}
 
 
-def record_data(task: Task, url_for: UrlFor) -> dict[str, Any]:
+def record_data(task: TaskView, url_for: UrlFor) -> dict[str, Any]:
     """The ``data`` object of ``GET /api/v1/jobs/recordInfo`` (spec 000 and 004, plus
     ``updateTime``, ``progress`` and ``engine``, the engine or upstream provider that served
     the task, or tried it last)."""
@@ -55,7 +46,7 @@ def record_data(task: Task, url_for: UrlFor) -> dict[str, Any]:
     }
 
 
-def callback_body(task: Task, balance_milli: int, url_for: UrlFor) -> dict[str, Any]:
+def callback_body(task: TaskView, balance_milli: int, url_for: UrlFor) -> dict[str, Any]:
     """Kie's callback: code 200 on success, 501 on failure, ``data`` as in recordInfo plus the
     credits the task consumed and the balance left."""
     data = record_data(task, url_for)
