@@ -1,0 +1,135 @@
+"""imagegate.wire: pure shapes that import no server part, over plain task values."""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import imagegate.wire
+from imagegate import client
+from imagegate.tasks import state as lifecycle
+from imagegate.tasks.model import Task
+from imagegate.wire import envelope, flux_kontext, gpt4o_image, ideogram, jobs, model_endpoints
+from imagegate.wire.states import (
+    SPEC_002_STATUS,
+    TaskState,
+    flux_success_flag,
+    gpt4o_status,
+    ideogram_fail_status,
+)
+from imagegate.wire.task_view import result_files_json
+
+WIRE = Path(imagegate.wire.__file__).parent
+# House rule (design/house.json, part "Wire"): shapes take values, not stores.
+ALLOWED = ("imagegate.wire", "imagegate.errors", "imagegate.catalog")
+
+
+def url_for(key: str, expires: int) -> str:
+    return f"https://h/files/{key}?expires={expires}"
+
+
+def task(state: TaskState, **changes: object) -> Task:
+    values: dict[str, object] = {
+        "id": "t1", "account_id": "a", "model": "gpt4o-image", "state": state,
+        "param": '{"model":"gpt4o-image","input":{"prompt":"x"},"callBackUrl":"https://c/b"}',
+        "input": {"prompt": "x"}, "callback_url": "https://c/b",
+        "result_json": result_files_json([("results/t1/0.png", 9)]) if state == "success"
+        else None,
+        "fail_code": "500" if state == "fail" else None,
+        "fail_msg": "boom" if state == "fail" else None,
+        "progress": 100 if state == "success" else 0, "price_milli": 3500,
+        "create_time": 1, "update_time": 2, "complete_time": None, "cost_time": None,
+        "engine": "mock", "attempts": 0, "lease_token": 0,
+    }
+    values.update(changes)
+    return Task(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", sorted(WIRE.glob("*.py")), ids=lambda p: p.name)
+def test_wire_imports_only_errors_catalog_and_the_standard_library(path: Path) -> None:
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"relative import in {path.name}"
+            names = [node.module or ""]
+        for name in names:
+            top = name.split(".")[0]
+            assert top in sys.stdlib_module_names or top == "__future__" or (
+                name == "imagegate" or name.startswith(ALLOWED)
+            ), f"{path.name} imports {name}"
+
+
+def test_the_lifecycle_and_the_client_share_the_wire_state_names() -> None:
+    assert lifecycle.TaskState is TaskState and client.TaskState is TaskState
+    assert {TaskState.SUCCESS, TaskState.FAIL} == lifecycle.TERMINAL_STATES
+    assert [s for s in TaskState if s.is_claimed] == [TaskState.QUEUING, TaskState.GENERATING]
+
+
+def test_each_surface_spells_every_state() -> None:
+    assert set(SPEC_002_STATUS) == set(TaskState)
+    spelled = {s: (gpt4o_status(s, None), flux_success_flag(s, None)) for s in TaskState}
+    assert spelled[TaskState.WAITING] == (("GENERATING", 0), 0)
+    assert spelled[TaskState.SUCCESS] == (("SUCCESS", 1), 1)
+    assert spelled[TaskState.FAIL] == (("GENERATE_FAILED", 2), 3)
+    # The input's fault (failCode 422) is a failed create on both records, and 422 on Ideogram's.
+    assert gpt4o_status(TaskState.FAIL, "422") == ("CREATE_TASK_FAILED", 2)
+    assert flux_success_flag(TaskState.FAIL, "422") == 2
+    assert (ideogram_fail_status("422"), ideogram_fail_status("500")) == (422, 500)
+
+
+def test_record_and_callback_of_a_succeeded_task() -> None:
+    done = task(TaskState.SUCCESS, complete_time=5, cost_time=4)
+    data = jobs.record_data(done, url_for)
+    assert list(data) == [
+        "taskId", "model", "state", "param", "resultJson", "failCode", "failMsg", "costTime",
+        "completeTime", "createTime", "updateTime", "progress", "engine",
+    ]
+    assert data["resultJson"] == '{"resultUrls": ["https://h/files/results/t1/0.png?expires=9"]}'
+    body = jobs.callback_body(done, 96_500, url_for)
+    assert (body["code"], body["msg"]) == (200, "Image generated successfully.")
+    assert (body["data"]["consumeCredits"], body["data"]["remainedCredits"]) == (3.5, 96.5)
+    failed = jobs.callback_body(task(TaskState.FAIL), 100_000, url_for)
+    assert (failed["code"], failed["msg"], failed["data"]["consumeCredits"]) == (501, "boom", 0)
+    assert failed["data"]["remainedCredits"] == 100 and failed["data"]["resultJson"] is None
+
+
+def test_per_model_records() -> None:
+    done = task(TaskState.SUCCESS)
+    record = gpt4o_image.record(done, url_for)
+    assert record["paramJson"] == '{"prompt":"x","callBackUrl":"https://c/b"}'
+    assert (record["status"], record["successFlag"], record["progress"]) == ("SUCCESS", 1, "1.00")
+    flux = flux_kontext.record(task(TaskState.FAIL, model="flux-kontext-pro"), url_for)
+    assert flux["paramJson"].startswith('{"model":"flux-kontext-pro","prompt":"x"')
+    assert (flux["errorCode"], flux["errorMessage"], flux["response"]) == (500, "boom", None)
+    spec_002 = model_endpoints.record(done, url_for)
+    assert spec_002["status"] == "completed" and spec_002["imageUrls"] == [spec_002["imageUrl"]]
+
+
+def test_ideogram_answer_and_refusal() -> None:
+    answer = ideogram.reframe_answer(
+        task(TaskState.SUCCESS, create_time=0), url_for, resolution="1024x1024",
+        style_type="AUTO", seed_of=lambda index: 7 + index,
+    )
+    assert answer["created"] == "1970-01-01 00:00:00+00:00"
+    assert [(image["seed"], image["resolution"]) for image in answer["data"]] == [
+        (7, "1024x1024")
+    ]
+    assert ideogram.error_body("no") == {"error": "no"}
+    assert envelope.error_body("/reframe", 401, "no") == {"error": "no"}
+    assert json.dumps(ideogram.error_body("late", "t1")) == '{"error": "late", "task_id": "t1"}'
+
+
+def test_envelopes() -> None:
+    assert envelope.success_body({"x": 1}) == {"code": 200, "msg": "success", "data": {"x": 1}}
+    assert list(envelope.success_body(None, v2=True)) == ["code", "message", "msg", "data"]
+    assert envelope.error_body("/api/v2/jobs/createTask", 422, "bad")["message"] == "bad"
+    assert envelope.error_body("/api/file-url-upload", 413, "big")["success"] is False
+    assert envelope.error_body("/api/v1/jobs/recordInfo", 404, "gone") == {
+        "code": 404, "msg": "gone", "data": None,
+    }
