@@ -42,7 +42,8 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from imagegate.tasks.model import MILLI, Task
+from imagegate.accounts.model import MILLI
+from imagegate.tasks.model import Task
 from imagegate.tasks.queue_stats import QueueSnapshot
 from imagegate.tasks.state import TaskState
 

@@ -51,7 +51,7 @@ def test_client_and_callbacks_do_not_import_the_server() -> None:
         "import sys, imagegate.client, imagegate.callbacks;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'sqlalchemy', 'starlette')"
         " or m.startswith(('imagegate.api', 'imagegate.tasks', 'imagegate.engines',"
-        " 'imagegate.worker', 'imagegate.callbacks.sender', 'imagegate.callbacks.outbox'))];"
+        " 'imagegate.worker', 'imagegate.callbacks.sender', 'imagegate.db.sqlite.outbox'))];"
         "print(bad)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -25,11 +25,13 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import current_account
 from imagegate.api.body import read_json_object, read_limited, with_body
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import JSONBody, success
+from imagegate.clock import now_ms
 from imagegate.errors import (
     ApiError,
     BadRequest,
@@ -48,9 +50,7 @@ from imagegate.outbound import (
 )
 from imagegate.runtime import Runtime
 from imagegate.storage.blobstore import BlobNotFound
-from imagegate.storage.registry import StoredFile
-from imagegate.tasks.model import Account
-from imagegate.tasks.time import now_ms
+from imagegate.storage.files import StoredFile
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from imagegate.cli.failures import EXIT_API, EXIT_USAGE
 from imagegate.settings import load_settings
 
 if TYPE_CHECKING:
+    from imagegate.accounts.store import ApiKeyStore as ApiKeys
     from imagegate.backend import Backend
-    from imagegate.tasks.keys import ApiKeys
 
 T = TypeVar("T")
 
@@ -72,9 +72,8 @@ def fail(message: str) -> NoReturn:
 def run(data_dir: Path | None, work: Callable[[Backend, ApiKeys], Awaitable[T]]) -> T:
     """Open the configured database, run ``work`` on it, close it."""
     from imagegate.backend import open_postgres, open_sqlite
+    from imagegate.db.postgres.database import is_postgres_url
     from imagegate.errors import ApiError
-    from imagegate.tasks.keys import api_keys_of
-    from imagegate.tasks.postgres import is_postgres_url
 
     try:
         url = load_settings(data_dir=data_dir).resolved_database_url
@@ -86,7 +85,7 @@ def run(data_dir: Path | None, work: Callable[[Backend, ApiKeys], Awaitable[T]])
             open_sqlite(url)
         )
         try:
-            return await work(backend, api_keys_of(backend.store))
+            return await work(backend, backend.api_keys)
         finally:
             await backend.close()
 
@@ -102,7 +101,7 @@ def echo_json(value: Any) -> None:
 
 def parse_cap(option: str, value: str | None) -> tuple[bool, int | None]:
     """(whether given, millicredits or None to remove) of a cap option."""
-    from imagegate.tasks.model import credits_to_milli
+    from imagegate.accounts.model import credits_to_milli
 
     if value is None:
         return False, None
@@ -118,7 +117,7 @@ def parse_cap(option: str, value: str | None) -> tuple[bool, int | None]:
 
 
 def parse_allow(value: str | None) -> tuple[bool, str | None]:
-    from imagegate.tasks import ip_allow
+    from imagegate.accounts import ip_allow
 
     if value is None:
         return False, None
@@ -157,7 +156,7 @@ def accounts_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an account and its first key; the key is printed alone on the last line."""
-    from imagegate.tasks.keys import AccountRequest, create_account
+    from imagegate.accounts.keys import AccountRequest, create_account
 
     async def work(backend: Backend, _keys: ApiKeys) -> tuple[Any, str]:
         return await create_account(backend.store, AccountRequest(name, credits))
@@ -174,7 +173,7 @@ def accounts_top_up(
     data_dir: DataDir = None,
 ) -> None:
     """Add credits to an account; prints the new balance."""
-    from imagegate.tasks.model import credits_to_milli, milli_to_credits
+    from imagegate.accounts.model import credits_to_milli, milli_to_credits
 
     async def work(backend: Backend, _keys: ApiKeys) -> int | None:
         return await backend.store.grant_credits(account_id, credits_to_milli(credits))
@@ -272,10 +271,10 @@ def keys_create(
     data_dir: DataDir = None,
 ) -> None:
     """Add a key to an account; the key is printed alone on the last line."""
+    from imagegate.accounts.keys import KeyLimits, add_key
+    from imagegate.accounts.model import SpendCaps
     from imagegate.api.admin_keys import expires_at_ms, key_view
-    from imagegate.tasks.keys import KeyLimits, add_key
-    from imagegate.tasks.model import SpendCaps
-    from imagegate.tasks.time import now_ms
+    from imagegate.clock import now_ms
 
     caps = SpendCaps(parse_cap("--hourly-cap", hourly_cap)[1],
                      parse_cap("--daily-cap", daily_cap)[1],
@@ -323,8 +322,8 @@ def keys_rotate(
 ) -> None:
     """Replace a key (same name, caps, allow-list); the old one works for --grace seconds.
     The new key is printed alone on the last line."""
-    from imagegate.tasks.keys import rotate_key
-    from imagegate.tasks.time import now_ms
+    from imagegate.accounts.keys import rotate_key
+    from imagegate.clock import now_ms
 
     async def work(_backend: Backend, keys: ApiKeys) -> Any:
         old = await keys.get(key_id)
@@ -352,8 +351,8 @@ def keys_caps(
     data_dir: DataDir = None,
 ) -> None:
     """Set a key's spending caps and IP allow-list; an option left out keeps its value."""
+    from imagegate.accounts.model import SpendCaps
     from imagegate.api.admin_keys import key_view
-    from imagegate.tasks.model import SpendCaps
 
     given = [parse_cap("--hourly-cap", hourly_cap), parse_cap("--daily-cap", daily_cap),
              parse_cap("--total-cap", total_cap)]

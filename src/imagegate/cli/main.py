@@ -18,8 +18,8 @@ from imagegate.cli.failures import EXIT_CODES_HELP, EXIT_USAGE
 from imagegate.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from imagegate.accounts.model import Account
     from imagegate.runtime import FirstStart, Runtime
-    from imagegate.tasks.model import Account
 
 app = typer.Typer(
     help="imagegate: a self-hosted, Kie.ai-compatible server for AI image tasks.",
@@ -268,10 +268,10 @@ def keys_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an account with a new API key; the key is printed alone on the last line."""
+    from imagegate.accounts.keys import AccountRequest, create_account
     from imagegate.api.ratelimit import parse_rate
     from imagegate.backend import open_postgres, open_sqlite
-    from imagegate.tasks.keys import AccountRequest, create_account
-    from imagegate.tasks.postgres import is_postgres_url
+    from imagegate.db.postgres.database import is_postgres_url
 
     for rate in (create_rate, query_rate):
         if rate is not None:

@@ -11,7 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from imagegate.tasks.model import Task, milli_to_credits
+from imagegate.accounts.model import milli_to_credits
+from imagegate.tasks.model import Task
 from imagegate.tasks.state import TaskState
 
 UrlFor = Callable[[str, int], str]

@@ -20,8 +20,7 @@ import logging
 from collections.abc import Callable
 
 from imagegate.tasks.model import Task
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.store import SqliteStore
+from imagegate.tasks.store import TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ class GeneratingMark:
 
     def __init__(
         self,
-        store: SqliteStore | PostgresStore,
+        store: TaskStore,
         task: Task,
         on_lost: Callable[[], None],
         delay: float | None = None,

@@ -14,8 +14,7 @@ import logging
 from collections.abc import Callable
 
 from imagegate.tasks.model import Task
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.store import Beat, SqliteStore
+from imagegate.tasks.store import Beat, TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ log = logging.getLogger(__name__)
 class Heartbeat:
     def __init__(
         self,
-        store: SqliteStore | PostgresStore,
+        store: TaskStore,
         task: Task,
         lease_ms: int,
         progress: dict[str, int],

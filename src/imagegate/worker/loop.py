@@ -18,19 +18,18 @@ from typing import TypeVar
 
 from imagegate import metrics
 from imagegate.catalog import get_model
+from imagegate.clock import now_ms
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
 from imagegate.engines.router import EngineFailed, Router
 from imagegate.errors import InputRejected, TaskError
 from imagegate.logs import context as log_context
 from imagegate.storage.blobstore import BlobStore
-from imagegate.storage.registry import StoredFile
+from imagegate.storage.files import StoredFile
 from imagegate.tasks.cancel import CANCELED, CANCELED_MSG
 from imagegate.tasks.model import Task
-from imagegate.tasks.pg_store import PostgresStore
 from imagegate.tasks.record import result_files_json
 from imagegate.tasks.state import TaskState
-from imagegate.tasks.store import CallbackBodyFn, Finish, SqliteStore
-from imagegate.tasks.time import now_ms
+from imagegate.tasks.store import CallbackBodyFn, Finish, TaskStore
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.generating import GeneratingMark, LeaseLost
 from imagegate.worker.heartbeat import Heartbeat
@@ -61,7 +60,7 @@ class Worker:
     def __init__(
         self,
         *,
-        store: SqliteStore | PostgresStore,
+        store: TaskStore,
         router: Router,
         fetcher: ImageFetcher,
         blobs: BlobStore,

@@ -11,7 +11,7 @@ import os
 import socket
 from collections.abc import Sequence
 
-from imagegate.tasks.time import now_ms
+from imagegate.clock import now_ms
 from imagegate.tasks.workers_registry import WorkerRow, Workers
 
 log = logging.getLogger(__name__)

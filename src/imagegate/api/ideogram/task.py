@@ -20,6 +20,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from imagegate.accounts.model import Account
 from imagegate.api.auth import authenticate
 from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import JSONBody
@@ -34,15 +35,15 @@ from imagegate.api.ideogram.form import Form, ImagePart, read_form
 from imagegate.api.jobs import create_task, idempotency_key_of, keyed
 from imagegate.catalog import ModelSpec, StringField, get_model
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
+from imagegate.clock import now_ms
 from imagegate.engines.classic.engine import image_seed
 from imagegate.errors import ApiError, BadRequest
 from imagegate.runtime import Runtime
-from imagegate.storage.registry import StoredFile
+from imagegate.storage.files import StoredFile
 from imagegate.tasks import idempotency
-from imagegate.tasks.model import Account, Task
+from imagegate.tasks.model import Task
 from imagegate.tasks.record import result_urls
 from imagegate.tasks.state import TaskState
-from imagegate.tasks.time import now_ms
 
 log = logging.getLogger(__name__)
 

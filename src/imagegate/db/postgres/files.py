@@ -1,10 +1,11 @@
-"""The file registry on PostgreSQL: ``registry.FileRegistry``'s operations for a fleet."""
+"""The file registry (storage/files.py) on PostgreSQL, for a fleet."""
 
 from __future__ import annotations
 
-from imagegate.storage.registry import SQL_UPSERT_FILE, StoredFile
-from imagegate.tasks.postgres import PostgresDatabase, numbered
-from imagegate.tasks.time import now_ms
+from imagegate.clock import now_ms
+from imagegate.db.postgres.database import PostgresDatabase, numbered
+from imagegate.db.sqlite.files import SQL_UPSERT_FILE
+from imagegate.storage.files import StoredFile
 
 PG_UPSERT_FILE = numbered(SQL_UPSERT_FILE)
 

@@ -15,14 +15,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from imagegate.tasks.api_keys import NewKey, SqliteApiKeys
-from imagegate.tasks.model import Account, ApiKey, SpendCaps, credits_to_milli
-from imagegate.tasks.pg_api_keys import PgApiKeys
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.store import SqliteStore
-from imagegate.tasks.time import now_ms
-
-ApiKeys = SqliteApiKeys | PgApiKeys
+from imagegate.accounts.model import Account, ApiKey, SpendCaps, credits_to_milli
+from imagegate.accounts.store import AccountStore, ApiKeyStore, NewKey
+from imagegate.clock import now_ms
 
 KEY_PREFIX = "ig_"
 
@@ -59,25 +54,15 @@ def _account_fields(request: AccountRequest, key: str) -> dict[str, Any]:
     }
 
 
-def create_account_now(store: SqliteStore, request: AccountRequest) -> tuple[Account, str]:
+def account_fields(request: AccountRequest, key: str) -> dict[str, Any]:
+    """``AccountStore.create_account``'s arguments for ``request`` and its first key."""
+    return _account_fields(request, key)
+
+
+async def create_account(store: AccountStore, request: AccountRequest) -> tuple[Account, str]:
     """Create an account with a fresh key; returns the account and the key (shown once)."""
     key = new_api_key()
-    return store.create_account_now(**_account_fields(request, key)), key
-
-
-async def create_account(
-    store: SqliteStore | PostgresStore, request: AccountRequest
-) -> tuple[Account, str]:
-    """``create_account_now`` on either database, awaited."""
-    key = new_api_key()
     return await store.create_account(**_account_fields(request, key)), key
-
-
-def api_keys_of(store: SqliteStore | PostgresStore) -> ApiKeys:
-    """The key operations on the store's database."""
-    if isinstance(store, SqliteStore):
-        return SqliteApiKeys(store.db)
-    return PgApiKeys(store.db)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +75,7 @@ class KeyLimits:
 
 
 async def add_key(
-    api_keys: ApiKeys, account_id: str, name: str | None, limits: KeyLimits = KeyLimits()
+    api_keys: ApiKeyStore, account_id: str, name: str | None, limits: KeyLimits = KeyLimits()
 ) -> tuple[ApiKey, str] | None:
     """A new key for the account: its row and the key itself (shown once); None when there
     is no such account."""
@@ -103,7 +88,7 @@ async def add_key(
 
 
 async def rotate_key(
-    api_keys: ApiKeys, key_id: str, grace_seconds: float
+    api_keys: ApiKeyStore, key_id: str, grace_seconds: float
 ) -> tuple[ApiKey, ApiKey, str] | None:
     """Replace a key: (old row, new row, new key). The old key keeps working for
     ``grace_seconds`` (0: stops now) so clients can move to the new one; None if unknown."""
@@ -125,13 +110,13 @@ class KeyCache:
 
     def __init__(
         self,
-        store: SqliteStore | PostgresStore,
+        store: AccountStore,
+        api_keys: ApiKeyStore,
         ttl: float = 2.0,
         max_entries: int = 10_000,
-        api_keys: ApiKeys | None = None,
     ) -> None:
         self.store = store
-        self.api_keys = api_keys or api_keys_of(store)
+        self.api_keys = api_keys
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[str, tuple[float, Account | None]] = {}

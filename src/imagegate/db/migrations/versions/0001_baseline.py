@@ -1,7 +1,7 @@
 """The baseline: the schema as ``metadata.create_all`` made it before migrations existed.
 
 A database made that way (every embedded install up to this revision) has these tables and no
-``alembic_version``; ``tasks/migrate.py`` stamps it with this revision instead of running it.
+``alembic_version``; ``db/migrate.py`` stamps it with this revision instead of running it.
 
 Revision ID: 0001
 Revises:

@@ -1,6 +1,6 @@
 """The schema's migrations (Alembic, ``imagegate/migrations``), run on SQLite and PostgreSQL.
 
-``tasks/schema.py`` is the one definition; each change to it comes with a migration, and a
+``db/schema.py`` is the one definition; each change to it comes with a migration, and a
 test checks that the migrated schema matches it on both databases. Bringing a database to
 the head revision:
 
@@ -27,7 +27,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, inspect, text
 
-from imagegate.tasks.schema import metadata
+from imagegate.db.schema import metadata
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ _MIGRATION_LOCK = 0x1A6E_0001
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration for imagegate's migrations, on ``connection`` when given."""
     config = Config()
-    config.set_main_option("script_location", "imagegate:migrations")
+    config.set_main_option("script_location", "imagegate.db:migrations")
     if connection is not None:
         config.attributes["connection"] = connection
     return config
@@ -49,7 +49,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the package ships its migrations
-        raise RuntimeError("imagegate.migrations has no revisions")
+        raise RuntimeError("imagegate.db.migrations has no revisions")
     return head
 
 

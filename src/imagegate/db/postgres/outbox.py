@@ -1,26 +1,20 @@
-"""The callback outbox on PostgreSQL: ``outbox.CallbackOutbox``'s operations for a fleet, where
-several senders (one per API process) share the rows. A claim leases rows with ``FOR UPDATE
-SKIP LOCKED``, so two senders never send one callback at once."""
+"""The callback outbox (callbacks/outbox.py) on PostgreSQL, for a fleet, where several senders
+(one per API process) share the rows. A claim leases rows with ``FOR UPDATE SKIP LOCKED``, so
+two senders never send one callback at once."""
 
 from __future__ import annotations
 
-from imagegate.callbacks.outbox import (
-    CLAIMED_TASK_FIELDS,
-    MAX_ERROR_CHARS,
-    SQL_ATTEMPTS,
-    SQL_REDELIVER,
-    AttemptRow,
-    CallbackRow,
-)
-from imagegate.tasks.pg_store import affected
-from imagegate.tasks.postgres import PostgresDatabase, numbered
-from imagegate.tasks.time import now_ms
+from imagegate.callbacks.outbox import MAX_ERROR_CHARS, AttemptRow, CallbackRow
+from imagegate.clock import now_ms
+from imagegate.db.postgres.database import PostgresDatabase, numbered
+from imagegate.db.postgres.tasks import affected
+from imagegate.db.sqlite.outbox import CLAIMED_TASK_FIELDS, SQL_ATTEMPTS, SQL_REDELIVER
 
 _PG_ATTEMPTS = numbered(SQL_ATTEMPTS)
 _PG_REDELIVER = numbered(SQL_REDELIVER)
 
 
-class PgCallbackOutbox:
+class PgOutbox:
     """Claims due callbacks under a lease and records how each attempt went."""
 
     def __init__(self, db: PostgresDatabase) -> None:

@@ -1,10 +1,16 @@
-"""An account's API keys on PostgreSQL: ``api_keys.SqliteApiKeys``'s operations for a fleet."""
+"""An account's API keys (accounts/store.py's ``ApiKeyStore``) on PostgreSQL."""
 
 from __future__ import annotations
 
 import uuid
 
-from imagegate.tasks.api_keys import (
+from imagegate.accounts.caps import Spend
+from imagegate.accounts.model import ApiKey, SpendCaps
+from imagegate.accounts.store import NewKey, limit_values
+from imagegate.clock import now_ms
+from imagegate.db.postgres.caps import pg_spend
+from imagegate.db.postgres.database import PostgresDatabase, numbered
+from imagegate.db.sqlite.api_keys import (
     SQL_ADD_KEY,
     SQL_DISABLE_ACCOUNT,
     SQL_END_AFTER_GRACE,
@@ -12,13 +18,7 @@ from imagegate.tasks.api_keys import (
     SQL_KEY_BY_ID,
     SQL_REVOKE,
     SQL_SET_LIMITS,
-    NewKey,
-    limit_values,
 )
-from imagegate.tasks.caps import Spend, pg_spend
-from imagegate.tasks.model import ApiKey, SpendCaps
-from imagegate.tasks.postgres import PostgresDatabase, numbered
-from imagegate.tasks.time import now_ms
 
 PG_FIRST_KEY = numbered(SQL_FIRST_KEY)
 PG_ADD_KEY = numbered(SQL_ADD_KEY)

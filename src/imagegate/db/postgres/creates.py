@@ -26,10 +26,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from imagegate.clock import now_ms
+from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase
 from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.model import NewTask, Task
-from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase
-from imagegate.tasks.time import now_ms
 
 # A bound on one statement's size (its arrays), far above what one API process gathers in the
 # time of one commit.

@@ -1,4 +1,4 @@
-"""The clock of the task lifecycle: epoch milliseconds, the unit of the wire format."""
+"""The clock of tasks, accounts and files: epoch milliseconds, the unit of the wire format."""
 
 from __future__ import annotations
 

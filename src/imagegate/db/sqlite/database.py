@@ -25,8 +25,8 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import create_engine
 
-from imagegate.tasks.migrate import upgrade_sqlite
-from imagegate.tasks.schema import metadata
+from imagegate.db.migrate import upgrade_sqlite
+from imagegate.db.schema import metadata
 
 T = TypeVar("T")
 

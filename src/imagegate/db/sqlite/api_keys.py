@@ -1,21 +1,20 @@
-"""An account's API keys on SQLite: find one by its hash, add, revoke, rotate, set its caps
-and allow-list, and turn an account's keys off at once (``pg_api_keys.py``: PostgreSQL).
-
-Each method is one transaction. Only hashes are stored (tasks/keys.py makes the keys).
-"""
+"""An account's API keys (accounts/store.py's ``ApiKeyStore``) on SQLite, and the statements
+both databases share. Each method is one transaction. Only hashes are stored (accounts/keys.py
+makes the keys)."""
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from dataclasses import dataclass, field
 
-from imagegate.tasks.caps import Spend, sqlite_spend
-from imagegate.tasks.model import ApiKey, SpendCaps
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.time import now_ms
+from imagegate.accounts.caps import Spend
+from imagegate.accounts.model import ApiKey, SpendCaps
+from imagegate.accounts.store import NewKey, limit_values
+from imagegate.clock import now_ms
+from imagegate.db.sqlite.caps import sqlite_spend
+from imagegate.db.sqlite.database import SqliteDatabase
 
-# The account's first key, written with the account (tasks/store.py, tasks/pg_store.py): its
+# The account's first key, written with the account (db/sqlite/tasks.py, db/postgres/tasks.py): its
 # id is the account's, as migration 0003's backfill made it for accounts that existed before.
 SQL_FIRST_KEY = (
     "INSERT INTO api_keys (id, account_id, name, key_hash, key_prefix, created_at)"
@@ -40,40 +39,6 @@ SQL_SET_LIMITS = (
     " ip_allow = ? WHERE id = ? RETURNING *"
 )
 SQL_DISABLE_ACCOUNT = "UPDATE accounts SET disabled = ? WHERE id = ?"
-
-
-@dataclass(frozen=True, slots=True)
-class NewKey:
-    """A key to add to an account: its hash and prefix (the key itself is never stored), and
-    the limits it starts with."""
-
-    account_id: str
-    key_hash: str
-    key_prefix: str
-    name: str | None = None
-    caps: SpendCaps = field(default_factory=SpendCaps)
-    ip_allow: str | None = None
-    expires_at: int | None = None
-    # A rotation's new key: the chain's first key, whose spend it carries on (ApiKey.spend_key).
-    spend_key_id: str | None = None
-
-    @classmethod
-    def succeeding(cls, old: ApiKey, key_hash: str, key_prefix: str) -> NewKey:
-        """The key that replaces ``old`` in a rotation: its name, caps, allow-list and expiry,
-        and its spend so far (``old`` as read before its grace was set)."""
-        return cls(old.account_id, key_hash, key_prefix, old.name, old.caps, old.ip_allow,
-                   old.expires_at, old.spend_key)
-
-    def values(self, key_id: str, now: int) -> tuple[object, ...]:
-        """The row's values in ``SQL_ADD_KEY``'s order."""
-        return (key_id, self.account_id, self.name, self.key_hash, self.key_prefix, now,
-                self.expires_at, self.caps.hourly_milli, self.caps.daily_milli,
-                self.caps.total_milli, self.ip_allow, self.spend_key_id)
-
-
-def limit_values(caps: SpendCaps, ip_allow: str | None, key_id: str) -> tuple[object, ...]:
-    """``SQL_SET_LIMITS``'s values."""
-    return (caps.hourly_milli, caps.daily_milli, caps.total_milli, ip_allow, key_id)
 
 
 class SqliteApiKeys:

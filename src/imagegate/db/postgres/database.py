@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from imagegate.tasks.migrate import upgrade_postgres
+from imagegate.db.migrate import upgrade_postgres
 
 # The channel a new task is announced on; the payload is its model, so a worker that serves
 # other models need not wake.

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from imagegate.tasks.schema import metadata
+from imagegate.db.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached by a bare `alembic` command line
-    raise RuntimeError("run migrations through imagegate.tasks.migrate, which passes a connection")
+    raise RuntimeError("run migrations through imagegate.db.migrate, which passes a connection")
 
 context.configure(
     connection=connection,

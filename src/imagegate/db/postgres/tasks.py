@@ -6,7 +6,7 @@ Each method is one transaction. The queue is the tasks table: a claim takes one 
 worker that comes back after its lease was taken over, and a task is finished by a conditional
 UPDATE, so it ends once. Creating a task NOTIFYs ``imagegate_tasks`` in its transaction, so
 idle workers wake when it commits instead of polling; the plain creates of one process are
-written together, several per statement (tasks/pg_create.py).
+written together, several per statement (db/postgres/creates.py).
 """
 
 from __future__ import annotations
@@ -18,22 +18,30 @@ from typing import Any
 
 import asyncpg
 
+from imagegate.accounts.model import Account, milli_to_credits
+from imagegate.clock import now_ms
+from imagegate.db import queries
+from imagegate.db.postgres import caps
+from imagegate.db.postgres.api_keys import PG_FIRST_KEY
+from imagegate.db.postgres.creates import CreateCombiner
+from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase, numbered
+from imagegate.db.sqlite.tasks import SQL_CANCEL_NOW, SQL_CANCEL_REQUEST, SQL_SWAP_META
 from imagegate.errors import InsufficientCredits
-from imagegate.tasks import caps, idempotency
+from imagegate.tasks import idempotency
+from imagegate.tasks.cancel import CANCEL_CHANNEL, CANCELED_MSG, Cancelled
 from imagegate.tasks.fairness import SLOT_MS
-from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task, milli_to_credits
-from imagegate.tasks.pg_api_keys import PG_FIRST_KEY
-from imagegate.tasks.pg_create import CreateCombiner
-from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase, numbered
+from imagegate.tasks.listing import TaskQuery
+from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
-from imagegate.tasks.store import SQL_SWAP_META, Beat, CallbackBodyFn, Finish
-from imagegate.tasks.time import now_ms
+from imagegate.tasks.store import Beat, CallbackBodyFn, Finish
 
 # Leases are on the database's clock: workers on several machines agree on it, not on theirs.
 # now() (the statement's start in autocommit), not clock_timestamp(): a stable value can bound
 # an index scan, a volatile one is a filter over every claimed row.
 _NOW = "(extract(epoch from now()) * 1000)::bigint"
 _PG_SWAP_META = tuple(numbered(sql) for sql in SQL_SWAP_META)
+_USAGE_LIVE = numbered(queries.USAGE_LIVE)
+_USAGE_FOLDED = numbered(queries.USAGE_FOLDED)
 
 
 class PostgresStore:
@@ -358,9 +366,65 @@ class PostgresStore:
             now_ms(), task_id, token,
         )
 
+    async def cancel(
+        self, account_id: str, task_id: str, callback_body: CallbackBodyFn
+    ) -> Cancelled | None:
+        """As ``SqliteStore.cancel``; a cancel request of a generating task also NOTIFYs
+        ``imagegate_cancel``, so whichever worker process runs it learns at once."""
+        async with self.db.transaction() as conn:
+            now = now_ms()
+            row = await conn.fetchrow(
+                SQL_CANCEL_NOW.format(now="$1", msg="$2", id="$3", account="$4"),
+                now, CANCELED_MSG, task_id, account_id,
+            )
+            if row is not None:
+                task = Task.from_row(row)
+                await _refund(conn, task, now)
+                await queue_callback(conn, task, callback_body)
+                return Cancelled(task, ended=True)
+            row = await conn.fetchrow(
+                SQL_CANCEL_REQUEST.format(now="$1", id="$2", account="$3"),
+                now, task_id, account_id,
+            )
+            if row is not None:
+                await conn.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, task_id)
+                return Cancelled(Task.from_row(row), ended=False)
+        return None
+
+    async def list_tasks(self, query: TaskQuery) -> list[Task]:
+        sql, args = queries.task_list(query)
+        return [Task.from_row(row) for row in await self.db.fetch(numbered(sql), *args)]
+
+    async def usage_groups(
+        self, account_id: str, created_from: int, created_to: int
+    ) -> list[tuple[Any, ...]]:
+        return [
+            tuple(row)
+            for sql in (_USAGE_LIVE, _USAGE_FOLDED)
+            for row in await self.db.fetch(sql, account_id, created_from, created_to)
+        ]
+
     async def count_by_state(self) -> dict[str, int]:
         rows = await self.db.fetch("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state")
         return {str(r["state"]): int(r["n"]) for r in rows}
+
+
+async def _refund(conn: asyncpg.Connection, task: Task, now: int) -> None:
+    """A cancelled task's refund, once (the ledger's unique (task, reason)), in the caller's
+    transaction."""
+    if not task.price_milli:
+        return
+    refunded = await conn.fetchval(
+        "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
+        " VALUES ($1, $2, 'refund', $3, $4) ON CONFLICT (task_id, reason) DO NOTHING"
+        " RETURNING id",
+        task.account_id, task.id, task.price_milli, now,
+    )
+    if refunded is not None:
+        await conn.execute(
+            "UPDATE accounts SET credits_milli = credits_milli + $1 WHERE id = $2",
+            task.price_milli, task.account_id,
+        )
 
 
 async def queue_callback(

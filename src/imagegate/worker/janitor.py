@@ -15,13 +15,10 @@ import time
 from collections.abc import Awaitable, Callable
 
 from imagegate import metrics
+from imagegate.clock import now_ms
 from imagegate.storage.blobstore import BlobNotFound, BlobStore
-from imagegate.storage.pg_registry import PgFileRegistry
-from imagegate.storage.registry import FileRegistry
-from imagegate.tasks import idempotency
+from imagegate.storage.files import FileRegistry
 from imagegate.tasks.retention import TaskRetention
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.time import now_ms
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +30,14 @@ TASK_PASS_SECONDS = 3600.0
 
 
 class Janitor:
-    """Sweeps the FileRegistry for expired files, and the database for expired
+    """Sweeps the SqliteFileRegistry for expired files, and the database for expired
     Idempotency-Keys and old task records, every ``interval_seconds``."""
 
     def __init__(
         self,
-        files: FileRegistry | PgFileRegistry,
+        files: FileRegistry,
         blobs: BlobStore,
         interval_seconds: float,
-        db: SqliteDatabase | None = None,
         *,
         forget_keys: Callable[[int], Awaitable[int]] | None = None,
         tasks: TaskRetention | None = None,
@@ -50,10 +46,8 @@ class Janitor:
         self.files = files
         self.blobs = blobs
         self.interval_seconds = interval_seconds
-        # How expired Idempotency-Keys are deleted: the task store's way (either database),
-        # else on the SQLite database given (the registry's unless told).
+        # How expired Idempotency-Keys are deleted: the task store's way (None: not here).
         self._forget = forget_keys
-        self.db = db
         # Finished tasks created more than task_retention_ms ago go; 0 (or no tasks) keeps all.
         self.tasks = tasks
         self.task_retention_ms = task_retention_ms
@@ -106,12 +100,7 @@ class Janitor:
     async def forget_keys(self, now: int | None = None) -> int:
         """Delete the Idempotency-Keys past their window; returns how many were deleted."""
         when = now if now is not None else now_ms()
-        if self._forget is not None:
-            removed = await self._forget(when)
-        else:
-            db = self.db if self.db is not None else self.files.db
-            assert isinstance(db, SqliteDatabase), "give forget_keys for other databases"
-            removed = await idempotency.forget_expired(db, when)
+        removed = await self._forget(when) if self._forget is not None else 0
         metrics.JANITOR_DELETED.labels(kind="idempotency_key").inc(removed)
         if removed:
             log.info("janitor: forgot %d expired idempotency keys", removed)

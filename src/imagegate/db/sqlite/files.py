@@ -1,40 +1,12 @@
-"""The file registry: which blobs imagegate serves, whose they are, and when they expire.
-
-A row is written for every upload and every result; the janitor deletes the rows (and blobs)
-whose time has passed.
-"""
+"""The file registry (storage/files.py) on SQLite."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
-from typing import Any
 
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.time import now_ms
-
-
-@dataclass(frozen=True, slots=True)
-class StoredFile:
-    key: str
-    account_id: str | None
-    kind: str  # upload | result
-    task_id: str | None
-    file_name: str
-    mime_type: str
-    size: int
-    created_at: int
-    expires_at: int
-
-    @classmethod
-    def from_row(cls, row: Any) -> StoredFile:
-        return cls(**{name: row[name] for name in cls.__slots__})
-
-    def values(self) -> tuple[Any, ...]:
-        """The row's values in ``SQL_UPSERT_FILE``'s order."""
-        return (self.key, self.account_id, self.kind, self.task_id, self.file_name,
-                self.mime_type, self.size, self.created_at, self.expires_at)
-
+from imagegate.clock import now_ms
+from imagegate.db.sqlite.database import SqliteDatabase
+from imagegate.storage.files import StoredFile
 
 # Recording the same key again (a retried task) replaces the row. SQLite's placeholders; the
 # PostgreSQL registry numbers them.
@@ -46,7 +18,7 @@ SQL_UPSERT_FILE = (
 )
 
 
-class FileRegistry:
+class SqliteFileRegistry:
     def __init__(self, db: SqliteDatabase) -> None:
         self.db = db
 

@@ -142,7 +142,7 @@ api_keys = Table(
 )
 
 # What the tasks that retention deleted had cost, per account, model and UTC day: the janitor
-# adds them up here as it deletes them (tasks/retention.py, tasks/usage.py), so the account's
+# adds them up here as it deletes them (tasks/retention.py, accounts/usage.py), so the account's
 # usage outlives task_retention_days (migration 0006).
 usage_days = Table(
     "usage_days",
