@@ -15,7 +15,6 @@ from typing import Protocol
 
 from imagegate.accounts.store import AccountStore, ApiKeyStore
 from imagegate.accounts.usage import UsageGroups
-from imagegate.callbacks.outbox import Outbox
 from imagegate.db.postgres.api_keys import PgApiKeys
 from imagegate.db.postgres.database import PostgresDatabase, is_postgres_url
 from imagegate.db.postgres.files import PgFileRegistry
@@ -34,9 +33,10 @@ from imagegate.db.sqlite.queue_stats import SqliteQueueStats
 from imagegate.db.sqlite.retention import SqliteTaskRetention
 from imagegate.db.sqlite.tasks import SqliteStore
 from imagegate.db.sqlite.workers import SqliteWorkers
-from imagegate.storage.files import FileRegistry
 from imagegate.tasks.cancel import CancelStore
+from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.listing import TaskRows
+from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.overview import Overview
 from imagegate.tasks.queue_stats import QueueStats
 from imagegate.tasks.retention import TaskRetention

@@ -23,7 +23,6 @@ from imagegate.accounts.keys import (
 )
 from imagegate.api.ratelimit import RateLimits
 from imagegate.backend import Backend, Store, check_url, open_postgres, open_sqlite
-from imagegate.callbacks.outbox import Outbox
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.catalog import all_models
 from imagegate.db.postgres.creates import wake_payload
@@ -44,10 +43,11 @@ from imagegate.outbound import UrlPolicy
 from imagegate.settings import Settings
 from imagegate.storage.blobstore import BlobNotFound, BlobStore
 from imagegate.storage.factory import open_blobstore
-from imagegate.storage.files import FileRegistry
 from imagegate.storage.urls import UrlSigner
 from imagegate.tasks.cancel import CANCEL_CHANNEL
+from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.model import Task
+from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.record import callback_body
 from imagegate.tasks.switches import ServiceSwitches
 from imagegate.worker.fetch import ImageFetcher

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from imagegate.callbacks.outbox import CallbackRow
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.callbacks.verifier import verify_callback
 from imagegate.clock import now_ms
 from imagegate.db.sqlite.database import SqliteDatabase
 from imagegate.db.sqlite.outbox import SqliteOutbox
 from imagegate.outbound import UrlPolicy
+from imagegate.tasks.outbox import CallbackRow
 
 SECRET = "whsec-account-1"
 LOOPBACK = UrlPolicy(["127.0.0.1"])

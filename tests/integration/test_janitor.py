@@ -13,7 +13,7 @@ from imagegate.clock import now_ms
 from imagegate.db.sqlite.database import SqliteDatabase
 from imagegate.db.sqlite.files import SqliteFileRegistry
 from imagegate.storage.blobstore import BlobStore, LocalBlobStore
-from imagegate.storage.files import StoredFile
+from imagegate.tasks.files import StoredFile
 from imagegate.worker.janitor import Janitor
 
 

@@ -15,7 +15,7 @@ from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase
 from imagegate.db.postgres.files import PgFileRegistry
 from imagegate.db.postgres.tasks import PostgresStore
 from imagegate.errors import InsufficientCredits, ValidationFailed
-from imagegate.storage.files import StoredFile
+from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import IdempotencyKey, NewTask
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Finish

@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from imagegate.accounts.keys import AccountRequest, create_account
-from imagegate.db.sqlite.database import SqliteDatabase
 from imagegate.db.sqlite.api_keys import SqliteApiKeys
+from imagegate.db.sqlite.database import SqliteDatabase
 from imagegate.db.sqlite.files import SqliteFileRegistry
 from imagegate.db.sqlite.tasks import SqliteStore
 from imagegate.engines.base import EngineJob, OutputImage

@@ -23,7 +23,7 @@ from imagegate.clock import now_ms
 from imagegate.runtime import Runtime
 from imagegate.tasks.overview import ModelWindow
 from imagegate.tasks.queue_stats import QueueSnapshot
-from imagegate.worker.presence import live_workers
+from imagegate.tasks.workers_registry import live_workers
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 

@@ -50,7 +50,7 @@ from imagegate.outbound import (
 )
 from imagegate.runtime import Runtime
 from imagegate.storage.blobstore import BlobNotFound
-from imagegate.storage.files import StoredFile
+from imagegate.tasks.files import StoredFile
 
 log = logging.getLogger(__name__)
 

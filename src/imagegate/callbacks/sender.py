@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from imagegate import metrics
-from imagegate.callbacks.outbox import CallbackRow, Outbox
 from imagegate.callbacks.signing import signature_headers
 from imagegate.clock import now_ms
 from imagegate.logs import context as log_context
 from imagegate.outbound import OutboundRefused, UrlPolicy, send_pinned
+from imagegate.tasks.outbox import CallbackRow, Outbox
 
 log = logging.getLogger(__name__)
 

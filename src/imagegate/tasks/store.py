@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from imagegate.storage.files import StoredFile
+from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.tasks.state import TaskState
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from imagegate import metrics
 from imagegate.clock import now_ms
 from imagegate.storage.blobstore import BlobNotFound, BlobStore
-from imagegate.storage.files import FileRegistry
+from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.retention import TaskRetention
 
 log = logging.getLogger(__name__)

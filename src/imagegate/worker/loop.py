@@ -24,8 +24,8 @@ from imagegate.engines.router import EngineFailed, Router
 from imagegate.errors import InputRejected, TaskError
 from imagegate.logs import context as log_context
 from imagegate.storage.blobstore import BlobStore
-from imagegate.storage.files import StoredFile
 from imagegate.tasks.cancel import CANCELED, CANCELED_MSG
+from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import Task
 from imagegate.tasks.record import result_files_json
 from imagegate.tasks.state import TaskState

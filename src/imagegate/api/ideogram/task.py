@@ -35,12 +35,12 @@ from imagegate.api.ideogram.form import Form, ImagePart, read_form
 from imagegate.api.jobs import create_task, idempotency_key_of, keyed
 from imagegate.catalog import ModelSpec, StringField, get_model
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
+from imagegate.catalog.seeds import image_seed
 from imagegate.clock import now_ms
-from imagegate.engines.classic.engine import image_seed
 from imagegate.errors import ApiError, BadRequest
 from imagegate.runtime import Runtime
-from imagegate.storage.files import StoredFile
 from imagegate.tasks import idempotency
+from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import Task
 from imagegate.tasks.record import result_urls
 from imagegate.tasks.state import TaskState

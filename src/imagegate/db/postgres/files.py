@@ -1,11 +1,11 @@
-"""The file registry (storage/files.py) on PostgreSQL, for a fleet."""
+"""The file registry (tasks/files.py) on PostgreSQL, for a fleet."""
 
 from __future__ import annotations
 
 from imagegate.clock import now_ms
 from imagegate.db.postgres.database import PostgresDatabase, numbered
 from imagegate.db.sqlite.files import SQL_UPSERT_FILE
-from imagegate.storage.files import StoredFile
+from imagegate.tasks.files import StoredFile
 
 PG_UPSERT_FILE = numbered(SQL_UPSERT_FILE)
 

@@ -1,14 +1,14 @@
-"""The callback outbox (callbacks/outbox.py) on PostgreSQL, for a fleet, where several senders
+"""The callback outbox (tasks/outbox.py) on PostgreSQL, for a fleet, where several senders
 (one per API process) share the rows. A claim leases rows with ``FOR UPDATE SKIP LOCKED``, so
 two senders never send one callback at once."""
 
 from __future__ import annotations
 
-from imagegate.callbacks.outbox import MAX_ERROR_CHARS, AttemptRow, CallbackRow
 from imagegate.clock import now_ms
 from imagegate.db.postgres.database import PostgresDatabase, numbered
 from imagegate.db.postgres.tasks import affected
 from imagegate.db.sqlite.outbox import CLAIMED_TASK_FIELDS, SQL_ATTEMPTS, SQL_REDELIVER
+from imagegate.tasks.outbox import MAX_ERROR_CHARS, AttemptRow, CallbackRow
 
 _PG_ATTEMPTS = numbered(SQL_ATTEMPTS)
 _PG_REDELIVER = numbered(SQL_REDELIVER)

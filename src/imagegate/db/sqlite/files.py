@@ -1,4 +1,4 @@
-"""The file registry (storage/files.py) on SQLite."""
+"""The file registry (tasks/files.py) on SQLite."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sqlite3
 
 from imagegate.clock import now_ms
 from imagegate.db.sqlite.database import SqliteDatabase
-from imagegate.storage.files import StoredFile
+from imagegate.tasks.files import StoredFile
 
 # Recording the same key again (a retried task) replaces the row. SQLite's placeholders; the
 # PostgreSQL registry numbers them.

@@ -1,13 +1,13 @@
-"""The callback outbox (callbacks/outbox.py) on SQLite. Rows are inserted by the task store,
+"""The callback outbox (tasks/outbox.py) on SQLite. Rows are inserted by the task store,
 in the transaction that ends the task."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from imagegate.callbacks.outbox import MAX_ERROR_CHARS, AttemptRow, CallbackRow
 from imagegate.clock import now_ms
 from imagegate.db.sqlite.database import SqliteDatabase
+from imagegate.tasks.outbox import MAX_ERROR_CHARS, AttemptRow, CallbackRow
 
 # Added to a claim's RETURNING: the sender's log lines name the task's model and engine
 # (logs/context.py).

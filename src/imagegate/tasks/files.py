@@ -2,7 +2,8 @@
 when they expire.
 
 A row is written for every upload and every result; the janitor (worker/janitor.py) deletes the
-rows (and blobs) whose time has passed. db/sqlite/files.py and db/postgres/files.py keep them.
+rows (and blobs) whose time has passed. db/sqlite/files.py and db/postgres/files.py keep them;
+the blobs themselves are storage/'s.
 """
 
 from __future__ import annotations

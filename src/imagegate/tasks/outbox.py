@@ -1,7 +1,7 @@
 """The callback outbox: its rows (one per task that asked for a callback, written in the
 transaction that ends the task) and the protocol the sender reads and updates them through.
 
-db/sqlite/outbox.py and db/postgres/outbox.py keep them.
+db/sqlite/outbox.py and db/postgres/outbox.py keep them; callbacks/sender.py sends them.
 """
 
 from __future__ import annotations
