@@ -11,8 +11,10 @@ import contextlib
 import json
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from imagegate import metrics
 from imagegate.accounts.keys import (
     AccountRequest,
     KeyCache,
@@ -45,7 +47,15 @@ from imagegate.storage.blobstore import BlobNotFound, BlobStore
 from imagegate.storage.factory import open_blobstore
 from imagegate.storage.urls import UrlSigner
 from imagegate.tasks.cancel import CANCEL_CHANNEL
+from imagegate.tasks.events import (
+    CallbackQueued,
+    CancelRequested,
+    Event,
+    TaskCreated,
+    TaskEnded,
+)
 from imagegate.tasks.files import FileRegistry
+from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.model import Task
 from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.record import callback_body
@@ -106,6 +116,28 @@ def build_router(settings: Settings, engines: EngineSet | None = None) -> Router
     )
 
 
+class Dispatch:
+    """Acts in this process on the events of committed transitions (tasks/events.py): wakes
+    the worker and the callback sender, stops an engine whose task was cancelled, counts."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def publish(self, events: Iterable[Event]) -> None:
+        for event in events:
+            match event:
+                case TaskCreated(task):
+                    metrics.task_created(task)
+                    self.runtime.worker.notify()
+                case TaskEnded(claimed, task):
+                    metrics.task_finished(claimed, task)
+                case CallbackQueued():
+                    self.runtime.callbacks.notify()
+                case CancelRequested(task_id):
+                    # A no-op unless this process runs it; else NOTIFY or its heartbeat.
+                    self.runtime.worker.cancel(task_id)
+
+
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -160,6 +192,8 @@ class Runtime:
         self.keys = KeyCache(self.store, backend.api_keys)
         self.api_keys = self.keys.api_keys
         self.switches = ServiceSwitches(self.store)  # maintenance, models turned off
+        self.lifecycle = Lifecycle(self.store, self.render_callback)
+        self.events = Dispatch(self)
         self.callbacks = CallbackSender(
             self.outbox,
             self.policy,
@@ -170,16 +204,15 @@ class Runtime:
             backoff_max=settings.callback_backoff_max_seconds,
         )
         self.worker = Worker(
-            store=self.store,
+            lifecycle=self.lifecycle,
+            events=self.events,
             router=self.router,
             fetcher=self.fetcher,
             blobs=self.blobs,
-            callback_body=self.render_callback,
             concurrency=settings.worker_concurrency,
             lease_seconds=settings.lease_seconds,
             poll_interval=settings.poll_interval_seconds,
             result_retention_ms=int(settings.result_retention_hours * 3_600_000),
-            on_finished=self._on_finished,
             models=settings.worker_models or None,
         )
         self.janitor = Janitor(
@@ -317,10 +350,6 @@ class Runtime:
     def _upstream_called_back(self, payload: str) -> None:
         provider, _, upstream_id = payload.partition(" ")
         self.upstream_events.notify(provider, upstream_id)
-
-    def _on_finished(self, task: Task) -> None:
-        if task.callback_url:
-            self.callbacks.notify()
 
     def render_callback(self, task: Task, balance_milli: int) -> str:
         return json.dumps(callback_body(task, balance_milli, self.signer.url))

@@ -15,6 +15,8 @@ from imagegate.engines.base import EngineJob, OutputImage
 from imagegate.engines.router import Router
 from imagegate.errors import EngineUnavailable, InputRejected
 from imagegate.storage.blobstore import MemoryBlobStore
+from imagegate.tasks.events import NoEvents
+from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.model import NewTask
 from imagegate.tasks.state import TaskState
 from imagegate.worker.loop import Worker
@@ -57,8 +59,9 @@ def make_worker(
     db = SqliteDatabase(":memory:")
     store, blobs, fetcher = SqliteStore(db), MemoryBlobStore(), FakeFetcher()
     worker = Worker(
-        store=store, router=Router({MODEL: list(engines)}), fetcher=fetcher,  # type: ignore[arg-type]
-        blobs=blobs, callback_body=lambda task, bal: "{}",
+        lifecycle=Lifecycle(store, lambda task, bal: "{}"), events=NoEvents(),
+        router=Router({MODEL: list(engines)}), fetcher=fetcher,  # type: ignore[arg-type]
+        blobs=blobs,
         concurrency=1, lease_seconds=30, poll_interval=poll_interval, result_retention_ms=1000,
     )
     return worker, store, blobs, fetcher
