@@ -1,5 +1,5 @@
 """The ``imagegate`` command: ``serve`` and ``keys create``, thin layers over the library; the
-client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are in ``jobs.py``."""
+client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are in ``jobs/``."""
 
 from __future__ import annotations
 
