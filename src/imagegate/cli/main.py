@@ -1,5 +1,5 @@
 """The ``imagegate`` command: ``serve`` and ``keys create``, thin layers over the library; the
-client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are in ``jobs.py``."""
+client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are in ``jobs/``."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Manage account API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-app.add_typer(admin_app, name="admin")  # the operator's controls: cli/admin.py
+app.add_typer(admin_app, name="admin")  # the operator's controls: cli/admin/
 
 DataDir = Annotated[
     Path | None,

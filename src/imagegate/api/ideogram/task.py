@@ -24,7 +24,7 @@ from imagegate.accounts.model import Account
 from imagegate.api.auth import authenticate
 from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import JSONBody
-from imagegate.api.files import clean_file_name, default_file_name
+from imagegate.api.files.naming import clean_file_name, default_file_name
 from imagegate.api.ideogram.answers import (
     IdeogramError,
     created_text,
