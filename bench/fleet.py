@@ -47,9 +47,9 @@ from core.servers import (
     imagegate_bin,
 )
 from core.stats import percentile
+from imagegate.db.postgres.database import PostgresDatabase
+from imagegate.db.postgres.tasks import PostgresStore
 from imagegate.tasks.model import NewTask
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.postgres import PostgresDatabase
 from machine import cpu_model
 
 MARK_BEGIN = "<!-- fleet bench: begin -->"

@@ -160,10 +160,10 @@ def harness_opener() -> Any:
 async def store_on_both(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
     """A task store on a fresh SQLite file, then on a fresh PostgreSQL database (skipped, with
     the reason, where none answers): a test that takes it runs on both."""
-    from imagegate.tasks.pg_store import PostgresStore
-    from imagegate.tasks.postgres import PostgresDatabase
-    from imagegate.tasks.sqlite import SqliteDatabase
-    from imagegate.tasks.store import SqliteStore
+    from imagegate.db.postgres.database import PostgresDatabase
+    from imagegate.db.postgres.tasks import PostgresStore
+    from imagegate.db.sqlite.database import SqliteDatabase
+    from imagegate.db.sqlite.tasks import SqliteStore
 
     if request.param == "sqlite":
         db = SqliteDatabase(str(tmp_path / "tasks.db"))

@@ -1,35 +1,66 @@
 """Where the runtime keeps its rows: SQLite (the embedded topology) or PostgreSQL (scale-out).
 
-Both give the same four parts — the task store, the file registry, the callback outbox and a
-way to close — with the same operations and guarantees; ``database_url`` picks one. SQLite
-opens synchronously (the embedded server is ready before its event loop runs); PostgreSQL
-opens on the event loop that will use its pool.
+Both give the same parts, each typed by its protocol (tasks/, accounts/, callbacks/, storage/),
+with the same operations and guarantees; ``database_url`` picks one. This module and
+runtime.py are the only places that name a backend: everything else sees the protocols.
+SQLite opens synchronously (the embedded server is ready before its event loop runs);
+PostgreSQL opens on the event loop that will use its pool.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from imagegate.callbacks.outbox import CallbackOutbox
-from imagegate.callbacks.pg_outbox import PgCallbackOutbox
-from imagegate.storage.pg_registry import PgFileRegistry
-from imagegate.storage.registry import FileRegistry
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.postgres import PostgresDatabase, is_postgres_url
-from imagegate.tasks.sqlite import SqliteDatabase, sqlite_path_from_url
-from imagegate.tasks.store import SqliteStore
+from imagegate.accounts.store import AccountStore, ApiKeyStore
+from imagegate.accounts.usage import UsageGroups
+from imagegate.db.postgres.api_keys import PgApiKeys
+from imagegate.db.postgres.database import PostgresDatabase, is_postgres_url
+from imagegate.db.postgres.files import PgFileRegistry
+from imagegate.db.postgres.outbox import PgOutbox
+from imagegate.db.postgres.overview import PgOverview
+from imagegate.db.postgres.queue_stats import PgQueueStats
+from imagegate.db.postgres.retention import PgTaskRetention
+from imagegate.db.postgres.tasks import PostgresStore
+from imagegate.db.postgres.workers import PgWorkers
+from imagegate.db.sqlite.api_keys import SqliteApiKeys
+from imagegate.db.sqlite.database import SqliteDatabase, sqlite_path_from_url
+from imagegate.db.sqlite.files import SqliteFileRegistry
+from imagegate.db.sqlite.outbox import SqliteOutbox
+from imagegate.db.sqlite.overview import SqliteOverview
+from imagegate.db.sqlite.queue_stats import SqliteQueueStats
+from imagegate.db.sqlite.retention import SqliteTaskRetention
+from imagegate.db.sqlite.tasks import SqliteStore
+from imagegate.db.sqlite.workers import SqliteWorkers
+from imagegate.tasks.cancel import CancelStore
+from imagegate.tasks.files import FileRegistry
+from imagegate.tasks.listing import TaskRows
+from imagegate.tasks.outbox import Outbox
+from imagegate.tasks.overview import Overview
+from imagegate.tasks.queue_stats import QueueStats
+from imagegate.tasks.retention import TaskRetention
+from imagegate.tasks.store import TaskStore
+from imagegate.tasks.switches import MetaStore
+from imagegate.tasks.workers_registry import Workers
 
-TaskStore = SqliteStore | PostgresStore
-Files = FileRegistry | PgFileRegistry
-Outbox = CallbackOutbox | PgCallbackOutbox
+
+class Store(
+    TaskStore, TaskRows, CancelStore, AccountStore, UsageGroups, MetaStore, Protocol
+):
+    """The one store object of a backend: tasks, accounts and meta rows on one database."""
 
 
 @dataclass(frozen=True)
 class Backend:
-    store: TaskStore
-    files: Files
+    store: Store
+    api_keys: ApiKeyStore
+    files: FileRegistry
     outbox: Outbox
+    overview: Overview
+    queue_stats: QueueStats
+    retention: TaskRetention
+    workers: Workers
     db: SqliteDatabase | PostgresDatabase
     close: Callable[[], Awaitable[None]]
 
@@ -48,9 +79,17 @@ def open_sqlite(url: str) -> Backend:
     async def close() -> None:
         db.close()
 
-    return Backend(SqliteStore(db), FileRegistry(db), CallbackOutbox(db), db, close)
+    return Backend(
+        store=SqliteStore(db), api_keys=SqliteApiKeys(db), files=SqliteFileRegistry(db),
+        outbox=SqliteOutbox(db), overview=SqliteOverview(db), queue_stats=SqliteQueueStats(db),
+        retention=SqliteTaskRetention(db), workers=SqliteWorkers(db), db=db, close=close,
+    )
 
 
 async def open_postgres(url: str, *, pool_size: int = 10) -> Backend:
     db = await PostgresDatabase.open(url, max_size=pool_size)
-    return Backend(PostgresStore(db), PgFileRegistry(db), PgCallbackOutbox(db), db, db.close)
+    return Backend(
+        store=PostgresStore(db), api_keys=PgApiKeys(db), files=PgFileRegistry(db),
+        outbox=PgOutbox(db), overview=PgOverview(db), queue_stats=PgQueueStats(db),
+        retention=PgTaskRetention(db), workers=PgWorkers(db), db=db, close=db.close,
+    )

@@ -5,6 +5,7 @@
     │   ├── BadRequest              400  malformed JSON, wrong content type
     │   ├── Unauthorized            401  missing or wrong key
     │   ├── InsufficientCredits     402  balance shorter than the task's price
+    │   ├── Forbidden               403  a file link's signature is wrong or has expired
     │   ├── NotFound                404  unknown task, file or route
     │   ├── PayloadTooLarge         413  body over its limit
     │   ├── ValidationFailed        422  a field out of its spec (names the field)
@@ -117,6 +118,13 @@ class Maintenance(ApiError):
 
 class FeatureDisabled(ApiError):
     code = 505
+    http_status = 403
+
+
+class Forbidden(ApiError):
+    """A file URL whose signature is wrong or has expired."""
+
+    code = 403
     http_status = 403
 
 

@@ -35,6 +35,7 @@ whichever process is scraped (do not sum them over processes: use ``max``):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -42,10 +43,42 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from imagegate.catalog.pricing import MILLI
-from imagegate.tasks.model import Task
-from imagegate.tasks.queue_stats import QueueSnapshot
-from imagegate.tasks.state import TaskState
+# Support code is below every part: the task and the queue come in as the shapes below, which
+# tasks/model.py's Task and tasks/queue_stats.py's QueueSnapshot have.
+_MILLI = 1000  # millicredits per credit, the ledger's unit (catalog/pricing.py)
+
+
+class CountedTask(Protocol):
+    """What the counters read of a task."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def state(self) -> str: ...  # a TaskState is a str
+    @property
+    def engine(self) -> str | None: ...
+    @property
+    def price_milli(self) -> int: ...
+    @property
+    def create_time(self) -> int: ...
+    @property
+    def update_time(self) -> int: ...
+    @property
+    def complete_time(self) -> int | None: ...
+
+
+class QueueCounts(Protocol):
+    """What the scrape-time gauges read of the queue."""
+
+    @property
+    def counts(self) -> dict[tuple[str, str], int]: ...
+    @property
+    def oldest_waiting_ms(self) -> dict[str, int]: ...
+    @property
+    def now_ms(self) -> int: ...
+
+    def waiting_by_model(self) -> dict[str, int]: ...
+
 
 # One registry of imagegate's own (plus the process's CPU and memory), so that nothing another
 # library registers on prometheus_client's global one ends up on /metrics.
@@ -105,30 +138,30 @@ for _outcome in ("delivered", "failed", "refused"):
     CALLBACK_ATTEMPTS.labels(outcome=_outcome)
 
 
-def task_finished(claimed: Task, finished: Task) -> None:
+def task_finished(claimed: CountedTask, finished: CountedTask) -> None:
     """Count a task the worker just finished, its three latencies and a failure's refund.
     ``claimed`` is the task as the claim returned it: its ``update_time`` is the claim's."""
-    model, state = finished.model, finished.state.value
+    model, state = finished.model, str(finished.state)
     created, claimed_at = finished.create_time, claimed.update_time
     ended = finished.complete_time or finished.update_time
     TASKS_FINISHED.labels(model=model, state=state, engine=finished.engine or "").inc()
     TASK_WAIT.labels(model=model).observe(max(0, claimed_at - created) / 1000)
     TASK_RUN.labels(model=model, state=state).observe(max(0, ended - claimed_at) / 1000)
     TASK_E2E.labels(model=model, state=state).observe(max(0, ended - created) / 1000)
-    if finished.state is TaskState.FAIL and finished.price_milli:
-        CREDITS_REFUNDED.labels(model=model).inc(finished.price_milli / MILLI)
+    if state == "fail" and finished.price_milli:
+        CREDITS_REFUNDED.labels(model=model).inc(finished.price_milli / _MILLI)
 
 
-def task_created(task: Task) -> None:
+def task_created(task: CountedTask) -> None:
     """Count the credits a newly created task was charged (the create path calls this)."""
     if task.price_milli:
-        CREDITS_DEBITED.labels(model=task.model).inc(task.price_milli / MILLI)
+        CREDITS_DEBITED.labels(model=task.model).inc(task.price_milli / _MILLI)
 
 
 class QueueCollector(Collector):
     """The scrape-time gauges of one snapshot of the database (built per scrape)."""
 
-    def __init__(self, snapshot: QueueSnapshot, workers_live: int) -> None:
+    def __init__(self, snapshot: QueueCounts, workers_live: int) -> None:
         self.snapshot = snapshot
         self.workers_live = workers_live
 
@@ -157,7 +190,7 @@ class QueueCollector(Collector):
         return [tasks, depth, oldest, workers]
 
 
-def exposition(snapshot: QueueSnapshot, workers_live: int) -> bytes:
+def exposition(snapshot: QueueCounts, workers_live: int) -> bytes:
     """The text a scrape gets: this process's metrics, then the database's gauges."""
     scraped = CollectorRegistry()
     scraped.register(QueueCollector(snapshot, workers_live))

@@ -11,20 +11,31 @@ import contextlib
 import json
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from imagegate.api.ratelimit import RateLimits
-from imagegate.backend import (
-    Backend,
-    Files,
-    Outbox,
-    TaskStore,
-    check_url,
-    open_postgres,
-    open_sqlite,
+from imagegate import metrics
+from imagegate.accounts.keys import (
+    AccountRequest,
+    KeyCache,
+    account_fields,
+    create_account,
+    hash_key,
+    new_api_key,
 )
+from imagegate.api.ratelimit import RateLimits
+from imagegate.backend import Backend, Store, check_url, open_postgres, open_sqlite
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.catalog import all_models
+from imagegate.db.postgres.creates import wake_payload
+from imagegate.db.postgres.database import (
+    TASKS_CHANNEL,
+    UPSTREAM_CHANNEL,
+    PostgresDatabase,
+    is_postgres_url,
+)
+from imagegate.db.sqlite.database import SqliteDatabase
+from imagegate.db.sqlite.tasks import SqliteStore
 from imagegate.engines.base import Engine
 from imagegate.engines.cpu import CpuPool
 from imagegate.engines.registry import EngineContext, EngineSet
@@ -34,33 +45,23 @@ from imagegate.outbound import UrlPolicy
 from imagegate.settings import Settings
 from imagegate.storage.blobstore import BlobNotFound, BlobStore
 from imagegate.storage.factory import open_blobstore
-from imagegate.storage.janitor import Janitor
 from imagegate.storage.urls import UrlSigner
 from imagegate.tasks.cancel import CANCEL_CHANNEL
-from imagegate.tasks.keys import (
-    AccountRequest,
-    KeyCache,
-    create_account,
-    create_account_now,
-    hash_key,
-    new_api_key,
+from imagegate.tasks.events import (
+    CallbackQueued,
+    CancelRequested,
+    Event,
+    TaskCreated,
+    TaskEnded,
 )
+from imagegate.tasks.files import FileRegistry
+from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.model import Task
-from imagegate.tasks.pg_create import wake_payload
-from imagegate.tasks.postgres import (
-    TASKS_CHANNEL,
-    UPSTREAM_CHANNEL,
-    PostgresDatabase,
-    is_postgres_url,
-)
-from imagegate.tasks.queue_stats import open_queue_stats
-from imagegate.tasks.retention import open_retention
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.store import SqliteStore
+from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.switches import ServiceSwitches
-from imagegate.tasks.workers_registry import open_workers
 from imagegate.wire.jobs import callback_body
 from imagegate.worker.fetch import ImageFetcher
+from imagegate.worker.janitor import Janitor
 from imagegate.worker.loop import Worker
 from imagegate.worker.presence import WorkerPresence
 
@@ -115,6 +116,28 @@ def build_router(settings: Settings, engines: EngineSet | None = None) -> Router
     )
 
 
+class Dispatch:
+    """Acts in this process on the events of committed transitions (tasks/events.py): wakes
+    the worker and the callback sender, stops an engine whose task was cancelled, counts."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def publish(self, events: Iterable[Event]) -> None:
+        for event in events:
+            match event:
+                case TaskCreated(task):
+                    metrics.task_created(task)
+                    self.runtime.worker.notify()
+                case TaskEnded(claimed, task):
+                    metrics.task_finished(claimed, task)
+                case CallbackQueued():
+                    self.runtime.callbacks.notify()
+                case CancelRequested(task_id):
+                    # A no-op unless this process runs it; else NOTIFY or its heartbeat.
+                    self.runtime.worker.cancel(task_id)
+
+
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -163,12 +186,14 @@ class Runtime:
         settings = self.settings
         self.backend = backend
         self.db = backend.db
-        self.store: TaskStore = backend.store
-        self.files: Files = backend.files
+        self.store: Store = backend.store
+        self.files: FileRegistry = backend.files
         self.outbox: Outbox = backend.outbox
-        self.keys = KeyCache(self.store)
+        self.keys = KeyCache(self.store, backend.api_keys)
         self.api_keys = self.keys.api_keys
         self.switches = ServiceSwitches(self.store)  # maintenance, models turned off
+        self.lifecycle = Lifecycle(self.store, self.render_callback)
+        self.events = Dispatch(self)
         self.callbacks = CallbackSender(
             self.outbox,
             self.policy,
@@ -179,28 +204,28 @@ class Runtime:
             backoff_max=settings.callback_backoff_max_seconds,
         )
         self.worker = Worker(
-            store=self.store,
+            lifecycle=self.lifecycle,
+            events=self.events,
             router=self.router,
             fetcher=self.fetcher,
             blobs=self.blobs,
-            callback_body=self.render_callback,
             concurrency=settings.worker_concurrency,
             lease_seconds=settings.lease_seconds,
             poll_interval=settings.poll_interval_seconds,
             result_retention_ms=int(settings.result_retention_hours * 3_600_000),
-            on_finished=self._on_finished,
             models=settings.worker_models or None,
         )
         self.janitor = Janitor(
             self.files, self.blobs, settings.janitor_interval_seconds,
             forget_keys=self.store.forget_expired_keys,
-            tasks=open_retention(backend.db),
+            tasks=backend.retention,
             task_retention_ms=int(settings.task_retention_days * 86_400_000),
         )
         # Operations (/readyz, /metrics): the fleet's workers and the queue, as the database
         # sees them; this process's worker announces itself there while it runs.
-        self.workers = open_workers(backend.db)
-        self.queue_stats = open_queue_stats(backend.db)
+        self.workers = backend.workers
+        self.queue_stats = backend.queue_stats
+        self.overview = backend.overview
         self.presence = WorkerPresence(
             self.workers, self.worker.worker_id, concurrency=settings.worker_concurrency,
             models=settings.worker_models or None, interval=settings.worker_heartbeat_seconds,
@@ -232,7 +257,8 @@ class Runtime:
         default_key = None
         if not self.db_has_accounts_now():
             request = AccountRequest(DEFAULT_ACCOUNT, self.settings.default_account_credits)
-            _, default_key = create_account_now(store, request)
+            default_key = new_api_key()
+            store.create_account_now(**account_fields(request, default_key))
         return FirstStart(admin_key, default_key)
 
     def db_has_accounts_now(self) -> bool:
@@ -324,10 +350,6 @@ class Runtime:
     def _upstream_called_back(self, payload: str) -> None:
         provider, _, upstream_id = payload.partition(" ")
         self.upstream_events.notify(provider, upstream_id)
-
-    def _on_finished(self, task: Task) -> None:
-        if task.callback_url:
-            self.callbacks.notify()
 
     def render_callback(self, task: Task, balance_milli: int) -> str:
         return json.dumps(callback_body(task, balance_milli, self.signer.url))

@@ -202,7 +202,7 @@ class Settings(BaseSettings):
     @field_validator("task_retention_days")
     @classmethod
     def _check_task_retention(cls, value: float) -> float:
-        # A key's daily spending cap sums its tasks of the last day (tasks/caps.py): records
+        # A key's daily spending cap sums its tasks of the last day (accounts/caps.py): records
         # kept less than a day would hand a capped key its budget back.
         if 0 < value < 1:
             raise ValueError("must be 0 (keep forever) or at least 1 day: a key's daily cap"

@@ -16,7 +16,7 @@ import httpx
 
 TASK = {"model": "google/nano-banana", "input": {"prompt": "a lighthouse"}}  # 4 credits
 ADMIN_KEY = "acceptance-admin-key"
-# The server's key and switch caches live this long (tasks/keys.py, tasks/switches.py).
+# The server's key and switch caches live this long (accounts/keys.py, tasks/switches.py).
 CACHE_TTL = 2.0
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from imagegate.tasks.time import now_ms
+from imagegate.clock import now_ms
 
 TASK = {"model": "google/nano-banana", "input": {"prompt": "a red bicycle"}}
 

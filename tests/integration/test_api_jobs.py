@@ -151,10 +151,10 @@ async def test_short_balance_is_402_and_creates_nothing(api: Any) -> None:
 
 
 async def test_unknown_or_foreign_task_is_404(api: Any) -> None:
-    from imagegate.tasks.keys import AccountRequest, create_account_now
+    from imagegate.accounts.keys import AccountRequest, create_account
 
     task_id = (await api.create(REFRAME_EXAMPLE)).json()["data"]["taskId"]
-    _, other_key = create_account_now(api.runtime.store, AccountRequest("other", credits=10))
+    _, other_key = await create_account(api.runtime.store, AccountRequest("other", credits=10))
     for key, tid in ((api.key, "nope"), (other_key, task_id)):
         response = await api.client.get(
             "/api/v1/jobs/recordInfo", params={"taskId": tid},

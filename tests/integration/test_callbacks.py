@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from imagegate.callbacks.outbox import CallbackOutbox, CallbackRow
 from imagegate.callbacks.sender import CallbackSender
+from imagegate.clock import now_ms
+from imagegate.db.sqlite.database import SqliteDatabase
+from imagegate.db.sqlite.outbox import SqliteOutbox
 from imagegate.outbound import UrlPolicy
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.time import now_ms
+from imagegate.tasks.outbox import CallbackRow
 from imagegate.wire.webhooks import verify_callback
 
 SECRET = "whsec-account-1"
@@ -120,8 +121,8 @@ def db(tmp_path: Path) -> Iterator[SqliteDatabase]:
 
 
 @pytest.fixture
-def outbox(db: SqliteDatabase) -> CallbackOutbox:
-    return CallbackOutbox(db)
+def outbox(db: SqliteDatabase) -> SqliteOutbox:
+    return SqliteOutbox(db)
 
 
 async def secret_for(account_id: str) -> str | None:
@@ -132,7 +133,7 @@ SenderFactory = Callable[..., CallbackSender]
 
 
 @pytest.fixture
-async def make_sender(outbox: CallbackOutbox) -> AsyncIterator[SenderFactory]:
+async def make_sender(outbox: SqliteOutbox) -> AsyncIterator[SenderFactory]:
     made: list[CallbackSender] = []
 
     def make(policy: UrlPolicy = LOOPBACK, **overrides: float) -> CallbackSender:
@@ -181,14 +182,14 @@ async def add_callback(
     return body
 
 
-async def row(outbox: CallbackOutbox, task_id: str) -> CallbackRow:
+async def row(outbox: SqliteOutbox, task_id: str) -> CallbackRow:
     found = await outbox.get(task_id)
     assert found is not None
     return found
 
 
 async def deliver_until_settled(
-    sender: CallbackSender, outbox: CallbackOutbox, task_id: str, *, within: float = 2.0
+    sender: CallbackSender, outbox: SqliteOutbox, task_id: str, *, within: float = 2.0
 ) -> CallbackRow:
     """Run passes (as the loop would) until the row is delivered or dead."""
     deadline = time.monotonic() + within
@@ -202,7 +203,7 @@ async def deliver_until_settled(
 
 
 async def test_delivered_on_200_with_the_exact_body_and_headers(
-    db: SqliteDatabase, outbox: CallbackOutbox, receiver: Receiver, make_sender: SenderFactory
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
 ) -> None:
     body = await add_callback(db, "task-1", receiver.url)
     sender = make_sender()
@@ -244,7 +245,7 @@ async def test_signed_callback_verifies_only_with_the_right_secret_and_body(
 
 
 async def test_retried_after_500s_then_delivered_with_the_same_callback_id(
-    db: SqliteDatabase, outbox: CallbackOutbox, receiver: Receiver, make_sender: SenderFactory
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
 ) -> None:
     receiver.statuses = [500, 500]
     await add_callback(db, "task-retry", receiver.url, account_id="acct-signed")
@@ -266,7 +267,7 @@ async def test_retried_after_500s_then_delivered_with_the_same_callback_id(
 
 
 async def test_running_loop_retries_on_its_own_schedule(
-    db: SqliteDatabase, outbox: CallbackOutbox, receiver: Receiver, make_sender: SenderFactory
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
 ) -> None:
     # The loop wakes for a retry when it falls due, not at the (long) poll interval.
     receiver.statuses = [503, 502]
@@ -286,7 +287,7 @@ async def test_running_loop_retries_on_its_own_schedule(
 
 async def test_receiver_down_is_retried_then_dead_with_the_error_kept(
     db: SqliteDatabase,
-    outbox: CallbackOutbox,
+    outbox: SqliteOutbox,
     closed_port_url: str,
     make_sender: SenderFactory,
     caplog: pytest.LogCaptureFixture,
@@ -308,7 +309,7 @@ async def test_receiver_down_is_retried_then_dead_with_the_error_kept(
 
 
 async def test_non_2xx_to_the_end_keeps_the_last_status(
-    db: SqliteDatabase, outbox: CallbackOutbox, receiver: Receiver, make_sender: SenderFactory
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
 ) -> None:
     receiver.statuses = [500, 404]
     await add_callback(db, "task-404", receiver.url)
@@ -321,7 +322,7 @@ async def test_non_2xx_to_the_end_keeps_the_last_status(
 
 
 async def test_redirects_are_not_followed(
-    db: SqliteDatabase, outbox: CallbackOutbox, receiver: Receiver, make_sender: SenderFactory
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
 ) -> None:
     receiver.statuses = [302]
     await add_callback(db, "task-302", receiver.url)
@@ -335,7 +336,7 @@ async def test_redirects_are_not_followed(
 
 
 async def test_a_slow_receiver_times_out_as_a_failed_attempt(
-    db: SqliteDatabase, outbox: CallbackOutbox, receiver: Receiver, make_sender: SenderFactory
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
 ) -> None:
     receiver.delay = 0.5
     await add_callback(db, "task-slow", receiver.url)
@@ -348,7 +349,7 @@ async def test_a_slow_receiver_times_out_as_a_failed_attempt(
 
 
 async def test_a_url_the_policy_refuses_is_dead_at_once_with_the_reason(
-    db: SqliteDatabase, outbox: CallbackOutbox, receiver: Receiver, make_sender: SenderFactory
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
 ) -> None:
     await add_callback(db, "task-refused", receiver.url)
 
@@ -361,7 +362,7 @@ async def test_a_url_the_policy_refuses_is_dead_at_once_with_the_reason(
 
 
 async def test_notify_wakes_the_running_loop_promptly(
-    db: SqliteDatabase, outbox: CallbackOutbox, receiver: Receiver, make_sender: SenderFactory
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
 ) -> None:
     sender = make_sender(poll_interval=5.0)
     sender.start()
@@ -379,7 +380,7 @@ async def test_notify_wakes_the_running_loop_promptly(
 
 
 async def test_concurrent_passes_never_send_a_row_twice(
-    db: SqliteDatabase, outbox: CallbackOutbox, receiver: Receiver, make_sender: SenderFactory
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
 ) -> None:
     receiver.delay = 0.05  # keep sends in flight while the other pass claims
     for i in range(20):
@@ -395,7 +396,7 @@ async def test_concurrent_passes_never_send_a_row_twice(
     assert len(await outbox.list_for_account("acct-plain", state="delivered")) == 20
 
 
-async def test_claims_are_leased_until_the_outcome_is_recorded(outbox: CallbackOutbox,
+async def test_claims_are_leased_until_the_outcome_is_recorded(outbox: SqliteOutbox,
                                                                db: SqliteDatabase) -> None:
     await add_callback(db, "task-lease", "http://127.0.0.1:9/")
 

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from PIL import Image
 
+from imagegate.accounts.keys import AccountRequest, create_account, hash_key
 from imagegate.api.app import create_app
+from imagegate.clock import now_ms
 from imagegate.runtime import Runtime
-from imagegate.tasks.keys import AccountRequest, create_account_now, hash_key
-from imagegate.tasks.time import now_ms
 
 BASE = "http://testserver"
 
@@ -61,7 +61,7 @@ def open_api(runtime_factory: Any) -> OpenApi:
         runtime = runtime_factory(**overrides)
         key = runtime.first_start().default_key
         if key is None:  # a second runtime on the same data dir: the default account exists
-            _, key = create_account_now(runtime.store, AccountRequest("files-test"))
+            _, key = await create_account(runtime.store, AccountRequest("files-test"))
         app = create_app(runtime, manage_runtime=False)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
@@ -426,7 +426,7 @@ async def test_download_url_refuses_foreign_and_other_accounts_files(
     files_api: FilesApi,
 ) -> None:
     runtime = files_api.runtime
-    _, other_key = create_account_now(runtime.store, AccountRequest("other", 10))
+    _, other_key = await create_account(runtime.store, AccountRequest("other", 10))
     theirs = await files_api.client.post(
         "/api/file-base64-upload",
         json={"base64Data": "aGk=", "uploadPath": "p"},

@@ -235,12 +235,12 @@ async def test_short_balance_is_402(api: Any) -> None:
 
 
 async def test_unknown_foreign_or_other_models_task_is_404(api: Any) -> None:
-    from imagegate.tasks.keys import AccountRequest, create_account_now
+    from imagegate.accounts.keys import AccountRequest, create_account
 
     mine = await task_id_of(api, {"prompt": "x"})
     gpt = (await api.client.post("/api/v1/gpt4o-image/generate", json={"prompt": "x"},
                                  headers=api.auth)).json()["data"]["taskId"]
-    _, other_key = create_account_now(api.runtime.store, AccountRequest("other", credits=10))
+    _, other_key = await create_account(api.runtime.store, AccountRequest("other", credits=10))
     for key, task_id in ((api.key, "nope"), (api.key, gpt), (other_key, mine)):
         response = await api.client.get(RECORD, params={"taskId": task_id},
                                         headers={"Authorization": f"Bearer {key}"})

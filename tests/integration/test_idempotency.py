@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
+from imagegate.accounts.keys import AccountRequest, create_account
+from imagegate.clock import now_ms
+from imagegate.db.sqlite.database import SqliteDatabase
+from imagegate.db.sqlite.tasks import SqliteStore
 from imagegate.errors import InsufficientCredits, ValidationFailed
 from imagegate.tasks.idempotency import request_hash
-from imagegate.tasks.keys import AccountRequest, create_account_now
 from imagegate.tasks.model import IdempotencyKey, NewTask
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.store import SqliteStore
-from imagegate.tasks.time import now_ms
 
 from photos import photo_file
 from spec_examples import SPEC_000_REQUEST
@@ -370,9 +370,9 @@ KEYED = IdempotencyKey("k", request_hash({"model": "m", "input": {}}), DAY_MS)
 
 
 async def test_store_key_and_task_commit_together(store: SqliteStore) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=10))
+    account, _ = await create_account(store, AccountRequest("a", credits=10))
     with pytest.raises(InsufficientCredits):
-        poor, _ = create_account_now(store, AccountRequest("poor", credits=5))
+        poor, _ = await create_account(store, AccountRequest("poor", credits=5))
         await store.create_task(new_task(poor.id, "t0"), KEYED)
     assert key_rows(store) == [] and await store.get_task("t0") is None
     task = await store.create_task(new_task(account.id, "t1"), KEYED)
@@ -391,7 +391,7 @@ async def test_store_key_and_task_commit_together(store: SqliteStore) -> None:
 async def test_store_duplicates_in_one_commit_make_one_task(store: SqliteStore) -> None:
     """Writes of one event-loop turn share a commit, each in its savepoint: the key claimed by
     the first decides for the others, which debit nothing."""
-    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    account, _ = await create_account(store, AccountRequest("a", credits=100))
     made = await asyncio.gather(
         *(store.create_task(new_task(account.id, f"t{i}"), KEYED) for i in range(5))
     )
@@ -401,8 +401,8 @@ async def test_store_duplicates_in_one_commit_make_one_task(store: SqliteStore) 
 
 
 async def test_store_a_failed_write_in_a_shared_commit_leaves_no_key(store: SqliteStore) -> None:
-    rich, _ = create_account_now(store, AccountRequest("rich", credits=100))
-    poor, _ = create_account_now(store, AccountRequest("poor", credits=1))
+    rich, _ = await create_account(store, AccountRequest("rich", credits=100))
+    poor, _ = await create_account(store, AccountRequest("poor", credits=1))
     results = await asyncio.gather(
         store.create_task(new_task(poor.id, "p1"), KEYED),
         store.create_task(new_task(rich.id, "r1"), KEYED),

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from imagegate.engines.classic.engine import image_seed
+from imagegate.catalog.seeds import image_seed
 
 from photos import assert_source_kept, photo_file
 

@@ -9,22 +9,23 @@ from pathlib import Path
 
 import pytest
 
+from imagegate.clock import now_ms
+from imagegate.db.sqlite.database import SqliteDatabase
+from imagegate.db.sqlite.files import SqliteFileRegistry
 from imagegate.storage.blobstore import BlobStore, LocalBlobStore
-from imagegate.storage.janitor import Janitor
-from imagegate.storage.registry import FileRegistry, StoredFile
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.time import now_ms
+from imagegate.tasks.files import StoredFile
+from imagegate.worker.janitor import Janitor
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> Iterator[FileRegistry]:
+def registry(tmp_path: Path) -> Iterator[SqliteFileRegistry]:
     db = SqliteDatabase(str(tmp_path / "files.db"))
-    yield FileRegistry(db)
+    yield SqliteFileRegistry(db)
     db.close()
 
 
 async def add(
-    registry: FileRegistry, blobs: BlobStore, key: str, expires_at: int, *, blob: bool = True
+    registry: SqliteFileRegistry, blobs: BlobStore, key: str, expires_at: int, *, blob: bool = True
 ) -> None:
     if blob:
         await blobs.put(key, key.encode(), "text/plain")
@@ -37,7 +38,7 @@ async def add(
 
 
 async def test_sweep_deletes_expired_blobs_and_rows_and_keeps_the_rest(
-    registry: FileRegistry, tmp_path: Path
+    registry: SqliteFileRegistry, tmp_path: Path
 ) -> None:
     blobs = LocalBlobStore(tmp_path / "blobs")
     now = now_ms()
@@ -58,7 +59,7 @@ async def test_sweep_deletes_expired_blobs_and_rows_and_keeps_the_rest(
     assert await Janitor(registry, blobs, 60).sweep() == 0  # nothing left to do
 
 
-async def test_sweep_goes_past_one_batch(registry: FileRegistry, tmp_path: Path) -> None:
+async def test_sweep_goes_past_one_batch(registry: SqliteFileRegistry, tmp_path: Path) -> None:
     blobs = LocalBlobStore(tmp_path / "blobs")
     past = now_ms() - 10
     for index in range(501):  # one more than a batch
@@ -81,13 +82,13 @@ class FailingStore(LocalBlobStore):
 
 
 async def test_a_failing_delete_keeps_its_row_for_the_next_sweep(
-    registry: FileRegistry, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    registry: SqliteFileRegistry, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     blobs = FailingStore(tmp_path / "blobs", "u/bad.txt")
     past = now_ms() - 10
     await add(registry, blobs, "u/bad.txt", past)
     await add(registry, blobs, "u/good.txt", past)
-    with caplog.at_level(logging.ERROR, logger="imagegate.storage.janitor"):
+    with caplog.at_level(logging.ERROR, logger="imagegate.worker.janitor"):
         assert await Janitor(registry, blobs, 60).sweep() == 1
     assert "u/bad.txt" in caplog.text
     assert await registry.get("u/bad.txt") is not None
@@ -98,7 +99,7 @@ async def test_a_failing_delete_keeps_its_row_for_the_next_sweep(
 
 
 async def test_loop_sweeps_repeatedly_and_survives_errors(
-    registry: FileRegistry, tmp_path: Path
+    registry: SqliteFileRegistry, tmp_path: Path
 ) -> None:
     blobs = LocalBlobStore(tmp_path / "blobs")
     janitor = Janitor(registry, blobs, interval_seconds=0.01)

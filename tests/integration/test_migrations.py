@@ -1,5 +1,5 @@
 """One schema, managed by migrations: on SQLite and on PostgreSQL the migrated schema matches
-``tasks/schema.py``, and a database made before migrations existed is taken over."""
+``db/schema.py``, and a database made before migrations existed is taken over."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from alembic import command
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from imagegate.tasks import migrate
-from imagegate.tasks.sqlite import SqliteDatabase
+from imagegate.db import migrate
+from imagegate.db.sqlite.database import SqliteDatabase
 
 
 def _check_migrated(connection: Connection) -> None:

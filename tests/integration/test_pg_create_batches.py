@@ -1,4 +1,4 @@
-"""Combined creates on a real PostgreSQL (tasks/pg_create.py): creates that arrive together
+"""Combined creates on a real PostgreSQL (db/postgres/creates.py): creates that arrive together
 are written in one statement, and each is still debited once, refused exactly when a create
 alone would be, ordered fairly, and announced to the workers."""
 
@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from imagegate.db.postgres.creates import wake_payload
+from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase
+from imagegate.db.postgres.tasks import PostgresStore
 from imagegate.errors import InsufficientCredits
 from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.model import NewTask
-from imagegate.tasks.pg_create import wake_payload
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase
 from imagegate.tasks.state import TaskState
 
 MODEL = "google/nano-banana"

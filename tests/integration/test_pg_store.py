@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from imagegate.db.postgres.creates import wake_payload
+from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase
+from imagegate.db.postgres.files import PgFileRegistry
+from imagegate.db.postgres.tasks import PostgresStore
 from imagegate.errors import InsufficientCredits, ValidationFailed
-from imagegate.storage.pg_registry import PgFileRegistry
-from imagegate.storage.registry import StoredFile
+from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import IdempotencyKey, NewTask
-from imagegate.tasks.pg_create import wake_payload
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.postgres import TASKS_CHANNEL, PostgresDatabase
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Finish
 

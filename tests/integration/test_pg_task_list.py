@@ -10,17 +10,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from imagegate.callbacks.pg_outbox import PgCallbackOutbox
+from imagegate.accounts.usage import usage
+from imagegate.clock import now_ms
+from imagegate.db.postgres.database import PostgresDatabase
+from imagegate.db.postgres.outbox import PgOutbox
+from imagegate.db.postgres.tasks import PostgresStore
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.tasks.cancel import CANCEL_CHANNEL, cancel_task
 from imagegate.tasks.listing import TaskQuery, decode_cursor, list_tasks
 from imagegate.tasks.model import NewTask
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.postgres import PostgresDatabase
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Beat
-from imagegate.tasks.time import now_ms
-from imagegate.tasks.usage import usage
 
 MODEL = "google/nano-banana"
 
@@ -127,7 +127,7 @@ async def test_callback_attempts_are_logged_with_their_outcome_and_redelivery_re
     owner = await new_account(store)
     await add(store, owner, "t1", callback="http://127.0.0.1:9/cb")
     await cancel_task(store, owner, "t1", body)  # ends it: its callback row is queued
-    outbox = PgCallbackOutbox(store.db)
+    outbox = PgOutbox(store.db)
     [row] = await outbox.claim_due(10, 30_000)
     assert row.model == MODEL  # for the sender's log lines
     assert await outbox.mark_failed(row.id, 500, "HTTP 500", now_ms(), duration_ms=7)

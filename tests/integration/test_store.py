@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from imagegate.accounts.keys import AccountRequest, create_account
+from imagegate.db.sqlite.database import SqliteDatabase
+from imagegate.db.sqlite.tasks import SqliteStore
 from imagegate.errors import InsufficientCredits
-from imagegate.tasks.keys import AccountRequest, create_account_now
 from imagegate.tasks.model import NewTask
-from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.state import TaskState
-from imagegate.tasks.store import Finish, SqliteStore
+from imagegate.tasks.store import Finish
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def ledger_rows(store: SqliteStore, task_id: str) -> list[tuple[str, int]]:
 
 
 async def test_create_debits_and_inserts_in_one_transaction(store: SqliteStore) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=10))
+    account, _ = await create_account(store, AccountRequest("a", credits=10))
     task = await store.create_task(new_task(account.id, "t1"))
     assert task.state is TaskState.WAITING
     assert (await store.get_account(account.id)).credits_milli == 3000
@@ -56,7 +57,7 @@ async def test_create_debits_and_inserts_in_one_transaction(store: SqliteStore) 
 
 
 async def test_short_balance_refuses_and_leaves_nothing(store: SqliteStore) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=5))
+    account, _ = await create_account(store, AccountRequest("a", credits=5))
     with pytest.raises(InsufficientCredits, match="costs 7, the balance is 5"):
         await store.create_task(new_task(account.id, "t1"))
     assert await store.get_task("t1") is None
@@ -65,15 +66,15 @@ async def test_short_balance_refuses_and_leaves_nothing(store: SqliteStore) -> N
 
 
 async def test_another_accounts_task_is_invisible(store: SqliteStore) -> None:
-    alice, _ = create_account_now(store, AccountRequest("alice", credits=10))
-    bob, _ = create_account_now(store, AccountRequest("bob", credits=10))
+    alice, _ = await create_account(store, AccountRequest("alice", credits=10))
+    bob, _ = await create_account(store, AccountRequest("bob", credits=10))
     await store.create_task(new_task(alice.id, "t1"))
     assert await store.get_task("t1", alice.id) is not None
     assert await store.get_task("t1", bob.id) is None
 
 
 async def test_claims_oldest_first_and_never_twice(store: SqliteStore) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=1000))
+    account, _ = await create_account(store, AccountRequest("a", credits=1000))
     for i in range(20):
         await store.create_task(new_task(account.id, f"t{i:02d}"))
     claims = await asyncio.gather(*[store.claim(f"w{i}", 60_000) for i in range(30)])
@@ -86,7 +87,7 @@ async def test_claims_oldest_first_and_never_twice(store: SqliteStore) -> None:
 async def test_expired_lease_is_claimed_again_and_fences_the_old_owner(
     store: SqliteStore,
 ) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    account, _ = await create_account(store, AccountRequest("a", credits=100))
     await store.create_task(new_task(account.id, "t1", callback="http://127.0.0.1:9/cb"))
     first = await store.claim("w1", lease_ms=1)
     assert first is not None
@@ -111,7 +112,7 @@ async def test_expired_lease_is_claimed_again_and_fences_the_old_owner(
 
 
 async def test_failure_refunds_exactly_once(store: SqliteStore) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=10))
+    account, _ = await create_account(store, AccountRequest("a", credits=10))
     await store.create_task(new_task(account.id, "t1", callback="http://127.0.0.1:9/cb"))
     claim = await store.claim("w1", 60_000)
     assert claim is not None
@@ -126,7 +127,7 @@ async def test_failure_refunds_exactly_once(store: SqliteStore) -> None:
 
 
 async def test_ledger_refuses_a_second_debit_for_one_task(store: SqliteStore) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    account, _ = await create_account(store, AccountRequest("a", credits=100))
     await store.create_task(new_task(account.id, "t1"))
     with pytest.raises(sqlite3.IntegrityError):
         await store.create_task(new_task(account.id, "t1"))
@@ -135,7 +136,7 @@ async def test_ledger_refuses_a_second_debit_for_one_task(store: SqliteStore) ->
 
 
 async def test_progress_only_moves_forward(store: SqliteStore) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    account, _ = await create_account(store, AccountRequest("a", credits=100))
     await store.create_task(new_task(account.id, "t1"))
     claim = await store.claim("w1", 60_000)
     assert await store.start_generating("t1", claim.lease_token, "mock")
@@ -148,7 +149,7 @@ async def test_progress_only_moves_forward(store: SqliteStore) -> None:
 async def test_a_second_process_holding_the_lock_delays_but_does_not_fail_a_write(
     store: SqliteStore, tmp_path: Path
 ) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    account, _ = await create_account(store, AccountRequest("a", credits=100))
     other = sqlite3.connect(str(tmp_path / "tasks.db"), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     pending = asyncio.create_task(store.create_task(new_task(account.id, "t1")))
@@ -161,7 +162,7 @@ async def test_a_second_process_holding_the_lock_delays_but_does_not_fail_a_writ
 
 
 async def test_released_task_is_waiting_again_and_claimed_at_once(store: SqliteStore) -> None:
-    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    account, _ = await create_account(store, AccountRequest("a", credits=100))
     await store.create_task(new_task(account.id, "t1"))
     claim = await store.claim("w1", 60_000)
     assert await store.release("t1", claim.lease_token)
@@ -173,7 +174,7 @@ async def test_released_task_is_waiting_again_and_claimed_at_once(store: SqliteS
 async def test_success_only_from_a_claimed_task_and_once(store: SqliteStore) -> None:
     # From queuing too: an engine that answered before the task was shown generating
     # (worker/generating.py). Never from waiting, never twice.
-    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    account, _ = await create_account(store, AccountRequest("a", credits=100))
     await store.create_task(new_task(account.id, "t1"))
     await store.create_task(new_task(account.id, "t2"))
     done = Finish(TaskState.SUCCESS, result_json='{"files":[]}')
@@ -189,8 +190,8 @@ async def test_success_only_from_a_claimed_task_and_once(store: SqliteStore) -> 
 
 
 async def test_writes_of_one_turn_share_a_commit_but_fail_alone(store: SqliteStore) -> None:
-    rich, _ = create_account_now(store, AccountRequest("rich", credits=100))
-    poor, _ = create_account_now(store, AccountRequest("poor", credits=1))
+    rich, _ = await create_account(store, AccountRequest("rich", credits=100))
+    poor, _ = await create_account(store, AccountRequest("poor", credits=1))
     results = await asyncio.gather(
         store.create_task(new_task(rich.id, "t1")),
         store.create_task(new_task(poor.id, "t2")),  # 402: rolled back alone
@@ -209,7 +210,7 @@ async def test_writes_of_one_turn_share_a_commit_but_fail_alone(store: SqliteSto
 
 
 async def test_a_lone_failing_write_leaves_nothing_behind(store: SqliteStore) -> None:
-    poor, _ = create_account_now(store, AccountRequest("poor", credits=1))
+    poor, _ = await create_account(store, AccountRequest("poor", credits=1))
     with pytest.raises(InsufficientCredits):
         await store.create_task(new_task(poor.id, "t1"))
     assert not store.db.conn.in_transaction

@@ -15,20 +15,19 @@ from typing import Any
 import pytest
 
 from imagegate import metrics
+from imagegate.accounts.model import SpendCaps
+from imagegate.accounts.usage import UsageRow, usage
 from imagegate.backend import Backend, open_postgres, open_sqlite
+from imagegate.db.postgres.database import PostgresDatabase, numbered
+from imagegate.db.sqlite.api_keys import NewKey
+from imagegate.db.sqlite.database import SqliteDatabase
 from imagegate.settings import load_settings
 from imagegate.storage.blobstore import LocalBlobStore
-from imagegate.storage.janitor import Janitor
-from imagegate.tasks.api_keys import NewKey
 from imagegate.tasks.cancel import cancel_task
-from imagegate.tasks.keys import api_keys_of
-from imagegate.tasks.model import IdempotencyKey, NewTask, SpendCaps, Task
-from imagegate.tasks.postgres import PostgresDatabase, numbered
-from imagegate.tasks.retention import open_retention
-from imagegate.tasks.sqlite import SqliteDatabase
+from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Finish
-from imagegate.tasks.usage import UsageRow, usage
+from imagegate.worker.janitor import Janitor
 
 MODEL = "google/nano-banana"
 DAY_MS = 86_400_000
@@ -86,7 +85,7 @@ def janitor(backend: Backend, tmp_path: Path, retention_ms: int = RETENTION_MS) 
     return Janitor(
         backend.files, LocalBlobStore(tmp_path / "blobs"), 60,
         forget_keys=backend.store.forget_expired_keys,
-        tasks=open_retention(backend.db), task_retention_ms=retention_ms,
+        tasks=backend.retention, task_retention_ms=retention_ms,
     )
 
 
@@ -229,11 +228,11 @@ async def test_a_backlog_goes_in_batches(backend: Backend, tmp_path: Path) -> No
 async def test_a_total_capped_keys_tasks_stay_until_the_key_is_revoked(
     backend: Backend, tmp_path: Path
 ) -> None:
-    # The total cap sums the key's tasks (tasks/caps.py): deleting them would refill it.
+    # The total cap sums the key's tasks (accounts/caps.py): deleting them would refill it.
     owner = (await backend.store.create_account(
         name="a", key_hash="hash-a", key_prefix="ig_a", credits_milli=100_000
     )).id
-    keys = api_keys_of(backend.store)
+    keys = backend.api_keys
     capped = await keys.add(NewKey(owner, "hash-capped", "ig_c", caps=SpendCaps(None, None, 8000)))
     assert capped is not None
     await backend.store.create_task(NewTask(

@@ -84,7 +84,7 @@ async def test_a_mark_that_finds_the_lease_gone_stops_the_task(runtime_factory: 
     task = await _claimed(runtime, "t1")
     runtime.db.conn.execute("UPDATE tasks SET lease_token = lease_token + 1 WHERE id = 't1'")
     lost: list[bool] = []
-    mark = GeneratingMark(store, task, lambda: lost.append(True), delay=0.01)
+    mark = GeneratingMark(runtime.lifecycle, task, lambda: lost.append(True), delay=0.01)
     await mark.engine_started("mock")
     await asyncio.sleep(0.2)
     assert lost == [True]
@@ -98,7 +98,7 @@ async def test_a_failover_before_the_mark_names_the_engine_running_now(
     runtime = runtime_factory()
     store = runtime.store
     task = await _claimed(runtime, "t2")
-    mark = GeneratingMark(store, task, lambda: None, delay=0.05)
+    mark = GeneratingMark(runtime.lifecycle, task, lambda: None, delay=0.05)
     await mark.engine_started("first")
     await mark.engine_started("second")  # the first failed at once
     await asyncio.sleep(0.2)

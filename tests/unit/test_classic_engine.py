@@ -23,8 +23,9 @@ from PIL import Image
 from skimage import data
 
 from imagegate.catalog.presets import IMAGE_SIZE_PRESETS
+from imagegate.catalog.seeds import image_seed
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
-from imagegate.engines.classic.engine import CLASSIC_MODELS, ClassicEngine, image_seed
+from imagegate.engines.classic.engine import CLASSIC_MODELS, ClassicEngine
 from imagegate.engines.classic.render import ReframeWork, image_deadlines, render
 from imagegate.engines.cpu import CpuPool
 from imagegate.errors import EngineUnavailable, GenerationFailed, InputRejected

@@ -6,16 +6,19 @@ import asyncio
 import json
 from typing import Any
 
+from imagegate.accounts.keys import AccountRequest, create_account
+from imagegate.db.sqlite.api_keys import SqliteApiKeys
+from imagegate.db.sqlite.database import SqliteDatabase
+from imagegate.db.sqlite.files import SqliteFileRegistry
+from imagegate.db.sqlite.tasks import SqliteStore
 from imagegate.engines.base import EngineJob, OutputImage
 from imagegate.engines.router import Router
 from imagegate.errors import EngineUnavailable, InputRejected
 from imagegate.storage.blobstore import MemoryBlobStore
-from imagegate.storage.registry import FileRegistry
-from imagegate.tasks.keys import AccountRequest, create_account_now
+from imagegate.tasks.events import NoEvents
+from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.model import NewTask
-from imagegate.tasks.sqlite import SqliteDatabase
 from imagegate.tasks.state import TaskState
-from imagegate.tasks.store import SqliteStore
 from imagegate.worker.loop import Worker
 
 MODEL = "ideogram/v3-reframe"
@@ -56,15 +59,16 @@ def make_worker(
     db = SqliteDatabase(":memory:")
     store, blobs, fetcher = SqliteStore(db), MemoryBlobStore(), FakeFetcher()
     worker = Worker(
-        store=store, router=Router({MODEL: list(engines)}), fetcher=fetcher,  # type: ignore[arg-type]
-        blobs=blobs, callback_body=lambda task, bal: "{}",
+        lifecycle=Lifecycle(store, lambda task, bal: "{}"), events=NoEvents(),
+        router=Router({MODEL: list(engines)}), fetcher=fetcher,  # type: ignore[arg-type]
+        blobs=blobs,
         concurrency=1, lease_seconds=30, poll_interval=poll_interval, result_retention_ms=1000,
     )
     return worker, store, blobs, fetcher
 
 
 async def submit(store: SqliteStore, url: str = "https://x/a.png") -> str:
-    account, _ = create_account_now(store, AccountRequest("a", credits=100))
+    account, _ = await create_account(store, AccountRequest("a", credits=100))
     await store.create_task(NewTask(
         id="t1", account_id=account.id, model=MODEL, param="{}",
         input={"image_url": url, "image_size": "square", "num_images": "2"},
@@ -84,7 +88,7 @@ async def test_success_stores_every_output_and_records_their_keys() -> None:
     assert [k.rsplit("/", 1)[1] for k in keys] == ["0.png", "1.jpg"]
     assert [blobs.blobs[k][0] for k in keys] == [b"one", b"two"]
     # The registry rows came with the finish: the janitor and the file routes know them.
-    rows = [await FileRegistry(store.db).get(k) for k in keys]
+    rows = [await SqliteFileRegistry(store.db).get(k) for k in keys]
     assert [(r.kind, r.task_id, r.size) for r in rows if r] == [("result", "t1", 3)] * 2
     assert fetcher.fetched == ["https://x/a.png"]
     assert engine.jobs[0].images["image_url"][0].mime_type == "image/png"
@@ -153,7 +157,7 @@ async def test_wakeups_while_no_slot_is_idle_count_once() -> None:
 
 
 async def test_a_notify_of_several_tasks_wakes_as_many_idle_slots() -> None:
-    # A combined create announces its count (tasks/pg_create.py): two tasks wake two of the
+    # A combined create announces its count (db/postgres/creates.py): two tasks wake two of the
     # three idle slots, and the third sleeps on.
     worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
     worker.concurrency = 3
@@ -170,11 +174,12 @@ async def test_a_notify_of_several_tasks_wakes_as_many_idle_slots() -> None:
 
 
 async def test_key_cache_remembers_for_its_ttl_only() -> None:
-    from imagegate.tasks.keys import KeyCache, hash_key
+    from imagegate.accounts.keys import KeyCache, hash_key
 
-    store = SqliteStore(SqliteDatabase(":memory:"))
-    account, key = create_account_now(store, AccountRequest("a", credits=1))
-    cache = KeyCache(store, ttl=60)
+    db = SqliteDatabase(":memory:")
+    store = SqliteStore(db)
+    account, key = await create_account(store, AccountRequest("a", credits=1))
+    cache = KeyCache(store, SqliteApiKeys(db), ttl=60)
     assert (await cache.lookup(hash_key(key))).id == account.id
     store.db.conn.execute("UPDATE accounts SET disabled = 1")
     assert not (await cache.lookup(hash_key(key))).disabled  # still the remembered row

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import current_account
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import success
 from imagegate.catalog.pricing import milli_to_credits
 from imagegate.runtime import Runtime
-from imagegate.tasks.model import Account
 
 router = APIRouter(tags=["account"])
 

@@ -8,6 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from imagegate.accounts.keys import AccountRequest
+from imagegate.accounts.keys import create_account as new_account
+from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object
@@ -17,9 +20,6 @@ from imagegate.api.ratelimit import parse_rate
 from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.runtime import Runtime
-from imagegate.tasks.keys import AccountRequest
-from imagegate.tasks.keys import create_account as new_account
-from imagegate.tasks.model import Account
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 

@@ -15,6 +15,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from imagegate.accounts import ip_allow
+from imagegate.accounts.caps import Spend
+from imagegate.accounts.keys import KeyLimits, add_key, rotate_key
+from imagegate.accounts.model import ApiKey, SpendCaps
 from imagegate.api import schemas
 from imagegate.api.admin import MAX_CREDITS, _parse
 from imagegate.api.auth import require_admin
@@ -22,13 +26,9 @@ from imagegate.api.body import read_json_object, read_limited, with_body
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import success
 from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
+from imagegate.clock import now_ms
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.runtime import Runtime
-from imagegate.tasks import ip_allow
-from imagegate.tasks.caps import Spend
-from imagegate.tasks.keys import KeyLimits, add_key, rotate_key
-from imagegate.tasks.model import ApiKey, SpendCaps
-from imagegate.tasks.time import now_ms
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 

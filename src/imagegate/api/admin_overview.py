@@ -19,11 +19,11 @@ from imagegate.api.auth import require_admin
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import success
 from imagegate.catalog import all_models
+from imagegate.clock import now_ms
 from imagegate.runtime import Runtime
-from imagegate.tasks.overview import ModelWindow, open_overview
+from imagegate.tasks.overview import ModelWindow
 from imagegate.tasks.queue_stats import QueueSnapshot
-from imagegate.tasks.time import now_ms
-from imagegate.worker.presence import live_workers
+from imagegate.tasks.workers_registry import live_workers
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
@@ -129,7 +129,7 @@ def _model_rows(
 async def overview(runtime: Runtime = Depends(get_runtime)) -> Response:
     """The dashboard's data: queue and throughput per model, failures, engines, workers and
     failing callbacks."""
-    reader = open_overview(runtime.db)
+    reader = runtime.overview
     now = now_ms()
     snapshot = await runtime.queue_stats.snapshot()
     windows = await reader.window(now - THROUGHPUT_WINDOW_MS)

@@ -17,7 +17,6 @@ from imagegate.api import (
     admin_overview,
     admin_service,
     catalog,
-    files,
     flux_kontext,
     gpt4o_image,
     health,
@@ -30,6 +29,7 @@ from imagegate.api import (
     web,
 )
 from imagegate.api.envelope import install_error_handlers
+from imagegate.api.files import download_url, serving, uploads
 from imagegate.api.schemas import components
 from imagegate.runtime import Runtime
 
@@ -57,7 +57,8 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app, http_200=runtime.settings.business_errors_http_200)
     for module in (
-        jobs, task_list, account, files, ideogram, admin, admin_callbacks, health, upstream,
+        jobs, task_list, account, serving, uploads, download_url, ideogram, admin,
+        admin_callbacks, health, upstream,
     ):
         app.include_router(module.router)
     for module in (admin_keys, admin_service):  # the operator's controls (issue 9)

@@ -6,12 +6,12 @@ import hmac
 
 from fastapi import Depends, Request
 
+from imagegate.accounts import ip_allow
+from imagegate.accounts.keys import hash_key
+from imagegate.accounts.model import Account
 from imagegate.api.deps import get_runtime
 from imagegate.errors import Unauthorized
 from imagegate.runtime import Runtime
-from imagegate.tasks import ip_allow
-from imagegate.tasks.keys import hash_key
-from imagegate.tasks.model import Account
 
 
 def presented_key(request: Request) -> str | None:

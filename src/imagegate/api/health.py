@@ -19,7 +19,7 @@ from imagegate.api import schemas
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import JSONBody
 from imagegate.runtime import Runtime
-from imagegate.worker.presence import STALE_AFTER_BEATS, live_workers
+from imagegate.tasks.workers_registry import STALE_AFTER_BEATS, live_workers
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from imagegate import metrics
+from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
@@ -24,7 +25,7 @@ from imagegate.runtime import Runtime
 from imagegate.tasks import idempotency
 from imagegate.tasks.fairness import MAX_PRIORITY, MIN_PRIORITY
 from imagegate.tasks.ids import new_task_id
-from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task
+from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.wire import jobs as wire
 
 router = APIRouter(tags=["jobs"])

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Request
 
+from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
@@ -21,7 +22,7 @@ from imagegate.api.jobs import create_task, idempotency_key_of, task_of_request
 from imagegate.catalog import get_model
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
-from imagegate.tasks.model import Account, Task
+from imagegate.tasks.model import Task
 from imagegate.wire.legacy import CALLBACK_KEYS
 
 SECURITY = schemas.SECURITY

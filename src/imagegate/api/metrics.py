@@ -16,7 +16,7 @@ from imagegate.api import schemas
 from imagegate.api.auth import require_metrics_token
 from imagegate.api.deps import get_runtime
 from imagegate.runtime import Runtime
-from imagegate.worker.presence import live_workers
+from imagegate.tasks.workers_registry import live_workers
 
 router = APIRouter(tags=["health"])
 

@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from imagegate.accounts.model import Account
+from imagegate.accounts.usage import DAY_MS, usage
 from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
@@ -23,9 +25,8 @@ from imagegate.errors import ValidationFailed
 from imagegate.runtime import Runtime
 from imagegate.tasks.cancel import cancel_task
 from imagegate.tasks.listing import MAX_PAGE, TaskQuery, decode_cursor, list_tasks
-from imagegate.tasks.model import Account, Task
+from imagegate.tasks.model import Task
 from imagegate.tasks.state import TaskState
-from imagegate.tasks.usage import DAY_MS, usage
 from imagegate.wire import task_list as wire
 
 router = APIRouter(tags=["jobs"])

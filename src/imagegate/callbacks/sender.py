@@ -16,11 +16,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from imagegate import metrics
-from imagegate.callbacks.outbox import CallbackOutbox, CallbackRow
-from imagegate.callbacks.pg_outbox import PgCallbackOutbox
+from imagegate.clock import now_ms
 from imagegate.logs import context as log_context
 from imagegate.outbound import OutboundRefused, UrlPolicy, send_pinned
-from imagegate.tasks.time import now_ms
+from imagegate.tasks.outbox import CallbackRow, Outbox
 from imagegate.wire.webhooks import signature_headers
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ class CallbackSender:
 
     def __init__(
         self,
-        outbox: CallbackOutbox | PgCallbackOutbox,
+        outbox: Outbox,
         policy: UrlPolicy,
         *,
         secret_for: Callable[[str], Awaitable[str | None]],

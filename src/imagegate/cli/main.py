@@ -1,5 +1,5 @@
 """The ``imagegate`` command: ``serve`` and ``keys create``, thin layers over the library; the
-client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are in ``jobs.py``."""
+client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are in ``jobs/``."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from imagegate.cli.failures import EXIT_CODES_HELP, EXIT_USAGE
 from imagegate.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from imagegate.accounts.model import Account
     from imagegate.runtime import FirstStart, Runtime
-    from imagegate.tasks.model import Account
 
 app = typer.Typer(
     help="imagegate: a self-hosted, Kie.ai-compatible server for AI image tasks.",
@@ -29,7 +29,7 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Manage account API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-app.add_typer(admin_app, name="admin")  # the operator's controls: cli/admin.py
+app.add_typer(admin_app, name="admin")  # the operator's controls: cli/admin/
 
 DataDir = Annotated[
     Path | None,
@@ -268,10 +268,10 @@ def keys_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an account with a new API key; the key is printed alone on the last line."""
+    from imagegate.accounts.keys import AccountRequest, create_account
     from imagegate.api.ratelimit import parse_rate
     from imagegate.backend import open_postgres, open_sqlite
-    from imagegate.tasks.keys import AccountRequest, create_account
-    from imagegate.tasks.postgres import is_postgres_url
+    from imagegate.db.postgres.database import is_postgres_url
 
     for rate in (create_rate, query_rate):
         if rate is not None:

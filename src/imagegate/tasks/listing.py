@@ -1,9 +1,8 @@
 """An account's tasks, newest first, a page at a time (its usage: usage.py).
 
-It reads the ``ix_tasks_account_created`` index (account, create time). Paging is by cursor,
-not offset: the cursor names the last row shown (its create time and id), so a page never
-repeats or skips a task while new ones arrive at the head. The same SQL serves SQLite and
-PostgreSQL; only the placeholders differ (``postgres.numbered``).
+Paging is by cursor, not offset: the cursor names the last row shown (its create time and id),
+so a page never repeats or skips a task while new ones arrive at the head. The statement is
+db/queries.py's, on the ``ix_tasks_account_created`` index (account, create time).
 """
 
 from __future__ import annotations
@@ -12,13 +11,10 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from imagegate.errors import ValidationFailed
 from imagegate.tasks.model import Task
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.postgres import numbered
-from imagegate.tasks.store import SqliteStore
 
 MAX_PAGE = 100
 
@@ -62,41 +58,15 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
         ) from exc
 
 
-async def list_tasks(store: SqliteStore | PostgresStore, query: TaskQuery) -> TaskPage:
-    where: list[str] = ["account_id = ?"]
-    args: list[Any] = [query.account_id]
-    if query.states:
-        where.append(f"state IN ({', '.join('?' for _ in query.states)})")
-        args.extend(query.states)
-    if query.model is not None:
-        where.append("model = ?")
-        args.append(query.model)
-    if query.created_from is not None:
-        where.append("create_time >= ?")
-        args.append(query.created_from)
-    if query.created_to is not None:
-        where.append("create_time < ?")
-        args.append(query.created_to)
-    if query.cursor is not None:
-        created, task_id = query.cursor
-        where.append("(create_time < ? OR (create_time = ? AND id < ?))")
-        args.extend([created, created, task_id])
-    # One row more than the page: whether there is a next page, without a COUNT.
-    sql = (
-        f"SELECT * FROM tasks WHERE {' AND '.join(where)}"
-        " ORDER BY create_time DESC, id DESC LIMIT ?"
-    )
-    args.append(query.limit + 1)
-    rows = await fetch_rows(store, sql, args)
-    tasks = [Task.from_row(row) for row in rows[: query.limit]]
+class TaskRows(Protocol):
+    """The store's part of a listing (db/): up to ``query.limit + 1`` tasks, newest first."""
+
+    async def list_tasks(self, query: TaskQuery) -> list[Task]: ...
+
+
+async def list_tasks(store: TaskRows, query: TaskQuery) -> TaskPage:
+    """A page of the account's tasks, and the cursor of the next (None on the last page)."""
+    rows = await store.list_tasks(query)
+    tasks = rows[: query.limit]
     more = len(rows) > query.limit
     return TaskPage(tasks, encode_cursor(tasks[-1]) if more and tasks else None)
-
-
-async def fetch_rows(
-    store: SqliteStore | PostgresStore, sql: str, args: list[Any]
-) -> list[Any]:
-    """``sql`` (written with ``?`` placeholders) on either database."""
-    if isinstance(store, PostgresStore):
-        return await store.db.fetch(numbered(sql), *args)
-    return list(store.db.conn.execute(sql, args).fetchall())

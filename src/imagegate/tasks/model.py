@@ -1,4 +1,5 @@
-"""The rows the store hands out, as plain immutable values."""
+"""The task rows the store hands out, as plain immutable values (accounts and keys:
+accounts/model.py)."""
 
 from __future__ import annotations
 
@@ -6,89 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from imagegate.accounts.model import SpendCaps
 from imagegate.tasks.state import TaskState
-
-
-@dataclass(frozen=True, slots=True)
-class SpendCaps:
-    """A key's spending caps in millicredits (None: no cap); Kie's 433 once one is reached.
-    Spend is the price of the key's tasks created in the window, less their refunds."""
-
-    hourly_milli: int | None = None
-    daily_milli: int | None = None
-    total_milli: int | None = None
-
-    def __bool__(self) -> bool:
-        return any(c is not None for c in (self.hourly_milli, self.daily_milli, self.total_milli))
-
-
-@dataclass(frozen=True, slots=True)
-class ApiKey:
-    """One of an account's API keys (table ``api_keys``); only the key's hash is kept."""
-
-    id: str
-    account_id: str
-    name: str | None
-    key_prefix: str
-    created_at: int
-    revoked_at: int | None
-    expires_at: int | None
-    caps: SpendCaps
-    # Comma-separated addresses or CIDR networks the key is accepted from; None: anywhere.
-    ip_allow: str | None
-    # The id this key's spend is counted under: its own, or for a key made by a rotation the
-    # first key of the chain (so the caps carry on across rotations; migration 0005).
-    spend_key: str
-
-    def valid_at(self, now: int) -> bool:
-        """Not revoked, and not past ``expires_at`` (a rotated key's grace)."""
-        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
-
-    @classmethod
-    def from_row(cls, row: Any) -> ApiKey:
-        return cls(
-            id=row["id"],
-            account_id=row["account_id"],
-            name=row["name"],
-            key_prefix=row["key_prefix"],
-            created_at=row["created_at"],
-            revoked_at=row["revoked_at"],
-            expires_at=row["expires_at"],
-            caps=SpendCaps(row["hourly_cap_milli"], row["daily_cap_milli"],
-                           row["total_cap_milli"]),
-            ip_allow=row["ip_allow"],
-            spend_key=row["spend_key_id"] or row["id"],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    id: str
-    name: str
-    key_prefix: str
-    credits_milli: int
-    webhook_secret: str | None
-    create_rate: str | None
-    query_rate: str | None
-    disabled: bool
-    created_at: int
-    # The API key a request authenticated with (set by the key lookup, tasks/keys.py); None
-    # for an account read by its id.
-    key: ApiKey | None = None
-
-    @classmethod
-    def from_row(cls, row: Any) -> Account:
-        return cls(
-            id=row["id"],
-            name=row["name"],
-            key_prefix=row["key_prefix"],
-            credits_milli=row["credits_milli"],
-            webhook_secret=row["webhook_secret"],
-            create_rate=row["create_rate"],
-            query_rate=row["query_rate"],
-            disabled=bool(row["disabled"]),
-            created_at=row["created_at"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +25,7 @@ class NewTask:
     # Orders the account's own waiting tasks (higher first); see tasks/fairness.py.
     priority: int = 0
     # The API key that creates the task (api_keys.id), and its caps, which the store checks
-    # in the create transaction (tasks/caps.py) so that concurrent creates cannot overshoot.
+    # in the create transaction (accounts/caps.py) so that concurrent creates cannot overshoot.
     key_id: str | None = None
     caps: SpendCaps | None = None
 

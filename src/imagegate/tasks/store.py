@@ -1,42 +1,24 @@
-"""The task store on SQLite: tasks, accounts, the credit ledger and the callback outbox rows.
+"""The TaskStore protocol: the operations the API and the worker do on tasks, each one
+transaction, and the values they take and give (``Finish``, ``Beat``).
 
-Each public method is one transaction. The lifecycle's rules (which state may follow which,
-what a failure refunds, when a callback is due) are decided in ``lifecycle.py``; here they are
-only enforced, by conditional UPDATEs that refuse a move from the wrong state or by a worker
-whose lease token is stale.
+db/sqlite/tasks.py and db/postgres/tasks.py implement it. The rules (which state may follow
+which, what a failure refunds, when a callback row is due) are tasks/state.py's; a store
+enforces them with conditional writes, so a stale worker or a second finish changes nothing.
 """
 
 from __future__ import annotations
 
 import enum
-import json
-import sqlite3
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from imagegate.catalog.pricing import milli_to_credits
-from imagegate.errors import InsufficientCredits
-from imagegate.storage.registry import SQL_UPSERT_FILE, StoredFile
-from imagegate.tasks import caps, idempotency
-from imagegate.tasks.api_keys import SQL_FIRST_KEY
-from imagegate.tasks.fairness import SLOT_MS
-from imagegate.tasks.model import Account, IdempotencyKey, NewTask, Task
-from imagegate.tasks.sqlite import SqliteDatabase
-from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
-from imagegate.tasks.time import now_ms
+from imagegate.tasks.files import StoredFile
+from imagegate.tasks.model import IdempotencyKey, NewTask, Task
+from imagegate.tasks.state import TaskState
 
 CallbackBodyFn = Callable[[Task, int], str]
 """Renders the callback body from the finished task and the account's balance after it."""
-
-# A meta row set only if it still holds what the writer read (switches.py's read-modify-write):
-# one statement for the first write of a key, one for a later one; each atomic on both databases.
-SQL_SWAP_META = (
-    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-    "UPDATE meta SET value = ? WHERE key = ? AND value = ?",
-)
-
 
 class Beat(enum.IntEnum):
     """What a heartbeat found: the lease gone (falsy), still held, or held with a cancel
@@ -68,155 +50,9 @@ class Finish:
     files: tuple[StoredFile, ...] = ()
 
 
-class SqliteStore:
-    """Tasks, accounts, ledger and outbox on one SQLite database."""
-
-    def __init__(self, db: SqliteDatabase) -> None:
-        self.db = db
-
-    # ----------------------------------------------------------------- accounts
-
-    async def create_account(
-        self,
-        *,
-        name: str,
-        key_hash: str,
-        key_prefix: str,
-        credits_milli: int,
-        webhook_secret: str | None = None,
-        create_rate: str | None = None,
-        query_rate: str | None = None,
-    ) -> Account:
-        return await self.db.write(
-            lambda conn: self._create_account(
-                conn, name, key_hash, key_prefix, credits_milli, webhook_secret,
-                create_rate, query_rate,
-            )
-        )
-
-    def create_account_now(self, **kwargs: Any) -> Account:
-        """``create_account`` for synchronous callers (the CLI, first start)."""
-        return self.db.write_now(
-            lambda conn: self._create_account(
-                conn, kwargs["name"], kwargs["key_hash"], kwargs["key_prefix"],
-                kwargs["credits_milli"], kwargs.get("webhook_secret"),
-                kwargs.get("create_rate"), kwargs.get("query_rate"),
-            )
-        )
-
-    @staticmethod
-    def _create_account(
-        conn: sqlite3.Connection,
-        name: str,
-        key_hash: str,
-        key_prefix: str,
-        credits_milli: int,
-        webhook_secret: str | None,
-        create_rate: str | None,
-        query_rate: str | None,
-    ) -> Account:
-        account_id = uuid.uuid4().hex
-        now = now_ms()
-        row = conn.execute(
-            "INSERT INTO accounts (id, name, key_hash, key_prefix, credits_milli, webhook_secret,"
-            " create_rate, query_rate, disabled, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING *",
-            (account_id, name, key_hash, key_prefix, credits_milli, webhook_secret,
-             create_rate, query_rate, now),
-        ).fetchone()
-        # Keys authenticate through api_keys: the account's first key is its first row there.
-        conn.execute(SQL_FIRST_KEY, (account_id, account_id, key_hash, key_prefix, now))
-        if credits_milli:
-            conn.execute(
-                "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
-                " VALUES (?, NULL, 'grant', ?, ?)",
-                (account_id, credits_milli, now),
-            )
-        return Account.from_row(row)
-
-    async def account_by_key_hash(self, key_hash: str) -> Account | None:
-        row = self.db.conn.execute(
-            "SELECT * FROM accounts WHERE key_hash = ?", (key_hash,)
-        ).fetchone()
-        return Account.from_row(row) if row else None
-
-    async def get_account(self, account_id: str) -> Account | None:
-        row = self.db.conn.execute(
-            "SELECT * FROM accounts WHERE id = ?", (account_id,)
-        ).fetchone()
-        return Account.from_row(row) if row else None
-
-    async def list_accounts(self) -> list[Account]:
-        rows = self.db.conn.execute("SELECT * FROM accounts ORDER BY created_at").fetchall()
-        return [Account.from_row(r) for r in rows]
-
-    async def grant_credits(self, account_id: str, delta_milli: int) -> int | None:
-        """Add (or with a negative delta, take) credits; the new balance, None if no account."""
-
-        def tx(conn: sqlite3.Connection) -> int | None:
-            row = conn.execute(
-                "UPDATE accounts SET credits_milli = credits_milli + ? WHERE id = ?"
-                " RETURNING credits_milli",
-                (delta_milli, account_id),
-            ).fetchone()
-            if row is None:
-                return None
-            conn.execute(
-                "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
-                " VALUES (?, NULL, 'grant', ?, ?)",
-                (account_id, delta_milli, now_ms()),
-            )
-            return int(row[0])
-
-        return await self.db.write(tx)
-
-    async def ledger(self, account_id: str) -> list[dict[str, Any]]:
-        rows = self.db.conn.execute(
-            "SELECT task_id, reason, delta_milli, created_at FROM credit_ledger"
-            " WHERE account_id = ? ORDER BY id",
-            (account_id,),
-        ).fetchall()
-        return [dict(r) for r in rows]
-
-    # ----------------------------------------------------------------- meta
-
-    def get_meta_now(self, key: str) -> str | None:
-        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0]) if row else None
-
-    async def get_meta(self, key: str) -> str | None:
-        return self.get_meta_now(key)
-
-    async def set_meta(self, key: str, value: str) -> None:
-        self.set_meta_now(key, value)
-
-    async def swap_meta(self, key: str, expected: str | None, value: str) -> bool:
-        """Set ``key`` to ``value`` only if it still holds ``expected`` (None: no row yet);
-        False when another writer changed it first (switches.py reads again and retries)."""
-        insert, update = SQL_SWAP_META
-        statement, params = (
-            (insert, (key, value)) if expected is None else (update, (value, key, expected))
-        )
-        changed = await self.db.write(lambda conn: conn.execute(statement, params).rowcount)
-        return bool(changed)
-
-    async def has_accounts(self) -> bool:
-        return self.db.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
-
-    async def ping(self) -> None:
-        """Raise if the database does not answer (the health check)."""
-        self.db.conn.execute("SELECT 1").fetchone()
-
-    def set_meta_now(self, key: str, value: str) -> None:
-        self.db.write_now(
-            lambda conn: conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-        )
-
-    # ----------------------------------------------------------------- tasks
+class TaskStore(Protocol):
+    """Tasks from their create to their end (accounts and meta rows: accounts/store.py,
+    tasks/switches.py)."""
 
     async def create_task(self, new: NewTask, key: IdempotencyKey | None = None) -> Task:
         """Debit the price and insert the task in one transaction (402 when short).
@@ -226,256 +62,58 @@ class SqliteStore:
         task it made is returned instead and nothing is debited or inserted (``task.id`` then
         differs from ``new.id``); a key used for another request is refused (422).
         """
-
-        def tx(conn: sqlite3.Connection) -> Task:
-            now = now_ms()
-            if key is not None and not idempotency.claim(conn, new.account_id, key, new.id, now):
-                task_id = idempotency.live_task_id(conn, new.account_id, key, now)
-                row = conn.execute("SELECT * FROM tasks WHERE id = ?", (task_id,)).fetchone()
-                if row is None:  # pragma: no cover - a key row is only written with its task
-                    raise RuntimeError(f"Idempotency-Key row without its task {task_id}")
-                return Task.from_row(row)
-            if new.caps and new.key_id is not None:
-                caps.check_sqlite(
-                    conn, new.account_id, new.key_id, new.caps, new.price_milli, now
-                )
-            # One UPDATE of the account row: the debit (when priced) and the fair-queuing
-            # clock (tasks/fairness.py), which gives the task its place in the queue.
-            moved = conn.execute(
-                "UPDATE accounts SET credits_milli = credits_milli - ?,"
-                " fair_clock = MAX(fair_clock, ?) + ?"
-                " WHERE id = ? AND credits_milli >= ? RETURNING fair_clock",
-                (new.price_milli, now, SLOT_MS, new.account_id, new.price_milli),
-            ).fetchone()
-            if moved is None:
-                balance = conn.execute(
-                    "SELECT credits_milli FROM accounts WHERE id = ?", (new.account_id,)
-                ).fetchone()
-                have = milli_to_credits(balance[0]) if balance else 0
-                raise InsufficientCredits(
-                    f"Insufficient credits: this task costs "
-                    f"{milli_to_credits(new.price_milli)}, the balance is {have}"
-                )
-            if new.price_milli:
-                conn.execute(
-                    "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
-                    " created_at) VALUES (?, ?, 'debit', ?, ?)",
-                    (new.account_id, new.id, -new.price_milli, now),
-                )
-            row = conn.execute(
-                "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
-                " progress, price_milli, create_time, update_time, attempts, lease_token,"
-                " priority, fair_key, key_id)"
-                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?, ?) RETURNING *",
-                (new.id, new.account_id, new.model, new.param,
-                 json.dumps(new.input, separators=(",", ":")), new.callback_url,
-                 new.price_milli, now, now, new.priority, int(moved[0]), new.key_id),
-            ).fetchone()
-            return Task.from_row(row)
-
-        return await self.db.write(tx)
+        ...
 
     async def keyed_task(self, account_id: str, key: IdempotencyKey) -> Task | None:
         """The task the account's live Idempotency-Key made for this same request; None when
         the key is unknown or past its window; 422 when it was used for another request."""
-        task_id = idempotency.live_task_id(self.db.conn, account_id, key, now_ms())
-        return None if task_id is None else await self.get_task(task_id, account_id)
+        ...
 
     async def forget_expired_keys(self, now: int | None = None) -> int:
         """Delete the Idempotency-Keys past their window; how many were deleted."""
-        return await idempotency.forget_expired(self.db, now if now is not None else now_ms())
+        ...
 
     async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None:
         """The task, or None if unknown or (when ``account_id`` is given) another account's."""
-        if account_id is None:
-            row = self.db.conn.execute("SELECT * FROM tasks WHERE id = ?", (task_id,)).fetchone()
-        else:
-            row = self.db.conn.execute(
-                "SELECT * FROM tasks WHERE id = ? AND account_id = ?", (task_id, account_id)
-            ).fetchone()
-        return Task.from_row(row) if row else None
+        ...
 
     async def claim(
         self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
     ) -> Task | None:
         """Take a task whose lease expired, else the next fair one (tasks/fairness.py), into
-        ``queuing`` (of ``models`` only, when given: a worker serves the models it has
-        engines for).
-
-        Each claim increments ``lease_token``; later writes of this worker carry the token, so
-        a worker that was presumed dead and comes back cannot overwrite the new owner's work.
-        """
-
-        def tx(conn: sqlite3.Connection) -> Task | None:
-            now = now_ms()
-            # Expired leases first (they are the oldest work), then the oldest waiting task.
-            # Two indexed lookups: one query with OR would sort the whole queue every claim.
-            only, names = "", tuple(models or ())
-            if models is not None:
-                only = f" AND model IN ({', '.join('?' * len(names)) or 'NULL'})"
-            # Expired leases first (they are the oldest work), then the next fair slot.
-            found = conn.execute(
-                f"SELECT id FROM tasks WHERE {SQL_CLAIMED} AND lease_expires_at < ?{only} LIMIT 1",
-                (now, *names),
-            ).fetchone()
-            if found is None:
-                found = self._next_fair(conn, only, names)
-            if found is None:
-                return None
-            row = conn.execute(
-                "UPDATE tasks SET state = 'queuing', progress = ?, lease_owner = ?,"
-                " lease_token = lease_token + 1, lease_expires_at = ?, attempts = attempts + 1,"
-                " update_time = ? WHERE id = ? RETURNING *",
-                (PROGRESS[TaskState.QUEUING], worker_id, now + lease_ms, now, found[0]),
-            ).fetchone()
-            return Task.from_row(row) if row else None
-
-        return await self.db.write(tx)
-
-    @staticmethod
-    def _next_fair(
-        conn: sqlite3.Connection, only: str, names: tuple[str, ...]
-    ) -> sqlite3.Row | None:
-        """The waiting task to run next: the smallest fair key's account, its most urgent
-        task; the two swap keys when they differ (tasks/fairness.py)."""
-        slot = conn.execute(
-            f"SELECT id, account_id, fair_key FROM tasks WHERE state = 'waiting'{only}"
-            " ORDER BY fair_key LIMIT 1",
-            names,
-        ).fetchone()
-        if slot is None:
-            return None
-        best = conn.execute(
-            f"SELECT id, fair_key FROM tasks WHERE state = 'waiting' AND account_id = ?{only}"
-            " ORDER BY priority DESC, create_time, id LIMIT 1",
-            (slot["account_id"], *names),
-        ).fetchone()
-        if best["id"] != slot["id"]:
-            conn.execute(
-                "UPDATE tasks SET fair_key = ? WHERE id = ?", (best["fair_key"], slot["id"])
-            )
-        return best  # type: ignore[no-any-return]
+        ``queuing`` (of ``models`` only, when given). Each claim increments ``lease_token``,
+        which fences a worker presumed dead that comes back."""
+        ...
 
     async def start_generating(self, task_id: str, token: int, engine: str | None) -> bool:
-        """``queuing`` → ``generating``; False if the lease was lost."""
-
-        def tx(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute(
-                "UPDATE tasks SET state = 'generating', progress = MAX(progress, ?), engine = ?,"
-                " update_time = ? WHERE id = ? AND lease_token = ?"
-                f" AND {sql_sources(TaskState.GENERATING)}",
-                (PROGRESS[TaskState.GENERATING], engine, now_ms(), task_id, token),
-            )
-            return cur.rowcount == 1
-
-        return await self.db.write(tx)
+        """``queuing`` → ``generating`` under the lease; False when the lease is lost."""
+        ...
 
     async def set_engine(self, task_id: str, token: int, engine: str) -> bool:
-        """Record the engine now working on a generating task (a failover changes it);
-        False if the lease was lost."""
-
-        def tx(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute(
-                "UPDATE tasks SET engine = ?, update_time = ? WHERE id = ? AND lease_token = ?"
-                " AND state = 'generating'",
-                (engine, now_ms(), task_id, token),
-            )
-            return cur.rowcount == 1
-
-        return await self.db.write(tx)
+        """Record the engine now running a generating task (a failover); False when the lease
+        is lost."""
+        ...
 
     async def heartbeat(
         self, task_id: str, token: int, lease_ms: int, progress: int | None = None
     ) -> Beat:
         """Extend the lease (and record progress): LOST (falsy) if another worker holds it
         now, CANCEL when the account asked for the task to stop (tasks/cancel.py)."""
-
-        def tx(conn: sqlite3.Connection) -> Beat:
-            now = now_ms()
-            row = conn.execute(
-                "UPDATE tasks SET lease_expires_at = ?, update_time = ?,"
-                " progress = MAX(progress, COALESCE(?, progress))"
-                f" WHERE id = ? AND lease_token = ? AND {SQL_CLAIMED} RETURNING cancel_requested",
-                (now + lease_ms, now, progress, task_id, token),
-            ).fetchone()
-            return Beat.of(row)
-
-        return await self.db.write(tx)
+        ...
 
     async def finish(
         self, task_id: str, token: int, outcome: Finish, callback_body: CallbackBodyFn
     ) -> Task | None:
-        """End a claimed task: its final state, the refund of a failure, the callback row.
-
-        All in one transaction; None when the lease token is stale (someone else finishes it).
-        """
-
-        def tx(conn: sqlite3.Connection) -> Task | None:
-            now = now_ms()
-            row = conn.execute(
-                "UPDATE tasks SET state = ?, result_json = ?, fail_code = ?, fail_msg = ?,"
-                " engine = COALESCE(?, engine), progress = CASE WHEN ? = 'success' THEN 100"
-                " ELSE progress END, complete_time = ?, cost_time = ? - create_time,"
-                " update_time = ?, lease_owner = NULL, lease_expires_at = NULL"
-                f" WHERE id = ? AND lease_token = ? AND {sql_sources(outcome.state)}"
-                " RETURNING *",
-                (outcome.state.value, outcome.result_json, outcome.fail_code, outcome.fail_msg,
-                 outcome.engine, outcome.state.value, now, now, now, task_id, token),
-            ).fetchone()
-            if row is None:
-                return None
-            conn.executemany(SQL_UPSERT_FILE, [file.values() for file in outcome.files])
-            return self._after_terminal(conn, Task.from_row(row), now, callback_body)
-
-        return await self.db.write(tx)
+        """End a claimed task: its final state, the refund of a failure, the result files' rows
+        and the callback row, in one transaction; None when the lease token is stale."""
+        ...
 
     async def release(self, task_id: str, token: int) -> bool:
-        """Hand a claimed task back to ``waiting`` (a worker shutting down cleanly), so the
-        next worker takes it at once instead of after the lease expires."""
+        """Hand a claimed task back to ``waiting`` (a worker shutting down cleanly)."""
+        ...
 
-        def tx(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute(
-                "UPDATE tasks SET state = 'waiting', progress = 0, lease_owner = NULL,"
-                " lease_expires_at = NULL, update_time = ?"
-                f" WHERE id = ? AND lease_token = ? AND {SQL_CLAIMED}",
-                (now_ms(), task_id, token),
-            )
-            return cur.rowcount == 1
+    async def count_by_state(self) -> dict[str, int]: ...
 
-        return await self.db.write(tx)
-
-    @staticmethod
-    def _after_terminal(
-        conn: sqlite3.Connection, task: Task, now: int, callback_body: CallbackBodyFn
-    ) -> Task:
-        if task.state is TaskState.FAIL and task.price_milli:
-            # The unique (task_id, reason) pair makes a second refund impossible.
-            refunded = conn.execute(
-                "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
-                " VALUES (?, ?, 'refund', ?, ?) ON CONFLICT (task_id, reason) DO NOTHING",
-                (task.account_id, task.id, task.price_milli, now),
-            ).rowcount
-            if refunded:
-                conn.execute(
-                    "UPDATE accounts SET credits_milli = credits_milli + ? WHERE id = ?",
-                    (task.price_milli, task.account_id),
-                )
-        if task.callback_url:
-            balance_row = conn.execute(
-                "SELECT credits_milli FROM accounts WHERE id = ?", (task.account_id,)
-            ).fetchone()
-            balance = int(balance_row[0]) if balance_row else 0
-            conn.execute(
-                "INSERT INTO callbacks (task_id, account_id, url, body, state, attempts,"
-                " next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)"
-                " ON CONFLICT (task_id) DO NOTHING",
-                (task.id, task.account_id, task.callback_url, callback_body(task, balance),
-                 now, now),
-            )
-        return task
-
-    async def count_by_state(self) -> dict[str, int]:
-        rows = self.db.conn.execute(
-            "SELECT state, COUNT(*) FROM tasks GROUP BY state"
-        ).fetchall()
-        return {str(r[0]): int(r[1]) for r in rows}
+    async def ping(self) -> None:
+        """Raise if the database does not answer (the health check)."""
+        ...

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from imagegate.clock import now_ms
 from imagegate.errors import FeatureDisabled, Maintenance
-from imagegate.tasks.time import now_ms
 
 MAINTENANCE_META = "maintenance"
 DISABLED_MODELS_META = "disabled_models"

@@ -19,9 +19,8 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.model import Task
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.store import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +37,12 @@ class GeneratingMark:
 
     def __init__(
         self,
-        store: SqliteStore | PostgresStore,
+        lifecycle: Lifecycle,
         task: Task,
         on_lost: Callable[[], None],
         delay: float | None = None,
     ) -> None:
-        self.store = store
+        self.lifecycle = lifecycle
         self.task = task
         self.on_lost = on_lost  # stops the task's runner, as a lost heartbeat does
         # Read at each task, not bound at import: a test stretches it (module attribute).
@@ -60,7 +59,7 @@ class GeneratingMark:
         self._engine = engine
         if self._written is not None:
             # Already shown generating: the record follows the failover at once.
-            if not await self.store.set_engine(self.task.id, self.task.lease_token, engine):
+            if not await self.lifecycle.switch_engine(self.task, engine):
                 raise LeaseLost
             self._written = engine
         elif self._timer is None and self._write is None:
@@ -72,12 +71,11 @@ class GeneratingMark:
 
     async def _mark(self) -> None:
         engine = self._engine
-        token = self.task.lease_token
         try:
-            held = await self.store.start_generating(self.task.id, token, engine)
+            held = await self.lifecycle.start(self.task, engine)
             if held and engine != self._engine and self._engine is not None:
                 # A failover while the write was on its way: name the engine running now.
-                held = await self.store.set_engine(self.task.id, token, self._engine)
+                held = await self.lifecycle.switch_engine(self.task, self._engine)
         except Exception:
             # The database did not answer: the task stays shown as queuing, and the heartbeat
             # (which retries) decides whether the lease still holds.

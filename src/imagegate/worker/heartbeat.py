@@ -13,9 +13,9 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.model import Task
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.store import Beat, SqliteStore
+from imagegate.tasks.store import Beat
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class Heartbeat:
     def __init__(
         self,
-        store: SqliteStore | PostgresStore,
+        lifecycle: Lifecycle,
         task: Task,
         lease_ms: int,
         progress: dict[str, int],
@@ -31,7 +31,7 @@ class Heartbeat:
         on_lost: Callable[[], None],
         on_cancel: Callable[[], None],
     ) -> None:
-        self.store = store
+        self.lifecycle = lifecycle
         self.task = task
         self.lease_ms = lease_ms
         self.progress = progress  # the engine's latest report, sent with each beat
@@ -61,9 +61,7 @@ class Heartbeat:
     async def _beat_forever(self) -> None:
         while True:
             try:
-                held = await self.store.heartbeat(
-                    self.task.id, self.task.lease_token, self.lease_ms, self.progress["value"]
-                )
+                held = await self.lifecycle.beat(self.task, self.lease_ms, self.progress["value"])
             except Exception:
                 log.exception("task %s: heartbeat failed", self.task.id)
                 held = Beat.HELD  # unknown: the next beat asks again

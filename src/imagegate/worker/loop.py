@@ -14,23 +14,20 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TypeVar
 
-from imagegate import metrics
 from imagegate.catalog import get_model
+from imagegate.clock import now_ms
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
 from imagegate.engines.router import EngineFailed, Router
 from imagegate.errors import InputRejected, TaskError
 from imagegate.logs import context as log_context
 from imagegate.storage.blobstore import BlobStore
-from imagegate.storage.registry import StoredFile
-from imagegate.tasks.cancel import CANCELED, CANCELED_MSG
+from imagegate.tasks.events import EventSink
+from imagegate.tasks.files import StoredFile
+from imagegate.tasks.lifecycle import Ended, Lifecycle
 from imagegate.tasks.model import Task
-from imagegate.tasks.pg_store import PostgresStore
-from imagegate.tasks.state import TaskState
-from imagegate.tasks.store import CallbackBodyFn, Finish, SqliteStore
-from imagegate.tasks.time import now_ms
-from imagegate.wire.task_view import result_files_json
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.generating import GeneratingMark, LeaseLost
 from imagegate.worker.heartbeat import Heartbeat
@@ -61,28 +58,26 @@ class Worker:
     def __init__(
         self,
         *,
-        store: SqliteStore | PostgresStore,
+        lifecycle: Lifecycle,
+        events: EventSink,
         router: Router,
         fetcher: ImageFetcher,
         blobs: BlobStore,
-        callback_body: CallbackBodyFn,
         concurrency: int,
         lease_seconds: float,
         poll_interval: float,
         result_retention_ms: int,
-        on_finished: Callable[[Task], None] = lambda task: None,
         models: Sequence[str] | None = None,
     ) -> None:
-        self.store = store
+        self.lifecycle = lifecycle
+        self.events = events
         self.router = router
         self.fetcher = fetcher
         self.blobs = blobs
-        self.callback_body = callback_body
         self.concurrency = concurrency
         self.lease_ms = int(lease_seconds * 1000)
         self.poll_interval = poll_interval
         self.result_retention_ms = result_retention_ms
-        self.on_finished = on_finished
         # The models this worker claims (None: all); a GPU machine serves what it has loaded.
         self.models = list(models) if models is not None else None
         self.worker_id = f"{uuid.uuid4().hex[:12]}"
@@ -162,7 +157,7 @@ class Worker:
     async def _slot(self) -> None:
         while not self._stopping:
             try:
-                task = await self.store.claim(self.worker_id, self.lease_ms, self.models)
+                task = await self.lifecycle.claim(self.worker_id, self.lease_ms, self.models)
             except Exception:
                 log.exception("claiming a task failed; retrying")
                 await asyncio.sleep(self.poll_interval)
@@ -189,13 +184,14 @@ class Worker:
             if runner is not None:
                 runner.cancel()
 
-        mark = GeneratingMark(self.store, task, lose)
+        mark = GeneratingMark(self.lifecycle, task, lose)
         beat = Heartbeat(
-            self.store, task, self.lease_ms, progress, on_lost=lose, on_cancel=running.cancel
+            self.lifecycle, task, self.lease_ms, progress, on_lost=lose,
+            on_cancel=running.cancel,
         )
         beat.start()
         try:
-            outcome = await self._execute(task, progress, mark)
+            end = await self._execute(task, progress, mark)
             if not await mark.settle():
                 raise LeaseLost
         except LeaseLost:
@@ -209,35 +205,36 @@ class Worker:
                 # The account cancelled it (cancelTask): the engine stopped at its next step;
                 # the task ends as cancelled, refunded, like any failure.
                 runner.uncancel()
-                outcome = Finish(TaskState.FAIL, fail_code=CANCELED, fail_msg=CANCELED_MSG)
+                end = self.lifecycle.cancelled
                 if not await mark.settle():
                     log.warning("task %s: lease lost while cancelling", task.id)
                     return
             else:
                 # Shutting down: give the task back so the next start runs it at once.
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(self.store.release(task.id, task.lease_token))
+                    await asyncio.shield(self.lifecycle.release(task))
                 raise
         finally:
             mark.cancel()
             self._running.pop(task.id, None)
             await beat.stop()
-        finished = await _to_the_end(
-            self.store.finish(task.id, task.lease_token, outcome, self.callback_body)
-        )
-        if finished is None:
+        ended = await _to_the_end(end(task))
+        if ended is None:
             log.warning("task %s: finished elsewhere (stale lease token)", task.id)
             return
-        metrics.task_finished(task, finished)
+        finished = ended.task
         log.info("task %s %s (%s)", task.id, finished.state.value, finished.engine or "-")
-        self.on_finished(finished)
+        self.events.publish(ended.events)
 
     async def _execute(
         self, task: Task, progress: dict[str, int], mark: GeneratingMark
-    ) -> Finish:
+    ) -> Callable[[Task], Awaitable[Ended | None]]:
+        """Run the task's engine; the final move to make (once the generating mark has
+        settled, so that no write of it lands after the end)."""
+        lifecycle = self.lifecycle
         spec = get_model(task.model)
         if spec is None:
-            return Finish(TaskState.FAIL, fail_code="422", fail_msg=f"unknown model {task.model}")
+            return partial(lifecycle.fail, code="422", msg=f"unknown model {task.model}")
         try:
             images = await self._fetch_inputs(task, spec.image_url_fields())
 
@@ -254,26 +251,22 @@ class Worker:
             result = await self.router.run(job, started)
             files = await self._store_outputs(task, result.images)
         except InputRejected as exc:
-            return Finish(TaskState.FAIL, fail_code=exc.fail_code, fail_msg=exc.msg)
+            return partial(lifecycle.fail_with, error=exc)
         except EngineFailed as exc:
-            return Finish(
-                TaskState.FAIL, fail_code=exc.error.fail_code, fail_msg=exc.msg,
-                engine=exc.engine,
+            return partial(
+                lifecycle.fail, code=exc.error.fail_code, msg=exc.msg, engine=exc.engine
             )
         except TaskError as exc:
-            return Finish(TaskState.FAIL, fail_code=exc.fail_code, fail_msg=exc.msg)
+            return partial(lifecycle.fail_with, error=exc)
         except (asyncio.CancelledError, LeaseLost):
             raise
         except Exception as exc:
             # A bug must not strand the task: it fails, is refunded, and its callback is sent.
             log.exception("task %s: unexpected error", task.id)
-            return Finish(
-                TaskState.FAIL, fail_code="500", fail_msg=f"internal error: {type(exc).__name__}"
+            return partial(
+                lifecycle.fail, code="500", msg=f"internal error: {type(exc).__name__}"
             )
-        return Finish(
-            TaskState.SUCCESS, engine=result.engine, files=files,
-            result_json=result_files_json([(f.key, f.expires_at) for f in files]),
-        )
+        return partial(lifecycle.succeed, engine=result.engine, files=files)
 
     async def _fetch_inputs(
         self, task: Task, fields: tuple[str, ...]

@@ -11,7 +11,7 @@ import os
 import socket
 from collections.abc import Sequence
 
-from imagegate.tasks.time import now_ms
+from imagegate.clock import now_ms
 from imagegate.tasks.workers_registry import WorkerRow, Workers
 
 log = logging.getLogger(__name__)
@@ -68,14 +68,3 @@ class WorkerPresence:
                 # A database hiccup must not stop the beats; /readyz shows it if it lasts.
                 log.exception("worker heartbeat failed")
             await asyncio.sleep(self.interval)
-
-
-# A worker counts as alive while its last beat is at most this many intervals old: one late
-# beat (a busy database, a GC pause) does not make the fleet look empty.
-STALE_AFTER_BEATS = 3
-
-
-async def live_workers(workers: Workers, interval: float) -> list[WorkerRow]:
-    """The workers that beat recently and serve some model."""
-    since = await workers.now_ms() - int(STALE_AFTER_BEATS * interval * 1000)
-    return [row for row in await workers.seen_since(since) if row.serves_models]

@@ -20,23 +20,24 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from imagegate.accounts.model import Account
 from imagegate.api.auth import authenticate
 from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import JSONBody
-from imagegate.api.files import clean_file_name, default_file_name
+from imagegate.api.files.naming import clean_file_name, default_file_name
 from imagegate.api.ideogram.answers import IdeogramError, error_response, from_api_error
 from imagegate.api.ideogram.form import Form, ImagePart, read_form
 from imagegate.api.jobs import create_task, idempotency_key_of, keyed
 from imagegate.catalog import ModelSpec, StringField, get_model
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
-from imagegate.engines.classic.engine import image_seed
+from imagegate.catalog.seeds import image_seed
+from imagegate.clock import now_ms
 from imagegate.errors import ApiError, BadRequest
 from imagegate.runtime import Runtime
-from imagegate.storage.registry import StoredFile
 from imagegate.tasks import idempotency
-from imagegate.tasks.model import Account, Task
+from imagegate.tasks.files import StoredFile
+from imagegate.tasks.model import Task
 from imagegate.tasks.state import TaskState
-from imagegate.tasks.time import now_ms
 from imagegate.wire import ideogram as wire
 from imagegate.wire.states import IDEOGRAM_STILL_RUNNING, ideogram_fail_status
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from dataclasses import replace
 from typing import Final
 
 from imagegate.catalog import get_model
 from imagegate.catalog.presets import pixel_size
+from imagegate.catalog.seeds import image_seed
 from imagegate.engines.base import EngineJob, OutputImage
 from imagegate.engines.classic.progress import ProgressBlock
 from imagegate.engines.classic.render import MIME_TYPES, ReframeWork, render
@@ -23,20 +23,6 @@ CLASSIC_MODELS: Final = frozenset({"ideogram/v3-reframe"})
 RENDERING_SPEEDS: Final = ("TURBO", "BALANCED", "QUALITY")
 DEFAULT_SPEED: Final = "BALANCED"
 SOURCE_FIELD: Final = "image_url"
-_SEED_MODULUS: Final = 2**31
-
-
-def image_seed(seed: int, index: int) -> int:
-    """The seed of output image ``index`` (0..2**31-1).
-
-    Image 0 uses the task's seed itself, so a one-image task gives exactly what
-    ``reframe_array(..., seed=seed)`` gives; the others hash (seed, index), so each image of a
-    batch is a different fill and the same task always gives the same batch.
-    """
-    if index == 0:
-        return seed % _SEED_MODULUS
-    digest = hashlib.sha256(f"imagegate-classic:{seed}:{index}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % _SEED_MODULUS
 
 
 class ClassicEngine:

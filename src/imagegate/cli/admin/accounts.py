@@ -1,0 +1,94 @@
+"""``imagegate admin accounts ...``: list, create, top up, disable and enable accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from imagegate.cli.admin.database import DataDir, run
+from imagegate.cli.admin.output import AsJson, echo_json, fail
+
+if TYPE_CHECKING:
+    from imagegate.accounts.store import ApiKeyStore as ApiKeys
+    from imagegate.backend import Backend
+
+accounts_app = typer.Typer(help="List, create, top up, disable accounts.", no_args_is_help=True)
+
+
+@accounts_app.command("list")
+def accounts_list(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Every account: id, name, balance, whether disabled."""
+    from imagegate.api.admin import account_view
+
+    async def work(backend: Backend, _keys: ApiKeys) -> list[dict[str, Any]]:
+        return [account_view(a) for a in await backend.store.list_accounts()]
+
+    accounts = run(data_dir, work)
+    if as_json:
+        echo_json(accounts)
+        return
+    for a in accounts:
+        state = " DISABLED" if a["disabled"] else ""
+        typer.echo(f"{a['id']}  {a['name']!r}  credits={a['credits']}{state}")
+
+
+@accounts_app.command("create")
+def accounts_create(
+    name: Annotated[str, typer.Option("--name", help="Account name")],
+    credits: Annotated[float, typer.Option("--credits", min=0, help="Starting balance")] = 0.0,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an account and its first key; the key is printed alone on the last line."""
+    from imagegate.accounts.keys import AccountRequest, create_account
+
+    async def work(backend: Backend, _keys: ApiKeys) -> tuple[Any, str]:
+        return await create_account(backend.store, AccountRequest(name, credits))
+
+    account, key = run(data_dir, work)
+    typer.echo(f"created account {account.name!r} ({account.id}) with {credits:g} credits")
+    typer.echo(key)
+
+
+@accounts_app.command("top-up")
+def accounts_top_up(
+    account_id: Annotated[str, typer.Argument(help="The account's id")],
+    credits: Annotated[float, typer.Option("--credits", help="Credits to add (negative: take)")],
+    data_dir: DataDir = None,
+) -> None:
+    """Add credits to an account; prints the new balance."""
+    from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
+
+    async def work(backend: Backend, _keys: ApiKeys) -> int | None:
+        return await backend.store.grant_credits(account_id, credits_to_milli(credits))
+
+    balance = run(data_dir, work)
+    if balance is None:
+        fail(f"account not found: {account_id}")
+    typer.echo(f"account {account_id}: balance {milli_to_credits(balance)}")
+
+
+def _set_disabled(account_id: str, disabled: bool, data_dir: Path | None) -> None:
+    async def work(_backend: Backend, keys: ApiKeys) -> bool:
+        return await keys.set_account_disabled(account_id, disabled)
+
+    if not run(data_dir, work):
+        fail(f"account not found: {account_id}")
+    typer.echo(f"account {account_id}: {'disabled' if disabled else 'enabled'}")
+
+
+@accounts_app.command("disable")
+def accounts_disable(
+    account_id: Annotated[str, typer.Argument(help="The account's id")], data_dir: DataDir = None
+) -> None:
+    """Turn every key of the account off (401); its created tasks still run."""
+    _set_disabled(account_id, True, data_dir)
+
+
+@accounts_app.command("enable")
+def accounts_enable(
+    account_id: Annotated[str, typer.Argument(help="The account's id")], data_dir: DataDir = None
+) -> None:
+    """Turn a disabled account's keys on again."""
+    _set_disabled(account_id, False, data_dir)

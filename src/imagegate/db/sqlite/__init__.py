@@ -1,0 +1,1 @@
+"""The stores on one SQLite file: the embedded topology (``imagegate serve``)."""

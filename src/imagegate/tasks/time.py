@@ -1,9 +1,0 @@
-"""The clock of the task lifecycle: epoch milliseconds, the unit of the wire format."""
-
-from __future__ import annotations
-
-import time
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
