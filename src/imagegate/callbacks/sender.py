@@ -18,8 +18,9 @@ import httpx
 from imagegate import metrics
 from imagegate.callbacks.signing import signature_headers
 from imagegate.clock import now_ms
+from imagegate.errors import OutboundRefused
 from imagegate.logs import context as log_context
-from imagegate.outbound import OutboundRefused, UrlPolicy, send_pinned
+from imagegate.outbound import UrlPolicy, send_pinned
 from imagegate.tasks.outbox import CallbackRow, Outbox
 
 log = logging.getLogger(__name__)

@@ -1,17 +1,12 @@
 """Policy for every request to a user-given URL (input images, callbacks, file-url uploads):
 http(s) to public addresses unless allow-listed, pinned to the vetted IP against DNS rebinding.
 
-    OutboundError           root; the message is a phrase for the caller's own envelope
-    ├── OutboundRefused     the URL, or a redirect's target, breaks the policy
-    ├── TooManyRedirects    more redirects than the caller allows
-    ├── DownloadStatus      the server answered neither 2xx nor a redirect
-    ├── DownloadTooLarge    the body, declared or streamed, is over the byte cap
-    ├── DownloadTimeout     the deadline over the whole download passed
-    └── DownloadFailed      connect, read or protocol failure (httpx errors, translated)
+What can go wrong is ``OutboundError`` and its subclasses, in the one tree of
+``imagegate.errors``; callers translate them at their edge.
 """
 
-from imagegate.outbound.download import Downloaded, download
-from imagegate.outbound.errors import (
+# The errors are re-exported because they are part of what a caller of ``download`` handles.
+from imagegate.errors import (
     DownloadFailed,
     DownloadStatus,
     DownloadTimeout,
@@ -20,6 +15,7 @@ from imagegate.outbound.errors import (
     OutboundRefused,
     TooManyRedirects,
 )
+from imagegate.outbound.download import Downloaded, download
 from imagegate.outbound.policy import (
     ResolvedUrl,
     UrlPolicy,
