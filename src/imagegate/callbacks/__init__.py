@@ -1,8 +1,9 @@
 """Callbacks: the outbox and sender (server side, imported from their modules) and
 ``verify``, the receiver's check of a signed callback.
 
-This file imports the standard-library verifier only, so a receiver that imports
-``imagegate.callbacks`` pulls in nothing of the server.
+This file imports the standard-library verifier and the error tree (``imagegate.errors``, also
+standard library only), so a receiver that imports ``imagegate.callbacks`` pulls in nothing else
+of the server.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from imagegate.callbacks.verifier import CallbackVerificationError, verify_callback
+from imagegate.callbacks.verifier import verify_callback
+from imagegate.errors import CallbackVerificationError
 
 __all__ = ["CallbackVerificationError", "verify", "verify_callback"]
 

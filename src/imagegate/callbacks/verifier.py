@@ -13,14 +13,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from imagegate.errors import CallbackVerificationError
+
 __all__ = ["CallbackVerificationError", "verify_callback", "verify_callback_or_raise"]
 
 _TIMESTAMP_HEADER = "x-webhook-timestamp"
 _SIGNATURE_HEADER = "x-webhook-signature"
-
-
-class CallbackVerificationError(ValueError):
-    """A callback whose signature, timestamp or body does not check out; says which."""
 
 
 def verify_callback(

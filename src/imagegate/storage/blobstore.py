@@ -13,14 +13,13 @@ import threading
 from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
+# Re-exported: what ``get`` raises belongs to the store's protocol, so callers may import it here.
+from imagegate.errors import BlobNotFound as BlobNotFound
+
 # Writes up to this size happen on the event loop (see LocalBlobStore.put): a result image of
 # a few hundred kilobytes is copied into the page cache in well under a millisecond.
 INLINE_WRITE_BYTES = 256 * 1024
 _TMP_COUNT = itertools.count()
-
-
-class BlobNotFound(KeyError):
-    """No blob is stored under the key."""
 
 
 @runtime_checkable

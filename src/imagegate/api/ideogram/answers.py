@@ -1,6 +1,6 @@
-"""Ideogram's answers: its ``{"error": message}`` refusals (``IdeogramError`` and how imagegate's
-own ``ApiError`` becomes one), its ``created`` timestamp, and the pydantic models that document
-the ``{created, data: [...]}`` answer and the error body in the OpenAPI document.
+"""Ideogram's answers: its ``{"error": message}`` refusals (``IdeogramError`` rendered, and how
+imagegate's own ``ApiError`` becomes one), its ``created`` timestamp, and the pydantic models that
+document the ``{created, data: [...]}`` answer and the error body in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -12,21 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from imagegate.api.envelope import JSONBody
-from imagegate.errors import ApiError, PayloadTooLarge
-
-
-class IdeogramError(Exception):
-    """A refusal in Ideogram's shape: HTTP ``status`` and ``{"error": message}``."""
-
-    def __init__(
-        self, status: int, message: str, *, retry_after: int | None = None,
-        task_id: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.retry_after = retry_after
-        self.task_id = task_id
+from imagegate.errors import ApiError, IdeogramError, PayloadTooLarge
 
 
 def invalid(message: str) -> IdeogramError:
