@@ -16,9 +16,9 @@ from imagegate.cli.failures import (
     EXIT_TASK_FAILED,
     EXIT_TIMEOUT,
     NO_KEY,
-    CliFailure,
     explain,
 )
+from imagegate.errors import CliFailure
 
 if TYPE_CHECKING:
     from imagegate.client import Client, Task
