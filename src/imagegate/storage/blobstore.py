@@ -13,8 +13,7 @@ import threading
 from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
-# Re-exported: what ``get`` raises belongs to the store's protocol, so callers may import it here.
-from imagegate.errors import BlobNotFound as BlobNotFound
+from imagegate.errors import BlobNotFound
 
 # Writes up to this size happen on the event loop (see LocalBlobStore.put): a result image of
 # a few hundred kilobytes is copied into the page cache in well under a millisecond.
