@@ -41,11 +41,13 @@ exists (or hides one), the second is how a task that exists ends. ``TaskError`` 
 ``retryable`` whether running the same input on another engine can help, which is what the
 router's failover reads.
 
-The rest never reach a caller as they are; each is translated at its edge. ``EngineFailed``,
-``Interrupted`` and ``LeaseLost`` are the worker's and engines' own signals (a task's end, a
-cancelled batch, a lost lease). An ``OutboundError`` becomes the caller's ``InputRejected``,
-``ValidationFailed`` or callback retry. ``CliFailure`` and ``StartFailed`` become the command's
-stderr line and exit status. ``BlobNotFound`` and ``CallbackVerificationError`` keep the
+``IdeogramError`` is rendered as Ideogram's ``{"error": ...}`` body. The rest never reach a
+caller as they are; each is translated at its edge. ``EngineFailed``, ``Interrupted`` and
+``LeaseLost`` are the worker's and engines' own signals (a task's end, a cancelled batch, a
+lost lease). An ``OutboundError`` becomes the caller's own: a task's ``InputRejected``, an
+upstream engine's ``EngineError``, an upload's ``BadRequest`` or ``PayloadTooLarge``, a
+callback's failed attempt. ``CliFailure`` and ``StartFailed`` become the command's stderr line
+and exit status. ``BlobNotFound`` and ``CallbackVerificationError`` keep the
 standard-library base they had (``KeyError``, ``ValueError``), so code that catches them by
 it, a BlobStore written elsewhere or a callback receiver, still does.
 """
