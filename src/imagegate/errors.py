@@ -1,4 +1,4 @@
-"""The one exception tree of imagegate.
+"""The one exception tree of imagegate's server side.
 
     ImagegateError                  root of everything imagegate raises on purpose
     ├── ApiError                    a request is refused; rendered in the caller's envelope
@@ -14,19 +14,47 @@
     │   ├── InternalError           500
     │   ├── Maintenance             455  (HTTP 503)
     │   └── FeatureDisabled         505  (HTTP 403) e.g. no engine serves the model
-    └── TaskError                   a generation failed; becomes data (state `fail`), never a 500
-        ├── InputRejected           the task's input turned out unusable (bad image URL, type, size)
-        └── EngineError             an engine could not produce the images
-            ├── EngineUnavailable   the engine is down or overloaded; failover can help
-            └── GenerationFailed    the engine tried and failed; failover may help
+    ├── IdeogramError               a refusal in Ideogram's shape: HTTP status, {"error": message}
+    ├── TaskError                   a generation failed; becomes data (state `fail`), never a 500
+    │   ├── InputRejected           the task's input turned out unusable (bad image URL, type, size)
+    │   └── EngineError             an engine could not produce the images
+    │       ├── EngineUnavailable   the engine is down or overloaded; failover can help
+    │       │   └── OutOfGpuMemory  a forward pass ran out of GPU memory
+    │       └── GenerationFailed    the engine tried and failed; failover may help
+    ├── EngineFailed                a route ended without images; carries the last TaskError
+    ├── Interrupted                 every task of a running diffusers batch was cancelled
+    ├── LeaseLost                   another worker holds the task now; this one must stop
+    ├── OutboundError               a request to a user-given URL failed; the message is a phrase
+    │   ├── OutboundRefused         the URL, or a redirect's target, breaks the policy
+    │   ├── TooManyRedirects        more redirects than the caller allows
+    │   ├── DownloadStatus          the server answered neither 2xx nor a redirect
+    │   ├── DownloadTooLarge        the body, declared or streamed, is over the byte cap
+    │   ├── DownloadTimeout         the deadline over the whole download passed
+    │   └── DownloadFailed          connect, read or protocol failure (httpx errors, translated)
+    ├── BlobNotFound                no blob is stored under the key (also a KeyError)
+    ├── CallbackVerificationError   a signed callback does not check out (also a ValueError)
+    ├── CliFailure                  a command's failure, already explained, with its exit code
+    └── StartFailed                 an engine refused to start (diffusers: weights, GPU memory)
 
 API errors and task failures are different families: the first refuses a request before a task
 exists (or hides one), the second is how a task that exists ends. ``TaskError`` says through
 ``retryable`` whether running the same input on another engine can help, which is what the
 router's failover reads.
+
+``IdeogramError`` is rendered as Ideogram's ``{"error": ...}`` body. The rest never reach a
+caller as they are; each is translated at its edge. ``EngineFailed``, ``Interrupted`` and
+``LeaseLost`` are the worker's and engines' own signals (a task's end, a cancelled batch, a
+lost lease). An ``OutboundError`` becomes the caller's own: a task's ``InputRejected``, an
+upstream engine's ``EngineError``, an upload's ``BadRequest`` or ``PayloadTooLarge``, a
+callback's failed attempt. ``CliFailure`` and ``StartFailed`` become the command's stderr line
+and exit status. ``BlobNotFound`` and ``CallbackVerificationError`` keep the
+standard-library base they had (``KeyError``, ``ValueError``), so code that catches them by
+it, a BlobStore written elsewhere or a callback receiver, still does.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class ImagegateError(Exception):
@@ -128,6 +156,20 @@ class Forbidden(ApiError):
     http_status = 403
 
 
+class IdeogramError(ImagegateError):
+    """A refusal in Ideogram's shape: HTTP ``status`` and ``{"error": message}``."""
+
+    def __init__(
+        self, status: int, message: str, *, retry_after: int | None = None,
+        task_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+        self.task_id = task_id
+
+
 class TaskError(ImagegateError):
     """A generation that failed. Stored on the task as ``failCode``/``failMsg``.
 
@@ -167,8 +209,132 @@ class EngineUnavailable(EngineError):
     retryable = True
 
 
+class OutOfGpuMemory(EngineUnavailable):
+    """A forward pass ran out of GPU memory. A batch that does is run again one task at a
+    time (engines/diffusers/batcher.py); a task that does alone fails over to the route's next
+    engine."""
+
+
 class GenerationFailed(EngineError):
     """The engine ran and failed (Kie's code 501, "Generation Failed")."""
 
     fail_code = "501"
     retryable = True
+
+
+# ------------------------------------------------------------------ engines' and worker's signals
+
+
+class EngineFailed(ImagegateError):
+    """The route failed: ``error`` is the last engine's error, ``engine`` its name, and
+    ``msg`` tells every attempt in order ("upstream a: ...; then upstream b: ...") so the
+    task's failMsg says which engine did what."""
+
+    def __init__(
+        self, error: TaskError, engine: str | None, attempts: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        self.error = error
+        self.engine = engine
+        self.msg = "; then ".join(
+            msg if msg.startswith(f"upstream {name}") else f"{name}: {msg}"
+            for name, msg in attempts
+        ) if len(attempts) > 1 else error.msg
+        super().__init__(self.msg)
+
+
+class Interrupted(ImagegateError):
+    """Every task of the running batch was cancelled: the pipeline stopped between steps."""
+
+
+class LeaseLost(ImagegateError):
+    """Another worker holds the task now (or it was cancelled): this one must stop."""
+
+
+# ------------------------------------------------------------------ requests to user-given URLs
+
+
+class OutboundError(ImagegateError):
+    """Root of the errors of a request to a user-given URL; the message says what went wrong."""
+
+
+class OutboundRefused(OutboundError):
+    """A URL imagegate will not contact; ``reason`` says why. When the n-th redirect's target
+    was refused, ``hop`` is n and ``url`` is that target (the message names it); else 0, None."""
+
+    def __init__(self, reason: str, *, url: str | None = None, hop: int = 0) -> None:
+        super().__init__(f"redirected to {url}: {reason}" if hop else reason)
+        self.reason = reason
+        self.url = url
+        self.hop = hop
+
+
+class TooManyRedirects(OutboundError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"too many redirects (more than {limit})")
+        self.limit = limit
+
+
+class DownloadStatus(OutboundError):
+    def __init__(self, status: int) -> None:
+        super().__init__(f"server answered HTTP {status}")
+        self.status = status
+
+
+class DownloadTooLarge(OutboundError):
+    """Over ``limit`` bytes; ``declared`` is the Content-Length when that alone refused it."""
+
+    def __init__(self, limit: int, declared: int | None) -> None:
+        size = "over the limit" if declared is None else f"{declared} bytes, over the limit"
+        super().__init__(f"body is {size} of {limit} bytes")
+        self.limit = limit
+        self.declared = declared
+
+
+class DownloadTimeout(OutboundError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"timed out after {seconds:g} s")
+        self.seconds = seconds
+
+
+class DownloadFailed(OutboundError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# ------------------------------------------------------------------ storage and callbacks
+
+
+class BlobNotFound(ImagegateError, KeyError):
+    """No blob is stored under the key.
+
+    Also a KeyError, as it always was: a BlobStore written elsewhere may catch it as one, and
+    ``str()`` stays KeyError's quoted key.
+    """
+
+
+class CallbackVerificationError(ImagegateError, ValueError):
+    """A callback whose signature, timestamp or body does not check out; says which.
+
+    Also a ValueError, as it always was: a callback receiver may catch it as one.
+    """
+
+
+# ------------------------------------------------------------------ the command line
+
+
+class CliFailure(ImagegateError):
+    """A failure already explained: ``message`` goes to stderr, ``code`` is the exit status."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class StartFailed(ImagegateError):
+    """An engine refused to start (diffusers: weights missing, a GPU too small)."""
+
+    def __init__(self, error: ValueError) -> None:
+        super().__init__(str(error))
+        self.error = error

@@ -41,9 +41,10 @@ from imagegate.engines.cpu import CpuPool
 from imagegate.engines.registry import EngineContext, EngineSet
 from imagegate.engines.router import Router
 from imagegate.engines.upstream.events import UpstreamEvents
+from imagegate.errors import BlobNotFound
 from imagegate.outbound import UrlPolicy
 from imagegate.settings import Settings
-from imagegate.storage.blobstore import BlobNotFound, BlobStore
+from imagegate.storage.blobstore import BlobStore
 from imagegate.storage.factory import open_blobstore
 from imagegate.storage.urls import UrlSigner
 from imagegate.tasks.cancel import CANCEL_CHANNEL

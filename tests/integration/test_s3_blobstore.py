@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from imagegate.errors import BlobNotFound
 from imagegate.settings import Settings
-from imagegate.storage.blobstore import BlobNotFound, BlobStore, LocalBlobStore
+from imagegate.storage.blobstore import BlobStore, LocalBlobStore
 from imagegate.storage.factory import open_blobstore, parse_s3_url
 from imagegate.storage.s3 import S3BlobStore
 

@@ -6,8 +6,14 @@ import pytest
 
 from imagegate.engines.base import EngineJob, OutputImage
 from imagegate.engines.breaker import BreakerState, CircuitBreaker, format_time
-from imagegate.engines.router import EngineFailed, Router
-from imagegate.errors import EngineUnavailable, GenerationFailed, InputRejected, TaskError
+from imagegate.engines.router import Router
+from imagegate.errors import (
+    EngineFailed,
+    EngineUnavailable,
+    GenerationFailed,
+    InputRejected,
+    TaskError,
+)
 
 MODEL = "ideogram/v3-reframe"
 T0 = 1_700_000_000.0

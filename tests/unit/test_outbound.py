@@ -18,16 +18,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imagegate.outbound import (
-    Downloaded,
+from imagegate.errors import (
     DownloadFailed,
     DownloadStatus,
     DownloadTimeout,
     DownloadTooLarge,
     OutboundError,
     OutboundRefused,
-    ResolvedUrl,
     TooManyRedirects,
+)
+from imagegate.outbound import (
+    Downloaded,
+    ResolvedUrl,
     UrlPolicy,
     address_problem,
     download,

@@ -7,8 +7,14 @@ import re
 import pytest
 
 from imagegate.engines.base import EngineJob, OutputImage
-from imagegate.engines.router import EngineFailed, Router
-from imagegate.errors import EngineUnavailable, GenerationFailed, InputRejected, TaskError
+from imagegate.engines.router import Router
+from imagegate.errors import (
+    EngineFailed,
+    EngineUnavailable,
+    GenerationFailed,
+    InputRejected,
+    TaskError,
+)
 
 MODEL = "ideogram/v3-reframe"
 

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from imagegate.storage.blobstore import BlobNotFound, LocalBlobStore, MemoryBlobStore
+from imagegate.errors import BlobNotFound
+from imagegate.storage.blobstore import LocalBlobStore, MemoryBlobStore
 from imagegate.storage.urls import UrlSigner
 
 PUBLIC = "https://img.example.com"

@@ -17,8 +17,9 @@ import httpx
 
 from imagegate import metrics
 from imagegate.clock import now_ms
+from imagegate.errors import OutboundRefused
 from imagegate.logs import context as log_context
-from imagegate.outbound import OutboundRefused, UrlPolicy, send_pinned
+from imagegate.outbound import UrlPolicy, send_pinned
 from imagegate.tasks.outbox import CallbackRow, Outbox
 from imagegate.wire.webhooks import signature_headers
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from imagegate.client import ImagegateError
+    from imagegate.client import ClientError
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # Typer's own: a bad option or argument
@@ -23,16 +23,7 @@ EXIT_CODES_HELP = (
 NO_KEY = "no API key: set IMAGEGATE_API_KEY (or KIE_API_KEY) or pass --api-key"
 
 
-class CliFailure(Exception):
-    """A failure already explained: ``message`` goes to stderr, ``code`` is the exit status."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-def explain(error: ImagegateError, base_url: str, command: str) -> str:
+def explain(error: ClientError, base_url: str, command: str) -> str:
     """The message for an API error (exit 3): what went wrong, then what to do next."""
     from imagegate import client
 

@@ -15,6 +15,7 @@ from imagegate import __version__
 from imagegate.cli import jobs
 from imagegate.cli.admin import admin_app
 from imagegate.cli.failures import EXIT_CODES_HELP, EXIT_USAGE
+from imagegate.errors import StartFailed
 from imagegate.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -156,16 +157,8 @@ def worker(
         )
     try:
         asyncio.run(_run_until_signalled(runtime))
-    except _StartFailed as exc:
+    except StartFailed as exc:
         _config_error(exc.error)
-
-
-class _StartFailed(Exception):
-    """An engine refused to start (diffusers: weights missing, a GPU too small)."""
-
-    def __init__(self, error: ValueError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 async def _run_until_signalled(runtime: Runtime) -> None:
@@ -177,7 +170,7 @@ async def _run_until_signalled(runtime: Runtime) -> None:
         await runtime.start()
     except ValueError as exc:
         await runtime.stop()
-        raise _StartFailed(exc) from exc
+        raise StartFailed(exc) from exc
     try:
         await stop.wait()
     finally:

@@ -14,7 +14,7 @@ second paid task.
 
 Every error the client raises has one root::
 
-    ImagegateError               root of everything the client raises
+    ClientError                  root of everything the client raises
     ├── APIError                 the service refused a request (code, msg, status, body)
     │   ├── BadRequestError      400, 413
     │   ├── AuthenticationError  401  missing or wrong key
@@ -39,7 +39,7 @@ from imagegate.client.errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
-    ImagegateError,
+    ClientError,
     InsufficientCreditsError,
     NotFoundError,
     ProtocolError,
@@ -65,9 +65,9 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Client",
+    "ClientError",
     "ClientSettings",
     "ImageInput",
-    "ImagegateError",
     "InsufficientCreditsError",
     "NotFoundError",
     "ProtocolError",

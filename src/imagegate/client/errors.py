@@ -1,6 +1,8 @@
 """The client's exception tree: one root, API refusals apart from task failures.
 
-See ``imagegate.client``'s docstring for the tree drawn out.
+See ``imagegate.client``'s docstring for the tree drawn out. The root has a name of its own,
+``ClientError``: the server's root is ``imagegate.errors.ImagegateError``, and one name for two
+unrelated roots invites an ``except`` that catches the wrong one.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ if TYPE_CHECKING:
     from imagegate.client.task import Task
 
 
-class ImagegateError(Exception):
+class ClientError(Exception):
     """Root of every error the client raises."""
 
 
-class APIError(ImagegateError):
+class APIError(ClientError):
     """The service refused a request. ``code`` is the envelope's (Kie's list), ``status`` the
     HTTP status it came with (200 when the service reports business errors Kie's way)."""
 
@@ -92,15 +94,15 @@ class ServiceUnavailableError(ServerError):
     """455 (maintenance), 503, or 505 (the model or feature is disabled on this service)."""
 
 
-class TransportError(ImagegateError):
+class TransportError(ClientError):
     """The service could not be reached or did not answer in time (after the retries)."""
 
 
-class ProtocolError(ImagegateError):
+class ProtocolError(ClientError):
     """The service answered something that is not Kie's shape (not JSON, no ``data``)."""
 
 
-class WaitTimeout(ImagegateError):
+class WaitTimeout(ClientError):
     """``wait`` gave up before the task finished; ``task`` is the last state seen. The task
     goes on running: wait again, or read it later with ``get_task``."""
 
@@ -113,7 +115,7 @@ class WaitTimeout(ImagegateError):
         self.timeout = timeout
 
 
-class TaskFailed(ImagegateError):
+class TaskFailed(ClientError):
     """The task ran and failed. ``task`` carries it; ``fail_code`` and ``fail_msg`` are its
     ``failCode`` and ``failMsg``."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from imagegate import metrics
 from imagegate.engines.base import Engine, EngineJob, OutputImage
 from imagegate.engines.breaker import BreakerView, CircuitBreaker, Clock, format_time
-from imagegate.errors import EngineUnavailable, TaskError
+from imagegate.errors import EngineFailed, EngineUnavailable, TaskError
 
 log = logging.getLogger(__name__)
 
@@ -25,23 +25,6 @@ log = logging.getLogger(__name__)
 class RouteResult:
     engine: str
     images: list[OutputImage]
-
-
-class EngineFailed(Exception):
-    """The route failed: ``error`` is the last engine's error, ``engine`` its name, and
-    ``msg`` tells every attempt in order ("upstream a: ...; then upstream b: ...") so the
-    task's failMsg says which engine did what."""
-
-    def __init__(
-        self, error: TaskError, engine: str | None, attempts: Sequence[tuple[str, str]] = ()
-    ) -> None:
-        self.error = error
-        self.engine = engine
-        self.msg = "; then ".join(
-            msg if msg.startswith(f"upstream {name}") else f"{name}: {msg}"
-            for name, msg in attempts
-        ) if len(attempts) > 1 else error.msg
-        super().__init__(self.msg)
 
 
 EngineStarted = Callable[[str], Awaitable[None]]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from imagegate.outbound.errors import (
+from imagegate.errors import (
     DownloadFailed,
     DownloadStatus,
     DownloadTimeout,

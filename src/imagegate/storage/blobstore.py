@@ -13,14 +13,12 @@ import threading
 from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
+from imagegate.errors import BlobNotFound
+
 # Writes up to this size happen on the event loop (see LocalBlobStore.put): a result image of
 # a few hundred kilobytes is copied into the page cache in well under a millisecond.
 INLINE_WRITE_BYTES = 256 * 1024
 _TMP_COUNT = itertools.count()
-
-
-class BlobNotFound(KeyError):
-    """No blob is stored under the key."""
 
 
 @runtime_checkable

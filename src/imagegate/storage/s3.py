@@ -24,7 +24,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from imagegate.storage.blobstore import BlobNotFound, check_key
+from imagegate.errors import BlobNotFound
+from imagegate.storage.blobstore import check_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

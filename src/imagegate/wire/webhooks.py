@@ -14,6 +14,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from imagegate.errors import CallbackVerificationError
+
 __all__ = [
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
@@ -27,10 +29,6 @@ __all__ = [
 
 TIMESTAMP_HEADER = "X-Webhook-Timestamp"
 SIGNATURE_HEADER = "X-Webhook-Signature"
-
-
-class CallbackVerificationError(ValueError):
-    """A callback whose signature, timestamp or body does not check out; says which."""
 
 
 def sign(task_id: str, timestamp: int, secret: str) -> str:

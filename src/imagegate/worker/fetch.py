@@ -11,14 +11,8 @@ import httpx
 from PIL import Image
 
 from imagegate.engines.base import SourceImage
-from imagegate.errors import InputRejected
-from imagegate.outbound import (
-    DownloadTooLarge,
-    OutboundError,
-    UrlPolicy,
-    download,
-    outbound_client,
-)
+from imagegate.errors import DownloadTooLarge, InputRejected, OutboundError
+from imagegate.outbound import UrlPolicy, download, outbound_client
 
 __all__ = ["MAX_REDIRECTS", "ImageFetcher"]
 

@@ -19,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from imagegate.errors import LeaseLost
 from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.model import Task
 
@@ -26,10 +27,6 @@ log = logging.getLogger(__name__)
 
 # Long enough for an engine that answers at once, short against any poll interval.
 GENERATING_AFTER_S = 0.05
-
-
-class LeaseLost(Exception):
-    """Another worker holds the task now (or it was cancelled): this one must stop."""
 
 
 class GeneratingMark:

@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 
 from imagegate import metrics
 from imagegate.clock import now_ms
-from imagegate.storage.blobstore import BlobNotFound, BlobStore
+from imagegate.errors import BlobNotFound
+from imagegate.storage.blobstore import BlobStore
 from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.retention import TaskRetention
 

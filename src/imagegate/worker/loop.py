@@ -20,8 +20,8 @@ from typing import TypeVar
 from imagegate.catalog import get_model
 from imagegate.clock import now_ms
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
-from imagegate.engines.router import EngineFailed, Router
-from imagegate.errors import InputRejected, TaskError
+from imagegate.engines.router import Router
+from imagegate.errors import EngineFailed, InputRejected, LeaseLost, TaskError
 from imagegate.logs import context as log_context
 from imagegate.storage.blobstore import BlobStore
 from imagegate.tasks.events import EventSink
@@ -29,7 +29,7 @@ from imagegate.tasks.files import StoredFile
 from imagegate.tasks.lifecycle import Ended, Lifecycle
 from imagegate.tasks.model import Task
 from imagegate.worker.fetch import ImageFetcher
-from imagegate.worker.generating import GeneratingMark, LeaseLost
+from imagegate.worker.generating import GeneratingMark
 from imagegate.worker.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)

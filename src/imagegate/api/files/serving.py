@@ -11,9 +11,8 @@ from fastapi.responses import Response
 from imagegate.api.deps import get_runtime
 from imagegate.api.files.naming import UNSAFE_CHARS
 from imagegate.clock import now_ms
-from imagegate.errors import Forbidden, NotFound
+from imagegate.errors import BlobNotFound, Forbidden, NotFound
 from imagegate.runtime import Runtime
-from imagegate.storage.blobstore import BlobNotFound
 
 router = APIRouter(tags=["files"])
 

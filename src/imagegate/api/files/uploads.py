@@ -22,15 +22,14 @@ from imagegate.api.body import read_json_object, read_limited, with_body
 from imagegate.api.deps import get_runtime
 from imagegate.api.files.naming import clean_upload_path
 from imagegate.api.files.upload_answer import UPLOADED, Incoming, store_upload
-from imagegate.errors import BadRequest, PayloadTooLarge
-from imagegate.outbound import (
-    Downloaded,
+from imagegate.errors import (
+    BadRequest,
     DownloadTooLarge,
     OutboundError,
     OutboundRefused,
-    download,
-    outbound_client,
+    PayloadTooLarge,
 )
+from imagegate.outbound import Downloaded, download, outbound_client
 from imagegate.runtime import Runtime
 
 router = APIRouter(tags=["files"])

@@ -20,8 +20,7 @@ Importing ``legacy`` and ``v3`` here registers their routes on ``router``, legac
 from __future__ import annotations
 
 from imagegate.api.ideogram import legacy, v3
-from imagegate.api.ideogram.answers import IdeogramError
 from imagegate.api.ideogram.routes import router
 from imagegate.api.ideogram.task import reframe_spec
 
-__all__ = ["IdeogramError", "legacy", "reframe_spec", "router", "v3"]
+__all__ = ["legacy", "reframe_spec", "router", "v3"]

@@ -1,7 +1,7 @@
-"""Ideogram's answers over HTTP: its ``{"error": message}`` refusals (``IdeogramError`` and how
-imagegate's own ``ApiError`` becomes one), and the pydantic models that document the ``{created,
-data: [...]}`` answer and the error body in the OpenAPI document (the bodies themselves are
-``imagegate.wire.ideogram``'s).
+"""Ideogram's answers over HTTP: its ``{"error": message}`` refusals (``IdeogramError``, of
+imagegate.errors, rendered, and how imagegate's own ``ApiError`` becomes one), and the pydantic
+models that document the ``{created, data: [...]}`` answer and the error body in the OpenAPI
+document (the bodies themselves are ``imagegate.wire.ideogram``'s).
 """
 
 from __future__ import annotations
@@ -10,22 +10,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from imagegate.api.envelope import JSONBody
-from imagegate.errors import ApiError, PayloadTooLarge
+from imagegate.errors import ApiError, IdeogramError, PayloadTooLarge
 from imagegate.wire.ideogram import error_body
-
-
-class IdeogramError(Exception):
-    """A refusal in Ideogram's shape: HTTP ``status`` and ``{"error": message}``."""
-
-    def __init__(
-        self, status: int, message: str, *, retry_after: int | None = None,
-        task_id: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.retry_after = retry_after
-        self.task_id = task_id
 
 
 def invalid(message: str) -> IdeogramError:

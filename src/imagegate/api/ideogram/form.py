@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from imagegate.api.body import read_limited, with_body
-from imagegate.api.ideogram.answers import IdeogramError, invalid
-from imagegate.errors import PayloadTooLarge
+from imagegate.api.ideogram.answers import invalid
+from imagegate.errors import IdeogramError, PayloadTooLarge
 from imagegate.imagetypes import sniff_image
 from imagegate.runtime import Runtime
 

@@ -25,14 +25,14 @@ from imagegate.api.auth import authenticate
 from imagegate.api.deps import runtime_of
 from imagegate.api.envelope import JSONBody
 from imagegate.api.files.naming import clean_file_name, default_file_name
-from imagegate.api.ideogram.answers import IdeogramError, error_response, from_api_error
+from imagegate.api.ideogram.answers import error_response, from_api_error
 from imagegate.api.ideogram.form import Form, ImagePart, read_form
 from imagegate.api.jobs import create_task, idempotency_key_of, keyed
 from imagegate.catalog import ModelSpec, StringField, get_model
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
 from imagegate.catalog.seeds import image_seed
 from imagegate.clock import now_ms
-from imagegate.errors import ApiError, BadRequest
+from imagegate.errors import ApiError, BadRequest, IdeogramError
 from imagegate.runtime import Runtime
 from imagegate.tasks import idempotency
 from imagegate.tasks.files import StoredFile

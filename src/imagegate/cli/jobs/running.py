@@ -16,9 +16,9 @@ from imagegate.cli.failures import (
     EXIT_TASK_FAILED,
     EXIT_TIMEOUT,
     NO_KEY,
-    CliFailure,
     explain,
 )
+from imagegate.errors import CliFailure
 
 if TYPE_CHECKING:
     from imagegate.client import Client, Task
@@ -72,7 +72,7 @@ def run(conn: Connection, command: str, body: Callable[[Client], None]) -> None:
             EXIT_TIMEOUT,
             task,
         )
-    except api.ImagegateError as error:
+    except api.ClientError as error:
         _fail(conn, explain(error, base_url, command), EXIT_API)
     except httpx.HTTPError as error:  # should the client let one through
         unreachable = api.TransportError(str(error))

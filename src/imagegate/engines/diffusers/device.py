@@ -30,6 +30,7 @@ from imagegate.engines.diffusers.config import (
     weights_dir,
 )
 from imagegate.engines.diffusers.mapping import Request
+from imagegate.errors import Interrupted
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,6 @@ class CallRecord:
     negative_prompts: tuple[str | None, ...]
     seeds: tuple[int, ...]
     images: int  # source images or canvases passed
-
-
-class Interrupted(Exception):
-    """Every task of the running batch was cancelled: the pipeline stopped between steps."""
 
 
 @dataclass(frozen=True, slots=True)

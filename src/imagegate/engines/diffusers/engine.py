@@ -19,17 +19,18 @@ from PIL import Image
 from imagegate.engines.base import EngineJob, OutputImage
 from imagegate.engines.diffusers.batcher import Batcher, Entry
 from imagegate.engines.diffusers.config import DiffusersConfig
-from imagegate.engines.diffusers.device import Device, Interrupted, Loader, Watch
+from imagegate.engines.diffusers.device import Device, Loader, Watch
 from imagegate.engines.diffusers.mapping import Request, build_request
 from imagegate.engines.diffusers.output import finish
-from imagegate.errors import EngineUnavailable, GenerationFailed, TaskError
+from imagegate.errors import (
+    EngineUnavailable,
+    GenerationFailed,
+    Interrupted,
+    OutOfGpuMemory,
+    TaskError,
+)
 
 log = logging.getLogger(__name__)
-
-
-class OutOfGpuMemory(EngineUnavailable):
-    """A forward pass ran out of GPU memory. A batch that does is run again one task at a
-    time (batcher.py); a task that does alone fails over to the route's next engine."""
 
 
 class DiffusersEngine:

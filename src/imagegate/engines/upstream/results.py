@@ -17,17 +17,17 @@ import httpx
 from PIL import Image
 
 from imagegate.engines.base import OutputImage
-from imagegate.errors import EngineUnavailable, GenerationFailed
-from imagegate.imagetypes import sniff_image
-from imagegate.outbound import (
+from imagegate.errors import (
     DownloadStatus,
     DownloadTimeout,
     DownloadTooLarge,
+    EngineUnavailable,
+    GenerationFailed,
     OutboundError,
     OutboundRefused,
-    UrlPolicy,
-    download,
 )
+from imagegate.imagetypes import sniff_image
+from imagegate.outbound import UrlPolicy, download
 
 _RESULT_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
 _HEADERS = {"Accept": "image/png, image/jpeg, image/webp", "User-Agent": "imagegate"}
