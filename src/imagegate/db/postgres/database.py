@@ -141,3 +141,8 @@ class PostgresDatabase:
             yield
         finally:
             await connection.close()
+
+
+def affected(status: str) -> int:
+    """The row count of an asyncpg command status ("UPDATE 1", "DELETE 12")."""
+    return int(status.rsplit(" ", 1)[-1]) if status and status[-1].isdigit() else 0

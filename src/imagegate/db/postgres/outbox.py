@@ -5,8 +5,7 @@ two senders never send one callback at once."""
 from __future__ import annotations
 
 from imagegate.clock import now_ms
-from imagegate.db.postgres.database import PostgresDatabase, numbered
-from imagegate.db.postgres.tasks import affected
+from imagegate.db.postgres.database import PostgresDatabase, affected, numbered
 from imagegate.db.sqlite.outbox import CLAIMED_TASK_FIELDS, SQL_ATTEMPTS, SQL_REDELIVER
 from imagegate.tasks.outbox import MAX_ERROR_CHARS, AttemptRow, CallbackRow
 

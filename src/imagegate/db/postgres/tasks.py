@@ -12,21 +12,19 @@ written together, several per statement (db/postgres/creates.py).
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 
-from imagegate.accounts.model import Account
 from imagegate.catalog.pricing import milli_to_credits
 from imagegate.clock import now_ms
 from imagegate.db import queries
 from imagegate.db.postgres import caps
-from imagegate.db.postgres.api_keys import PG_FIRST_KEY
+from imagegate.db.postgres.accounts import PgAccounts
 from imagegate.db.postgres.creates import CreateCombiner
-from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase, numbered
-from imagegate.db.sqlite.tasks import SQL_CANCEL_NOW, SQL_CANCEL_REQUEST, SQL_SWAP_META
+from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase, affected, numbered
+from imagegate.db.sqlite.tasks import SQL_CANCEL_NOW, SQL_CANCEL_REQUEST
 from imagegate.errors import InsufficientCredits
 from imagegate.tasks import idempotency
 from imagegate.tasks.cancel import CANCEL_CHANNEL, CANCELED_MSG, Cancelled
@@ -40,116 +38,15 @@ from imagegate.tasks.store import Beat, CallbackBodyFn, Finish
 # now() (the statement's start in autocommit), not clock_timestamp(): a stable value can bound
 # an index scan, a volatile one is a filter over every claimed row.
 _NOW = "(extract(epoch from now()) * 1000)::bigint"
-_PG_SWAP_META = tuple(numbered(sql) for sql in SQL_SWAP_META)
-_USAGE_LIVE = numbered(queries.USAGE_LIVE)
-_USAGE_FOLDED = numbered(queries.USAGE_FOLDED)
 
 
-class PostgresStore:
-    """Tasks, accounts, ledger, idempotency keys and callback rows on PostgreSQL."""
+class PostgresStore(PgAccounts):
+    """Tasks, idempotency keys and callback rows (and, from ``PgAccounts``, accounts, ledger and
+    meta rows) on PostgreSQL: the backend's one store object (backend.py's ``Store``)."""
 
     def __init__(self, db: PostgresDatabase) -> None:
-        self.db = db
+        super().__init__(db)
         self._creates = CreateCombiner(db, self._insert_alone)
-
-    # ----------------------------------------------------------------- accounts
-
-    async def create_account(
-        self,
-        *,
-        name: str,
-        key_hash: str,
-        key_prefix: str,
-        credits_milli: int,
-        webhook_secret: str | None = None,
-        create_rate: str | None = None,
-        query_rate: str | None = None,
-    ) -> Account:
-        now = now_ms()
-        async with self.db.transaction() as conn:
-            row = await conn.fetchrow(
-                "INSERT INTO accounts (id, name, key_hash, key_prefix, credits_milli,"
-                " webhook_secret, create_rate, query_rate, disabled, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) RETURNING *",
-                uuid.uuid4().hex, name, key_hash, key_prefix, credits_milli, webhook_secret,
-                create_rate, query_rate, now,
-            )
-            # Keys authenticate through api_keys: the account's first key is its first row.
-            await conn.execute(
-                PG_FIRST_KEY, row["id"], row["id"], key_hash, key_prefix, now
-            )
-            if credits_milli:
-                await conn.execute(
-                    "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
-                    " created_at) VALUES ($1, NULL, 'grant', $2, $3)",
-                    row["id"], credits_milli, now,
-                )
-        return Account.from_row(row)
-
-    async def account_by_key_hash(self, key_hash: str) -> Account | None:
-        row = await self.db.fetchrow("SELECT * FROM accounts WHERE key_hash = $1", key_hash)
-        return Account.from_row(row) if row else None
-
-    async def get_account(self, account_id: str) -> Account | None:
-        row = await self.db.fetchrow("SELECT * FROM accounts WHERE id = $1", account_id)
-        return Account.from_row(row) if row else None
-
-    async def list_accounts(self) -> list[Account]:
-        rows = await self.db.fetch("SELECT * FROM accounts ORDER BY created_at")
-        return [Account.from_row(r) for r in rows]
-
-    async def grant_credits(self, account_id: str, delta_milli: int) -> int | None:
-        async with self.db.transaction() as conn:
-            balance = await conn.fetchval(
-                "UPDATE accounts SET credits_milli = credits_milli + $1 WHERE id = $2"
-                " RETURNING credits_milli",
-                delta_milli, account_id,
-            )
-            if balance is None:
-                return None
-            await conn.execute(
-                "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
-                " VALUES ($1, NULL, 'grant', $2, $3)",
-                account_id, delta_milli, now_ms(),
-            )
-            return int(balance)
-
-    async def ledger(self, account_id: str) -> list[dict[str, Any]]:
-        rows = await self.db.fetch(
-            "SELECT task_id, reason, delta_milli, created_at FROM credit_ledger"
-            " WHERE account_id = $1 ORDER BY id",
-            account_id,
-        )
-        return [dict(r) for r in rows]
-
-    # ----------------------------------------------------------------- meta
-
-    async def get_meta(self, key: str) -> str | None:
-        row = await self.db.fetchrow("SELECT value FROM meta WHERE key = $1", key)
-        return str(row["value"]) if row else None
-
-    async def set_meta(self, key: str, value: str) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO meta (key, value) VALUES ($1, $2)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                key, value,
-            )
-
-    async def swap_meta(self, key: str, expected: str | None, value: str) -> bool:
-        insert, update = _PG_SWAP_META
-        status = await (
-            self.db.execute(insert, key, value) if expected is None
-            else self.db.execute(update, value, key, expected)
-        )
-        return affected(status) > 0
-
-    async def has_accounts(self) -> bool:
-        return await self.db.fetchrow("SELECT 1 FROM accounts LIMIT 1") is not None
-
-    async def ping(self) -> None:
-        """Raise if the database does not answer (the health check)."""
-        await self.db.fetchrow("SELECT 1")
 
     # ----------------------------------------------------------------- tasks
 
@@ -396,15 +293,6 @@ class PostgresStore:
         sql, args = queries.task_list(query)
         return [Task.from_row(row) for row in await self.db.fetch(numbered(sql), *args)]
 
-    async def usage_groups(
-        self, account_id: str, created_from: int, created_to: int
-    ) -> list[tuple[Any, ...]]:
-        return [
-            tuple(row)
-            for sql in (_USAGE_LIVE, _USAGE_FOLDED)
-            for row in await self.db.fetch(sql, account_id, created_from, created_to)
-        ]
-
     async def count_by_state(self) -> dict[str, int]:
         rows = await self.db.fetch("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state")
         return {str(r["state"]): int(r["n"]) for r in rows}
@@ -484,8 +372,3 @@ def _finish_args(task_id: str, token: int, outcome: Finish) -> list[Any]:
         outcome.state.value, outcome.result_json, outcome.fail_code, outcome.fail_msg,
         outcome.engine, now_ms(), task_id, token, *columns,
     ]
-
-
-def affected(status: str) -> int:
-    """The row count of an asyncpg command status ("UPDATE 1", "DELETE 12")."""
-    return int(status.rsplit(" ", 1)[-1]) if status and status[-1].isdigit() else 0
