@@ -14,6 +14,7 @@ from imagegate.api.envelope import success
 from imagegate.api.task_list import DELIVERIES, deliveries
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.runtime import Runtime
+from imagegate.tasks.events import CallbackQueued
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
@@ -44,5 +45,5 @@ async def redeliver(task_id: str, runtime: Runtime = Depends(get_runtime)) -> Re
         raise ValidationFailed(
             "taskId", f"task {task_id} has no callback to send (no callBackUrl, or not finished)"
         )
-    runtime.callbacks.notify()
+    runtime.events.publish((CallbackQueued(task_id),))
     return success(await deliveries(runtime, task))

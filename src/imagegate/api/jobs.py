@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from imagegate import metrics
 from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import authenticate
@@ -175,7 +174,7 @@ async def create_task(
         )
     await runtime.rate_limits.hit("create", account.id, account.create_rate)
     new_id = new_task_id()
-    task = await runtime.store.create_task(
+    created = await runtime.lifecycle.create(
         NewTask(
             id=new_id,
             account_id=account.id,
@@ -190,11 +189,11 @@ async def create_task(
         ),
         key,
     )
+    task = created.task
     # The rest of this request's lines are about this task (logs/context.py).
     log_context.set_task(task.id, account.id, task.model)
-    if task.id == new_id:  # not the task of a same-keyed request that came first
-        metrics.task_created(task)
-        runtime.worker.notify()
+    # Counted and announced to a worker unless a same-keyed request came first.
+    runtime.events.publish(created.events)
     return task
 
 

@@ -23,7 +23,6 @@ from imagegate.api.jobs import task_of_request
 from imagegate.catalog import get_model
 from imagegate.errors import ValidationFailed
 from imagegate.runtime import Runtime
-from imagegate.tasks.cancel import cancel_task
 from imagegate.tasks.listing import MAX_PAGE, TaskQuery, decode_cursor, list_tasks
 from imagegate.tasks.model import Task
 from imagegate.tasks.state import TaskState
@@ -155,11 +154,10 @@ async def cancel_job(request: Request) -> Response:
     task_id = body.get("taskId")
     if not isinstance(task_id, str) or not task_id or len(task_id) > 128:
         raise ValidationFailed("taskId", "is required: the task's id (at most 128 characters)")
-    done = await cancel_task(runtime.store, account.id, task_id, runtime.render_callback)
-    if done.ended:
-        runtime.callbacks.notify()
-    else:
-        runtime.worker.cancel(task_id)  # if this process runs it; else NOTIFY or its heartbeat
+    done = await runtime.lifecycle.cancel(account.id, task_id)
+    # Ended: its callback is due now. Else the worker running it is told: here at once, in a
+    # fleet by NOTIFY (or, failing that, at its next heartbeat).
+    runtime.events.publish(done.events)
     return success(wire.cancelled(task_id, done.task.state, done.ended))
 
 
