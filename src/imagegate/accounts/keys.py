@@ -46,7 +46,8 @@ class AccountRequest:
     query_rate: str | None = None
 
 
-def _account_fields(request: AccountRequest, key: str) -> dict[str, Any]:
+def account_fields(request: AccountRequest, key: str) -> dict[str, Any]:
+    """``AccountStore.create_account``'s arguments for ``request`` and its first key."""
     return {
         "name": request.name, "key_hash": hash_key(key), "key_prefix": key[:10],
         "credits_milli": credits_to_milli(request.credits),
@@ -55,15 +56,10 @@ def _account_fields(request: AccountRequest, key: str) -> dict[str, Any]:
     }
 
 
-def account_fields(request: AccountRequest, key: str) -> dict[str, Any]:
-    """``AccountStore.create_account``'s arguments for ``request`` and its first key."""
-    return _account_fields(request, key)
-
-
 async def create_account(store: AccountStore, request: AccountRequest) -> tuple[Account, str]:
     """Create an account with a fresh key; returns the account and the key (shown once)."""
     key = new_api_key()
-    return await store.create_account(**_account_fields(request, key)), key
+    return await store.create_account(**account_fields(request, key)), key
 
 
 @dataclass(frozen=True, slots=True)
