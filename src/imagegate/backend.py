@@ -4,7 +4,8 @@ Both give the same parts, each typed by its protocol (tasks/, accounts/, callbac
 with the same operations and guarantees; ``database_url`` picks one. This module and
 runtime.py are the only places that name a backend: everything else sees the protocols.
 SQLite opens synchronously (the embedded server is ready before its event loop runs);
-PostgreSQL opens on the event loop that will use its pool.
+PostgreSQL opens on the event loop that will use its pool. ``open_memory`` gives the same parts
+on in-memory rows (tasks/memory/), for tests that need stores but no database.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from imagegate.accounts.memory import MemoryApiKeys
 from imagegate.accounts.store import AccountStore, ApiKeyStore
 from imagegate.accounts.usage import UsageGroups
 from imagegate.db.postgres.api_keys import PgApiKeys
@@ -36,6 +38,12 @@ from imagegate.db.sqlite.workers import SqliteWorkers
 from imagegate.tasks.cancel import CancelStore
 from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.listing import TaskRows
+from imagegate.tasks.memory.database import MemoryDatabase
+from imagegate.tasks.memory.outbox import MemoryOutbox
+from imagegate.tasks.memory.reads import MemoryOverview, MemoryQueueStats
+from imagegate.tasks.memory.registries import MemoryFileRegistry, MemoryWorkers
+from imagegate.tasks.memory.retention import MemoryTaskRetention
+from imagegate.tasks.memory.store import MemoryStore
 from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.overview import Overview
 from imagegate.tasks.queue_stats import QueueStats
@@ -61,7 +69,8 @@ class Backend:
     queue_stats: QueueStats
     retention: TaskRetention
     workers: Workers
-    db: SqliteDatabase | PostgresDatabase
+    # The memory backend's is its rows: it has no connection and no dialect.
+    db: SqliteDatabase | PostgresDatabase | MemoryDatabase
     close: Callable[[], Awaitable[None]]
 
 
@@ -92,4 +101,19 @@ async def open_postgres(url: str, *, pool_size: int = 10) -> Backend:
         store=PostgresStore(db), api_keys=PgApiKeys(db), files=PgFileRegistry(db),
         outbox=PgOutbox(db), overview=PgOverview(db), queue_stats=PgQueueStats(db),
         retention=PgTaskRetention(db), workers=PgWorkers(db), db=db, close=db.close,
+    )
+
+
+def open_memory() -> Backend:
+    """Every store on one ``MemoryDatabase`` (tasks/memory/): nothing kept past the process,
+    for tests that need stores but no database."""
+    db = MemoryDatabase()
+
+    async def close() -> None:
+        """Nothing to close: the rows go with the object."""
+
+    return Backend(
+        store=MemoryStore(db), api_keys=MemoryApiKeys(db), files=MemoryFileRegistry(db),
+        outbox=MemoryOutbox(db), overview=MemoryOverview(db), queue_stats=MemoryQueueStats(db),
+        retention=MemoryTaskRetention(db), workers=MemoryWorkers(db), db=db, close=close,
     )
