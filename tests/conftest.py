@@ -154,24 +154,3 @@ def harness_opener() -> Any:
     A fixture rather than an import because every test folder may have its own conftest.
     """
     return open_harness
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store_on_both(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
-    """A task store on a fresh SQLite file, then on a fresh PostgreSQL database (skipped, with
-    the reason, where none answers): a test that takes it runs on both."""
-    from imagegate.db.postgres.database import PostgresDatabase
-    from imagegate.db.postgres.tasks import PostgresStore
-    from imagegate.db.sqlite.database import SqliteDatabase
-    from imagegate.db.sqlite.tasks import SqliteStore
-
-    if request.param == "sqlite":
-        db = SqliteDatabase(str(tmp_path / "tasks.db"))
-        yield SqliteStore(db)
-        db.close()
-        return
-    pg = await PostgresDatabase.open(request.getfixturevalue("postgres_url"), max_size=12)
-    try:
-        yield PostgresStore(pg)
-    finally:
-        await pg.close()

@@ -1,23 +1,18 @@
 """``Idempotency-Key`` on task creation: one task (and one debit) per key and request for the
-window, across every create surface; the key claimed in the create's own transaction."""
+window, across every create surface; the key claimed in the create's own transaction. The
+store's own cases (key, debit and task together) run on every backend in
+tests/contract/test_contract_create.py."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from imagegate.accounts.keys import AccountRequest, create_account
 from imagegate.clock import now_ms
-from imagegate.db.sqlite.database import SqliteDatabase
-from imagegate.db.sqlite.tasks import SqliteStore
-from imagegate.errors import InsufficientCredits, ValidationFailed
-from imagegate.tasks.idempotency import request_hash
-from imagegate.tasks.model import IdempotencyKey, NewTask
 
 from photos import photo_file
 from spec_examples import SPEC_000_REQUEST
@@ -341,73 +336,3 @@ async def test_the_create_operations_document_the_header(api: Any) -> None:
     for path in (V1, V2, SEEDREAM, IDEOGRAM_V3, "/reframe"):
         names = [p["name"] for p in document["paths"][path]["post"].get("parameters", [])]
         assert "Idempotency-Key" in names, path
-
-
-# --------------------------------------------------------------------------- the store
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    db = SqliteDatabase(str(tmp_path / "tasks.db"))
-    yield SqliteStore(db)
-    db.close()
-
-
-def new_task(account_id: str, task_id: str) -> NewTask:
-    return NewTask(
-        id=task_id, account_id=account_id, model="ideogram/v3-reframe",
-        param=json.dumps({"model": "ideogram/v3-reframe", "input": {}}),
-        input={"image_size": "square"}, callback_url=None, price_milli=7000,
-    )
-
-
-def key_rows(store: SqliteStore) -> list[tuple[str, str]]:
-    rows = store.db.conn.execute("SELECT key, task_id FROM idempotency_keys").fetchall()
-    return [(r[0], r[1]) for r in rows]
-
-
-KEYED = IdempotencyKey("k", request_hash({"model": "m", "input": {}}), DAY_MS)
-
-
-async def test_store_key_and_task_commit_together(store: SqliteStore) -> None:
-    account, _ = await create_account(store, AccountRequest("a", credits=10))
-    with pytest.raises(InsufficientCredits):
-        poor, _ = await create_account(store, AccountRequest("poor", credits=5))
-        await store.create_task(new_task(poor.id, "t0"), KEYED)
-    assert key_rows(store) == [] and await store.get_task("t0") is None
-    task = await store.create_task(new_task(account.id, "t1"), KEYED)
-    assert task.id == "t1" and key_rows(store) == [("k", "t1")]
-    repeat = await store.create_task(new_task(account.id, "t2"), KEYED)
-    assert repeat.id == "t1" and await store.get_task("t2") is None
-    assert (await store.get_account(account.id)).credits_milli == 3000
-    other = IdempotencyKey("k", request_hash({"model": "m", "input": {"x": 1}}), DAY_MS)
-    with pytest.raises(ValidationFailed, match="another request"):
-        await store.create_task(new_task(account.id, "t3"), other)
-    assert await store.keyed_task(account.id, KEYED) == task
-    with pytest.raises(ValidationFailed):
-        await store.keyed_task(account.id, other)
-
-
-async def test_store_duplicates_in_one_commit_make_one_task(store: SqliteStore) -> None:
-    """Writes of one event-loop turn share a commit, each in its savepoint: the key claimed by
-    the first decides for the others, which debit nothing."""
-    account, _ = await create_account(store, AccountRequest("a", credits=100))
-    made = await asyncio.gather(
-        *(store.create_task(new_task(account.id, f"t{i}"), KEYED) for i in range(5))
-    )
-    assert {task.id for task in made} == {"t0"}
-    assert (await store.get_account(account.id)).credits_milli == 93_000
-    assert key_rows(store) == [("k", "t0")]
-
-
-async def test_store_a_failed_write_in_a_shared_commit_leaves_no_key(store: SqliteStore) -> None:
-    rich, _ = await create_account(store, AccountRequest("rich", credits=100))
-    poor, _ = await create_account(store, AccountRequest("poor", credits=1))
-    results = await asyncio.gather(
-        store.create_task(new_task(poor.id, "p1"), KEYED),
-        store.create_task(new_task(rich.id, "r1"), KEYED),
-        return_exceptions=True,
-    )
-    assert isinstance(results[0], InsufficientCredits)
-    assert key_rows(store) == [("k", "r1")]
-    assert await store.get_task("p1") is None
