@@ -1,6 +1,6 @@
-"""What the contract suite's cases share: tasks and accounts to make, a callback body to
-render, and ``Rows``, a test's way around the protocols (ageing tasks, forcing a state, reading
-the key rows), with one implementation per backend, so that the cases stay the same on all."""
+"""What the contract suite's cases share: tasks and accounts to make, and ``Rows``, a test's
+way around the protocols (ageing tasks, forcing a state, reading the key rows), with one
+implementation per backend, so that the cases stay the same on all."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from imagegate.backend import Backend
 from imagegate.db.postgres.database import PostgresDatabase, numbered
 from imagegate.db.sqlite.database import SqliteDatabase
 from imagegate.tasks.memory.database import MemoryDatabase
-from imagegate.tasks.model import NewTask, Task
+from imagegate.tasks.model import NewTask
 from imagegate.tasks.state import TaskState
+from imagegate.wire.surfaces import Surface
 
 REFRAME = "ideogram/v3-reframe"
 BANANA = "google/nano-banana"
@@ -24,18 +25,14 @@ DAY_MS = 86_400_000
 def new_task(
     account_id: str, task_id: str, price: int = 7000, *, model: str = REFRAME,
     callback: str | None = None, priority: int = 0, key_id: str | None = None,
-    caps: SpendCaps | None = None,
+    caps: SpendCaps | None = None, surface: Surface = Surface.JOBS,
 ) -> NewTask:
     return NewTask(
         id=task_id, account_id=account_id, model=model,
         param=json.dumps({"model": model, "input": {}}), input={"image_size": "square"},
         callback_url=callback, price_milli=price, priority=priority, key_id=key_id, caps=caps,
+        surface=surface,
     )
-
-
-def body(task: Task, balance: int) -> str:
-    """A callback body that shows what the store handed the renderer."""
-    return json.dumps({"taskId": task.id, "state": task.state.value, "balance": balance})
 
 
 async def account(backend: Backend, credits: int = 100, name: str = "a") -> str:

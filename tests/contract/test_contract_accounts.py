@@ -14,7 +14,7 @@ from imagegate.accounts.store import NewKey
 from imagegate.backend import Backend
 from imagegate.tasks.cancel import cancel_task
 
-from contract_kit import Rows, account, body, new_task
+from contract_kit import Rows, account, new_task
 
 
 async def test_an_account_comes_with_its_first_key_and_its_grant(backend: Backend) -> None:
@@ -145,7 +145,7 @@ async def test_a_keys_spend_is_its_tasks_less_their_refunds(backend: Backend, ro
     for task_id in ("t1", "t2", "t3"):
         await backend.store.create_task(new_task(owner, task_id, 3000, key_id=key.spend_key))
     await backend.store.create_task(new_task(owner, "other-key", 3000))
-    await cancel_task(backend.store, owner, "t2", body)
+    await cancel_task(backend.store, owner, "t2")
     spend = await keys.spend(key)
     assert (spend.hourly_milli, spend.daily_milli, spend.total_milli) == (6000, 6000, 6000)
     await rows.age(["t3"], 2 * 3_600_000)  # out of the hour, in the day

@@ -12,7 +12,7 @@ from imagegate.backend import Backend
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Beat, Finish
 
-from contract_kit import BANANA, REFRAME, account, body, new_task
+from contract_kit import BANANA, REFRAME, account, new_task
 
 
 async def test_claims_never_share_a_task(backend: Backend) -> None:
@@ -75,7 +75,7 @@ async def test_an_expired_lease_is_claimed_again_and_fences_the_old_owner(
     assert not await store.start_generating("t1", slow.lease_token, "mock")
     assert not await store.release("t1", slow.lease_token)
     late = Finish(TaskState.SUCCESS, result_json='{"files":[]}', engine="mock")
-    assert await store.finish("t1", slow.lease_token, late, body) is None
+    assert await store.finish("t1", slow.lease_token, late) is None
     assert await store.start_generating("t1", fast.lease_token, "mock")
     assert not await store.set_engine("t1", slow.lease_token, "classic")
     assert await store.set_engine("t1", fast.lease_token, "classic")

@@ -9,7 +9,6 @@ cases."""
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 
@@ -19,17 +18,20 @@ from imagegate.tasks.cancel import CANCELED, cancel_task
 from imagegate.tasks.files import StoredFile
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Beat, Finish
+from imagegate.wire.surfaces import Surface
 
-from contract_kit import HOOK, account, body, new_task
+from contract_kit import HOOK, account, new_task
 
 SUCCESS = Finish(TaskState.SUCCESS, result_json='{"files":[]}', engine="mock")
 FAILED = Finish(TaskState.FAIL, fail_code="501", fail_msg="engine said no", engine="mock")
 
 
-async def callback_of(backend: Backend, task_id: str) -> dict[str, object]:
+async def callback_of(backend: Backend, task_id: str) -> tuple[object, ...]:
+    """What the task's callback row keeps for the sender to render: the task's surface, the
+    balance right after the task (after its refund), and no body of its own."""
     row = await backend.outbox.get(task_id)
     assert row is not None
-    return dict(json.loads(row.body))
+    return (row.surface, row.balance_milli, row.body)
 
 
 async def task_reasons(backend: Backend, owner: str, task_id: str) -> list[str]:
@@ -43,20 +45,18 @@ async def test_a_success_ends_once_under_its_lease_with_one_callback(backend: Ba
     claim = await store.claim("w1", 30_000)
     assert claim is not None
     assert await store.start_generating("t1", claim.lease_token, "classic")
-    assert await store.finish("t1", claim.lease_token + 1, SUCCESS, body) is None  # stale
-    done = await store.finish("t1", claim.lease_token, SUCCESS, body)
+    assert await store.finish("t1", claim.lease_token + 1, SUCCESS) is None  # stale
+    done = await store.finish("t1", claim.lease_token, SUCCESS)
     assert done is not None and done.state is TaskState.SUCCESS and done.engine == "mock"
     assert done.progress == 100 and done.complete_time is not None
     assert done.cost_time == done.complete_time - done.create_time
     assert done.result_json == '{"files":[]}'
     # Finished once: a second finish, even with the right token, changes nothing.
-    assert await store.finish("t1", claim.lease_token, SUCCESS, body) is None
+    assert await store.finish("t1", claim.lease_token, SUCCESS) is None
     assert not await store.heartbeat("t1", claim.lease_token, 30_000)
     # Charged once, no refund, one callback row, due now.
     assert await task_reasons(backend, owner, "t1") == ["debit"]
-    assert await callback_of(backend, "t1") == {
-        "taskId": "t1", "state": "success", "balance": 93_000,
-    }
+    assert await callback_of(backend, "t1") == (Surface.JOBS, 93_000, None)
     row = await backend.outbox.get("t1")
     assert row is not None and (row.url, row.state, row.attempts) == (HOOK, "pending", 0)
     assert row.next_attempt_at == done.complete_time and row.account_id == owner
@@ -69,16 +69,16 @@ async def test_success_only_from_a_claimed_task(backend: Backend) -> None:
     owner = await account(backend)
     await store.create_task(new_task(owner, "t1"))
     await store.create_task(new_task(owner, "t2"))
-    assert await store.finish("t2", 0, SUCCESS, body) is None  # waiting: nobody holds it
+    assert await store.finish("t2", 0, SUCCESS) is None  # waiting: nobody holds it
     claim = await store.claim("w1", 60_000)
     assert claim is not None and claim.state is TaskState.QUEUING
-    done = await store.finish(claim.id, claim.lease_token, SUCCESS, body)
+    done = await store.finish(claim.id, claim.lease_token, SUCCESS)
     assert done is not None and done.engine == "mock"
     other = await store.claim("w1", 60_000)
     assert other is not None
     assert await store.start_generating(other.id, other.lease_token, "classic")
     kept = Finish(TaskState.SUCCESS, result_json="{}")  # no engine named: the one running
-    finished = await store.finish(other.id, other.lease_token, kept, body)
+    finished = await store.finish(other.id, other.lease_token, kept)
     assert finished is not None and finished.engine == "classic"
     assert await backend.outbox.get(other.id) is None  # no callback URL, no row
 
@@ -89,15 +89,15 @@ async def test_a_failure_is_refunded_exactly_once_before_its_callback(backend: B
     await store.create_task(new_task(owner, "t1", callback=HOOK))
     claim = await store.claim("w1", 60_000)
     assert claim is not None
-    done = await store.finish("t1", claim.lease_token, FAILED, body)
+    done = await store.finish("t1", claim.lease_token, FAILED)
     assert done is not None and done.fail_code == "501" and done.fail_msg == "engine said no"
     assert done.state is TaskState.FAIL and done.progress == 5  # where it stopped
-    assert await store.finish("t1", claim.lease_token, FAILED, body) is None
+    assert await store.finish("t1", claim.lease_token, FAILED) is None
     assert (await store.get_account(owner)).credits_milli == 10_000  # type: ignore[union-attr]
     ledger = [(r["reason"], r["delta_milli"]) for r in await store.ledger(owner)
               if r["task_id"] == "t1"]
     assert ledger == [("debit", -7000), ("refund", 7000)]
-    assert await callback_of(backend, "t1") == {"taskId": "t1", "state": "fail", "balance": 10_000}
+    assert await callback_of(backend, "t1") == (Surface.JOBS, 10_000, None)
 
 
 async def test_a_finish_writes_its_files_and_only_under_its_lease(backend: Backend) -> None:
@@ -116,18 +116,16 @@ async def test_a_finish_writes_its_files_and_only_under_its_lease(backend: Backe
     assert first is not None and first.id == "ok"
     assert await store.start_generating("ok", first.lease_token, "mock")
     success = Finish(TaskState.SUCCESS, result_json='{"files": []}', files=files)
-    stale = await store.finish("ok", first.lease_token + 1, success, body)
+    stale = await store.finish("ok", first.lease_token + 1, success)
     assert stale is None and await backend.files.get(files[0].key) is None
-    assert await store.finish("ok", first.lease_token, success, body) is not None
+    assert await store.finish("ok", first.lease_token, success) is not None
     assert [await backend.files.get(f.key) for f in files] == list(files)
     second = await store.claim("w", 30_000)
     assert second is not None and second.id == "bad"
-    assert await store.finish("bad", second.lease_token, FAILED, body) is not None
+    assert await store.finish("bad", second.lease_token, FAILED) is not None
     # One debit left standing (the success's), the failure's refunded before its callback.
     assert await backend.outbox.get("ok") is None
-    assert await callback_of(backend, "bad") == {
-        "taskId": "bad", "state": "fail", "balance": 93_000,
-    }
+    assert await callback_of(backend, "bad") == (Surface.JOBS, 93_000, None)
 
 
 async def test_cancel_ends_a_waiting_task_refunded_with_its_callback_and_refuses_twice(
@@ -136,21 +134,19 @@ async def test_cancel_ends_a_waiting_task_refunded_with_its_callback_and_refuses
     store = backend.store
     owner = await account(backend)
     await store.create_task(new_task(owner, "t1", callback=HOOK))
-    done = await cancel_task(store, owner, "t1", body)
+    done = await cancel_task(store, owner, "t1")
     assert done.ended and done.task.state is TaskState.FAIL and done.task.fail_code == CANCELED
     assert done.task.complete_time is not None
     assert (await store.get_account(owner)).credits_milli == 100_000  # type: ignore[union-attr]
     assert await task_reasons(backend, owner, "t1") == ["debit", "refund"]
-    assert await callback_of(backend, "t1") == {
-        "taskId": "t1", "state": "fail", "balance": 100_000,
-    }
+    assert await callback_of(backend, "t1") == (Surface.JOBS, 100_000, None)
     with pytest.raises(ValidationFailed, match="already finished"):
-        await cancel_task(store, owner, "t1", body)
-    assert await store.cancel(owner, "t1", body) is None
+        await cancel_task(store, owner, "t1")
+    assert await store.cancel(owner, "t1") is None
     with pytest.raises(NotFound):
-        await cancel_task(store, await account(backend, name="b"), "t1", body)
+        await cancel_task(store, await account(backend, name="b"), "t1")
     with pytest.raises(NotFound):
-        await cancel_task(store, owner, "no-such-task", body)
+        await cancel_task(store, owner, "no-such-task")
 
 
 async def test_cancel_of_a_claimed_task_fences_its_worker(backend: Backend) -> None:
@@ -159,12 +155,12 @@ async def test_cancel_of_a_claimed_task_fences_its_worker(backend: Backend) -> N
     await store.create_task(new_task(owner, "t1"))
     claimed = await store.claim("w", 30_000)
     assert claimed is not None and claimed.state is TaskState.QUEUING
-    done = await cancel_task(store, owner, "t1", body)
+    done = await cancel_task(store, owner, "t1")
     assert done.ended and done.task.lease_token == claimed.lease_token + 1
     # The worker's next write finds its lease gone: it leaves the task alone.
     assert not await store.start_generating("t1", claimed.lease_token, "mock")
     assert not await store.heartbeat("t1", claimed.lease_token, 30_000)
-    assert await store.finish("t1", claimed.lease_token, FAILED, body) is None
+    assert await store.finish("t1", claimed.lease_token, FAILED) is None
     assert (await store.get_task("t1")).fail_code == CANCELED  # type: ignore[union-attr]
     assert await task_reasons(backend, owner, "t1") == ["debit", "refund"]
 
@@ -177,16 +173,42 @@ async def test_cancel_of_a_generating_task_is_seen_by_the_heartbeat(backend: Bac
     assert claimed is not None
     assert await store.start_generating("t1", claimed.lease_token, "mock")
     assert await store.heartbeat("t1", claimed.lease_token, 30_000) is Beat.HELD
-    done = await cancel_task(store, owner, "t1", body)
+    done = await cancel_task(store, owner, "t1")
     assert not done.ended and done.task.state is TaskState.GENERATING
     assert await store.heartbeat("t1", claimed.lease_token, 30_000) is Beat.CANCEL
     # Nothing refunded nor queued until its worker ends it.
     assert await task_reasons(backend, owner, "t1") == ["debit"]
     assert await backend.outbox.get("t1") is None
     cancelled = Finish(TaskState.FAIL, fail_code=CANCELED, fail_msg="stopped")
-    ended = await store.finish("t1", claimed.lease_token, cancelled, body)
+    ended = await store.finish("t1", claimed.lease_token, cancelled)
     assert ended is not None and ended.fail_code == CANCELED
     assert await task_reasons(backend, owner, "t1") == ["debit", "refund"]
-    assert await callback_of(backend, "t1") == {
-        "taskId": "t1", "state": "fail", "balance": 100_000,
-    }
+    assert await callback_of(backend, "t1") == (Surface.JOBS, 100_000, None)
+
+
+async def test_each_surface_round_trips_through_the_task_and_its_callback_row(
+    backend: Backend,
+) -> None:
+    # Moved from test_callback_rendering.py (SQLite and PostgreSQL), now on memory too.
+    store = backend.store
+    owner = await account(backend)
+    for surface in Surface:
+        task_id = f"t-{surface.value}"
+        made = await store.create_task(new_task(owner, task_id, 3000, callback=HOOK,
+                                                surface=surface))
+        assert made.surface is surface
+        stored = await store.get_task(task_id)
+        assert stored is not None and stored.surface is surface
+        claimed = await store.claim("w", 30_000)
+        assert claimed is not None and claimed.id == task_id
+        assert await store.finish(task_id, claimed.lease_token, SUCCESS) is not None
+        row = await backend.outbox.get(task_id)
+        assert row is not None
+        assert (row.surface, row.body) == (surface, None)
+    # Each row keeps the balance right after its own task: 3 credits less each time.
+    balances = []
+    for surface in Surface:
+        row = await backend.outbox.get(f"t-{surface.value}")
+        assert row is not None
+        balances.append(row.balance_milli)
+    assert balances == [100_000 - 3000 * n for n in range(1, len(Surface) + 1)]

@@ -14,7 +14,7 @@ from imagegate.tasks.listing import TaskQuery, decode_cursor, list_tasks
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Finish
 
-from contract_kit import BANANA, REFRAME, account, body, new_task
+from contract_kit import BANANA, REFRAME, account, new_task
 
 
 async def test_pages_newest_first_without_repeats_and_filters(backend: Backend) -> None:
@@ -34,7 +34,7 @@ async def test_pages_newest_first_without_repeats_and_filters(backend: Backend) 
             break
         query = TaskQuery(account_id=owner, limit=2, cursor=decode_cursor(page.next_cursor))
     assert seen == ["reframe", *[f"t{i}" for i in reversed(range(5))]]
-    await cancel_task(store, owner, "t1", body)
+    await cancel_task(store, owner, "t1")
     failed = await list_tasks(store, TaskQuery(account_id=owner, states=("fail", "success")))
     assert [task.id for task in failed.tasks] == ["t1"] and failed.next_cursor is None
     only = await list_tasks(store, TaskQuery(account_id=owner, model=REFRAME))
@@ -63,10 +63,10 @@ async def test_usage_counts_tasks_and_credits_per_model_per_day(backend: Backend
         await store.create_task(new_task(owner, f"t{index}", 4000, model=BANANA))
     await store.create_task(new_task(owner, "reframe", 7000))
     await store.create_task(new_task(other, "theirs", 4000, model=BANANA))
-    await cancel_task(store, owner, "t1", body)
+    await cancel_task(store, owner, "t1")
     claim = await store.claim("w", 30_000, models=[REFRAME])
     assert claim is not None
-    await store.finish("reframe", claim.lease_token, Finish(TaskState.SUCCESS, "{}"), body)
+    await store.finish("reframe", claim.lease_token, Finish(TaskState.SUCCESS, "{}"))
     rows = await usage(store, owner, 0, 2**62)
     day = (claim.create_time // DAY_MS) * DAY_MS
     assert [(r.day, r.model, r.tasks, r.succeeded, r.failed, r.running, r.credits_milli)

@@ -14,7 +14,7 @@ from imagegate.clock import now_ms
 from imagegate.tasks.cancel import cancel_task
 from imagegate.tasks.outbox import MAX_ERROR_CHARS
 
-from contract_kit import BANANA, HOOK, account, body, new_task
+from contract_kit import BANANA, HOOK, account, new_task
 
 
 async def ended(backend: Backend, owner: str, *task_ids: str) -> None:
@@ -22,7 +22,7 @@ async def ended(backend: Backend, owner: str, *task_ids: str) -> None:
     for task_id in task_ids:
         await backend.store.create_task(new_task(owner, task_id, 1000, model=BANANA,
                                                  callback=HOOK))
-        await cancel_task(backend.store, owner, task_id, body)
+        await cancel_task(backend.store, owner, task_id)
 
 
 async def test_attempts_are_logged_with_their_outcome_and_redelivery_restarts(

@@ -15,7 +15,7 @@ from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Finish
 from imagegate.tasks.workers_registry import WorkerRow, live_workers
 
-from contract_kit import BANANA, HOOK, REFRAME, account, body, new_task
+from contract_kit import BANANA, HOOK, REFRAME, account, new_task
 
 
 def stored(key: str, expires_at: int, size: int = 3) -> StoredFile:
@@ -84,12 +84,12 @@ async def test_the_overview_counts_models_failures_and_failing_callbacks(
     await store.create_task(new_task(owner, ids[1], 1000, model=BANANA, callback=HOOK))
     await store.create_task(new_task(owner, ids[2], 1000, model=REFRAME))
     await store.create_task(new_task(owner, ids[3], 1000, model=REFRAME))
-    await cancel_task(store, owner, ids[0], body)
-    await cancel_task(store, owner, ids[1], body)
+    await cancel_task(store, owner, ids[0])
+    await cancel_task(store, owner, ids[1])
     claim = await store.claim("w", 30_000, models=[REFRAME])
     assert claim is not None
     ok = Finish(TaskState.SUCCESS, result_json="{}", engine="mock")
-    done = await store.finish(claim.id, claim.lease_token, ok, body)
+    done = await store.finish(claim.id, claim.lease_token, ok)
     assert done is not None
     window = {w.model: w for w in await overview.window(since)}
     assert (window[BANANA].created, window[BANANA].succeeded, window[BANANA].failed) == (2, 0, 2)
@@ -123,7 +123,7 @@ async def test_the_queue_snapshot_counts_live_tasks_only(backend: Backend) -> No
     await asyncio.sleep(0.002)
     for task_id in ("b1", "b2", "b3", "gone"):
         await store.create_task(new_task(owner, task_id, 0, model=BANANA))
-    await cancel_task(store, owner, "gone", body)
+    await cancel_task(store, owner, "gone")
     claim = await store.claim("w", 30_000)
     assert claim is not None and claim.id == "r1"
     await store.start_generating("r1", claim.lease_token, "mock")

@@ -19,7 +19,7 @@ from imagegate.accounts.usage import UsageRow, usage
 from imagegate.backend import Backend
 from imagegate.storage.blobstore import LocalBlobStore
 from imagegate.tasks.cancel import cancel_task
-from imagegate.tasks.model import IdempotencyKey, NewTask, Task
+from imagegate.tasks.model import IdempotencyKey, NewTask
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Finish
 from imagegate.worker.janitor import Janitor
@@ -28,10 +28,6 @@ from contract_kit import DAY_MS, HOOK, Rows
 
 MODEL = "google/nano-banana"
 RETENTION_MS = 30 * DAY_MS
-
-
-def body(task: Task, balance: int) -> str:
-    return json.dumps({"taskId": task.id, "balance": balance})
 
 
 async def owner_of(backend: Backend, name: str = "a", credits_milli: int = 100_000) -> str:
@@ -86,26 +82,26 @@ async def test_old_finished_tasks_go_with_their_rows_and_the_ledger_stays(
     token = await claim(backend, "old-success")
     assert await store.start_generating("old-success", token, "mock")
     finished = await store.finish(
-        "old-success", token, Finish(TaskState.SUCCESS, result_json='{"resultUrls": []}'), body
+        "old-success", token, Finish(TaskState.SUCCESS, result_json='{"resultUrls": []}')
     )
     assert finished is not None and finished.state is TaskState.SUCCESS
     (due,) = await outbox.claim_due(10, 60_000)
     assert await outbox.mark_delivered(due.id, 200)
     # Cancelled (failed and refunded), its callback given up after one attempt.
     await create(backend, owner, "old-fail", keyed=True)
-    await cancel_task(store, owner, "old-fail", body)
+    await cancel_task(store, owner, "old-fail")
     (due,) = await outbox.claim_due(10, 60_000)
     assert await outbox.mark_failed(due.id, 500, "receiver down", None)
     # Failed too, but its callback is still being retried.
     await create(backend, owner, "old-retrying")
-    await cancel_task(store, owner, "old-retrying", body)
+    await cancel_task(store, owner, "old-retrying")
     # Live tasks: one generating, one waiting; and a finished one that is recent.
     await create(backend, owner, "old-generating")
     assert await store.start_generating(
         "old-generating", await claim(backend, "old-generating"), "mock"
     )
     await create(backend, owner, "fresh-fail")
-    await cancel_task(store, owner, "fresh-fail", body)
+    await cancel_task(store, owner, "fresh-fail")
     await create(backend, owner, "old-waiting")
 
     old = ["old-success", "old-fail", "old-retrying", "old-generating", "old-waiting"]
@@ -155,7 +151,7 @@ async def test_a_retention_of_zero_keeps_every_record(
 ) -> None:
     owner = await owner_of(backend)
     await create(backend, owner, "ancient")
-    await cancel_task(backend.store, owner, "ancient", body)
+    await cancel_task(backend.store, owner, "ancient")
     await rows.settle_callbacks("delivered")
     await rows.age(["ancient"], 3650 * DAY_MS)
     assert await janitor(backend, tmp_path, retention_ms=0).forget_tasks() == 0

@@ -44,10 +44,6 @@ def new_task(account_id: str, task_id: str) -> NewTask:
                    price_milli=0)
 
 
-def body(task: object, balance: int) -> str:
-    return json.dumps({"balance": balance})
-
-
 async def test_creating_a_task_notifies_listening_workers_with_its_model(
     store: PostgresStore,
 ) -> None:
@@ -69,7 +65,7 @@ async def test_cancel_of_a_generating_task_is_announced_to_every_process(
     assert await store.start_generating("t1", claimed.lease_token, "mock")
     heard: asyncio.Queue[str] = asyncio.Queue()
     async with store.db.listening(CANCEL_CHANNEL, heard.put_nowait):
-        done = await cancel_task(store, owner, "t1", body)
+        done = await cancel_task(store, owner, "t1")
         async with asyncio.timeout(5):
             assert await heard.get() == "t1"
     assert not done.ended

@@ -13,15 +13,11 @@ import pytest
 
 from imagegate.settings import load_settings
 from imagegate.tasks.cancel import cancel_task
-from imagegate.tasks.model import NewTask, Task
+from imagegate.tasks.model import NewTask
 
 MODEL = "google/nano-banana"
 DAY_MS = 86_400_000
 HOOK = "http://127.0.0.1:9/hook"  # never called
-
-
-def body(task: Task, balance: int) -> str:
-    return json.dumps({"taskId": task.id, "balance": balance})
 
 
 async def test_the_runtime_janitor_deletes_records_past_the_setting(
@@ -38,7 +34,7 @@ async def test_the_runtime_janitor_deletes_records_past_the_setting(
             id=task_id, account_id=owner, model=MODEL, param=json.dumps({"model": MODEL}),
             input={}, callback_url=HOOK, price_milli=4000,
         ))
-        await cancel_task(runtime.store, owner, task_id, body)
+        await cancel_task(runtime.store, owner, task_id)
         conn.execute("UPDATE tasks SET create_time = create_time - ? WHERE id = ?",
                      (days * DAY_MS, task_id))
     conn.execute("UPDATE callbacks SET state = 'delivered'")

@@ -1,7 +1,8 @@
 """How a task ends in memory: ``finish`` (a claimed task's final state and its result files)
 and ``cancel`` (a task not yet running ends now; a generating one is asked to stop), each
-with a failure's refund, once, and the task's callback row, in the same step (the SQLite
-store's ``finish``, ``cancel`` and ``_after_terminal``)."""
+with a failure's refund, once, and the task's callback row (its surface and the balance after
+the task: the sender renders the body when it sends it), in the same step (the SQLite store's
+``finish``, ``cancel`` and ``_after_terminal``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from imagegate.tasks.memory.database import MemoryDatabase
 from imagegate.tasks.memory.rows import CallbackEntry, TaskRow
 from imagegate.tasks.model import Task
 from imagegate.tasks.state import TaskState, sources
-from imagegate.tasks.store import CallbackBodyFn, Finish
+from imagegate.tasks.store import Finish
 
 
 def finish(
-    db: MemoryDatabase, task_id: str, token: int, outcome: Finish,
-    callback_body: CallbackBodyFn, now: int,
+    db: MemoryDatabase, task_id: str, token: int, outcome: Finish, now: int
 ) -> Task | None:
     """The final state, result files, refund and callback row; None when the lease token is
     stale or the task's state may not move to ``outcome.state``."""
@@ -33,11 +33,11 @@ def finish(
     db.settle(row)
     for file in outcome.files:
         db.upsert_file(file)
-    return _after_terminal(db, row, now, callback_body)
+    return _after_terminal(db, row, now)
 
 
 def cancel(
-    db: MemoryDatabase, account_id: str, task_id: str, callback_body: CallbackBodyFn, now: int
+    db: MemoryDatabase, account_id: str, task_id: str, now: int
 ) -> Cancelled | None:
     """tasks/cancel.py's two moves: a waiting or queuing task ends now (refunded, its callback
     row queued, its lease token moved on so its worker's next write is refused); a generating
@@ -50,7 +50,7 @@ def cancel(
         row.fail_code, row.fail_msg = CANCELED, CANCELED_MSG
         row.lease_token += 1
         db.settle(row)
-        return Cancelled(_after_terminal(db, row, now, callback_body), ended=True)
+        return Cancelled(_after_terminal(db, row, now), ended=True)
     if row.state is TaskState.GENERATING:
         row.cancel_requested = True
         row.update_time = now
@@ -58,22 +58,20 @@ def cancel(
     return None  # pragma: no cover - live tasks are waiting, queuing or generating
 
 
-def _after_terminal(
-    db: MemoryDatabase, row: TaskRow, now: int, callback_body: CallbackBodyFn
-) -> Task:
+def _after_terminal(db: MemoryDatabase, row: TaskRow, now: int) -> Task:
     # The unique (task, reason) ledger pair makes a second refund impossible.
     if row.state is TaskState.FAIL and row.price_milli and db.add_ledger(
         row.account_id, row.id, "refund", row.price_milli, now
     ):
         db.credit(row.account_id, row.price_milli)
-    task = row.task()
     if row.callback_url and row.id not in db.callbacks:
+        # The balance after the refund: the body's ``remainedCredits``, a fact of this moment.
         account = db.accounts.get(row.account_id)
         balance = account.credits_milli if account else 0
         db.callback_ids += 1
         db.callbacks[row.id] = CallbackEntry(
             id=db.callback_ids, task_id=row.id, account_id=row.account_id,
-            url=row.callback_url, body=callback_body(task, balance), next_attempt_at=now,
-            created_at=now,
+            url=row.callback_url, surface=row.surface, balance_milli=balance,
+            next_attempt_at=now, created_at=now,
         )
-    return task
+    return row.task()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from imagegate.tasks.model import Task
 from imagegate.tasks.outbox import CallbackRow
 from imagegate.tasks.state import TaskState
+from imagegate.wire.surfaces import Surface
 
 
 @dataclass(slots=True)
@@ -29,6 +30,7 @@ class TaskRow:
     priority: int
     fair_key: int
     key_id: str | None
+    surface: Surface = Surface.JOBS
     result_json: str | None = None
     fail_code: str | None = None
     fail_msg: str | None = None
@@ -52,7 +54,7 @@ class TaskRow:
             progress=self.progress, price_milli=self.price_milli, create_time=self.create_time,
             update_time=self.update_time, complete_time=self.complete_time,
             cost_time=self.cost_time, engine=self.engine, attempts=self.attempts,
-            lease_token=self.lease_token,
+            lease_token=self.lease_token, surface=self.surface,
         )
 
     def end(self, state: TaskState, now: int) -> None:
@@ -82,13 +84,15 @@ class KeyRow:
 
 @dataclass(slots=True)
 class CallbackEntry:
-    """A task's callback and its delivery so far (table ``callbacks``)."""
+    """A task's callback and its delivery so far (table ``callbacks``): what the sender
+    renders the body from (the task's surface, the balance right after the task)."""
 
     id: int
     task_id: str
     account_id: str
     url: str
-    body: str
+    surface: Surface
+    balance_milli: int
     next_attempt_at: int
     created_at: int
     state: str = "pending"  # pending | delivered | dead
@@ -102,7 +106,9 @@ class CallbackEntry:
         """The value the outbox hands out; ``model`` and ``engine`` only for a claim."""
         return CallbackRow(
             id=self.id, task_id=self.task_id, account_id=self.account_id, url=self.url,
-            body=self.body, state=self.state, attempts=self.attempts,
+            # No row in memory is from before migration 0007: none has a stored body.
+            body=None, surface=self.surface, balance_milli=self.balance_milli,
+            state=self.state, attempts=self.attempts,
             next_attempt_at=self.next_attempt_at, last_status=self.last_status,
             last_error=self.last_error, created_at=self.created_at,
             delivered_at=self.delivered_at, model=model, engine=engine,

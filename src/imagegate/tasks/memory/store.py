@@ -23,7 +23,7 @@ from imagegate.tasks.memory.database import DAY_MS, MemoryDatabase
 from imagegate.tasks.memory.rows import TaskRow
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.tasks.state import PROGRESS, TaskState, sources
-from imagegate.tasks.store import Beat, CallbackBodyFn, Finish
+from imagegate.tasks.store import Beat, Finish
 
 
 class MemoryStore(MemoryAccounts):
@@ -111,12 +111,10 @@ class MemoryStore(MemoryAccounts):
             row.progress = max(row.progress, progress)
         return Beat.CANCEL if row.cancel_requested else Beat.HELD
 
-    async def finish(
-        self, task_id: str, token: int, outcome: Finish, callback_body: CallbackBodyFn
-    ) -> Task | None:
+    async def finish(self, task_id: str, token: int, outcome: Finish) -> Task | None:
         """End a claimed task: its final state, the refund of a failure, the result files' rows
         and the callback row, in one step; None when the lease token is stale."""
-        return ending.finish(self.db, task_id, token, outcome, callback_body, now_ms())
+        return ending.finish(self.db, task_id, token, outcome, now_ms())
 
     async def release(self, task_id: str, token: int) -> bool:
         """Hand a claimed task back to ``waiting`` (a worker shutting down cleanly)."""
@@ -130,11 +128,9 @@ class MemoryStore(MemoryAccounts):
         row.update_time = now_ms()
         return True
 
-    async def cancel(
-        self, account_id: str, task_id: str, callback_body: CallbackBodyFn
-    ) -> Cancelled | None:
+    async def cancel(self, account_id: str, task_id: str) -> Cancelled | None:
         """tasks/cancel.py's two moves in one step; None when neither applies."""
-        return ending.cancel(self.db, account_id, task_id, callback_body, now_ms())
+        return ending.cancel(self.db, account_id, task_id, now_ms())
 
     async def list_tasks(self, query: TaskQuery) -> list[Task]:
         """Up to ``query.limit + 1`` of the account's tasks, newest first (tasks/listing.py)."""
