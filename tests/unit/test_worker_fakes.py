@@ -1,4 +1,5 @@
-"""The worker on in-memory parts: SQLite in memory, MemoryBlobStore, scripted engines."""
+"""The worker on in-memory parts: the memory stores (backend.open_memory), MemoryBlobStore,
+scripted engines."""
 
 from __future__ import annotations
 
@@ -7,10 +8,7 @@ import json
 from typing import Any
 
 from imagegate.accounts.keys import AccountRequest, create_account
-from imagegate.db.sqlite.api_keys import SqliteApiKeys
-from imagegate.db.sqlite.database import SqliteDatabase
-from imagegate.db.sqlite.files import SqliteFileRegistry
-from imagegate.db.sqlite.tasks import SqliteStore
+from imagegate.backend import Backend, Store, open_memory
 from imagegate.engines.base import EngineJob, OutputImage
 from imagegate.engines.router import Router
 from imagegate.errors import EngineUnavailable, InputRejected
@@ -55,21 +53,21 @@ class Engine:
 
 def make_worker(
     *engines: Engine, poll_interval: float = 0.01
-) -> tuple[Worker, SqliteStore, MemoryBlobStore, FakeFetcher]:
-    db = SqliteDatabase(":memory:")
-    store, blobs, fetcher = SqliteStore(db), MemoryBlobStore(), FakeFetcher()
+) -> tuple[Worker, Backend, MemoryBlobStore, FakeFetcher]:
+    backend = open_memory()
+    store, blobs, fetcher = backend.store, MemoryBlobStore(), FakeFetcher()
     worker = Worker(
         lifecycle=Lifecycle(store), events=NoEvents(),
         router=Router({MODEL: list(engines)}), fetcher=fetcher,  # type: ignore[arg-type]
         blobs=blobs,
         concurrency=1, lease_seconds=30, poll_interval=poll_interval, result_retention_ms=1000,
     )
-    return worker, store, blobs, fetcher
+    return worker, backend, blobs, fetcher
 
 
-async def submit(store: SqliteStore, url: str = "https://x/a.png") -> str:
-    account, _ = await create_account(store, AccountRequest("a", credits=100))
-    await store.create_task(NewTask(
+async def submit(backend: Backend, url: str = "https://x/a.png") -> str:
+    account, _ = await create_account(backend.store, AccountRequest("a", credits=100))
+    await backend.store.create_task(NewTask(
         id="t1", account_id=account.id, model=MODEL, param="{}",
         input={"image_url": url, "image_size": "square", "num_images": "2"},
         callback_url=None, price_milli=14_000,
@@ -79,8 +77,9 @@ async def submit(store: SqliteStore, url: str = "https://x/a.png") -> str:
 
 async def test_success_stores_every_output_and_records_their_keys() -> None:
     engine = Engine("e1")
-    worker, store, blobs, fetcher = make_worker(engine)
-    await submit(store)
+    worker, backend, blobs, fetcher = make_worker(engine)
+    store = backend.store
+    await submit(backend)
     await worker.process(await store.claim("w", 30_000))
     task = await store.get_task("t1")
     assert task.state is TaskState.SUCCESS and task.engine == "e1"
@@ -88,7 +87,7 @@ async def test_success_stores_every_output_and_records_their_keys() -> None:
     assert [k.rsplit("/", 1)[1] for k in keys] == ["0.png", "1.jpg"]
     assert [blobs.blobs[k][0] for k in keys] == [b"one", b"two"]
     # The registry rows came with the finish: the janitor and the file routes know them.
-    rows = [await SqliteFileRegistry(store.db).get(k) for k in keys]
+    rows = [await backend.files.get(k) for k in keys]
     assert [(r.kind, r.task_id, r.size) for r in rows if r] == [("result", "t1", 3)] * 2
     assert fetcher.fetched == ["https://x/a.png"]
     assert engine.jobs[0].images["image_url"][0].mime_type == "image/png"
@@ -96,8 +95,9 @@ async def test_success_stores_every_output_and_records_their_keys() -> None:
 
 async def test_failover_records_the_engine_that_served() -> None:
     down, spare = Engine("down", EngineUnavailable("gpu gone")), Engine("spare")
-    worker, store, _, _ = make_worker(down, spare)
-    await submit(store)
+    worker, backend, _, _ = make_worker(down, spare)
+    store = backend.store
+    await submit(backend)
     await worker.process(await store.claim("w", 30_000))
     task = await store.get_task("t1")
     assert task.state is TaskState.SUCCESS and task.engine == "spare"
@@ -105,8 +105,9 @@ async def test_failover_records_the_engine_that_served() -> None:
 
 async def test_rejected_input_fails_without_running_an_engine_and_refunds() -> None:
     engine = Engine("e1")
-    worker, store, blobs, _ = make_worker(engine)
-    account_id = await submit(store, url="https://x/bad.png")
+    worker, backend, blobs, _ = make_worker(engine)
+    store = backend.store
+    account_id = await submit(backend, url="https://x/bad.png")
     await worker.process(await store.claim("w", 30_000))
     task = await store.get_task("t1")
     assert task.state is TaskState.FAIL and task.fail_code == "422"
@@ -116,11 +117,12 @@ async def test_rejected_input_fails_without_running_an_engine_and_refunds() -> N
 
 
 async def test_a_notify_wakes_an_idle_slot_at_once() -> None:
-    worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    worker, backend, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    store = backend.store
     worker.start()
     try:
         await asyncio.sleep(0.05)  # the slot found nothing and waits (a minute, unwoken)
-        await submit(store)
+        await submit(backend)
         worker.notify()
         async with asyncio.timeout(5):
             while (await store.get_task("t1")).state is not TaskState.SUCCESS:  # type: ignore[union-attr]
@@ -129,7 +131,7 @@ async def test_a_notify_wakes_an_idle_slot_at_once() -> None:
         await worker.stop()
 
 
-def count_claims(store: SqliteStore) -> list[int]:
+def count_claims(store: Store) -> list[int]:
     """Counts the store's claims from now on: ``[n]``, read as it goes."""
     claims = [0]
     claim = store.claim
@@ -143,7 +145,8 @@ def count_claims(store: SqliteStore) -> list[int]:
 
 
 async def test_wakeups_while_no_slot_is_idle_count_once() -> None:
-    worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    worker, backend, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    store = backend.store
     claims = count_claims(store)
     for _ in range(100):  # announced while every slot was busy (here: not started)
         worker.notify()
@@ -159,7 +162,8 @@ async def test_wakeups_while_no_slot_is_idle_count_once() -> None:
 async def test_a_notify_of_several_tasks_wakes_as_many_idle_slots() -> None:
     # A combined create announces its count (db/postgres/creates.py): two tasks wake two of the
     # three idle slots, and the third sleeps on.
-    worker, store, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    worker, backend, _, _ = make_worker(Engine("e1"), poll_interval=60)
+    store = backend.store
     worker.concurrency = 3
     claims = count_claims(store)
     worker.start()
@@ -176,12 +180,12 @@ async def test_a_notify_of_several_tasks_wakes_as_many_idle_slots() -> None:
 async def test_key_cache_remembers_for_its_ttl_only() -> None:
     from imagegate.accounts.keys import KeyCache, hash_key
 
-    db = SqliteDatabase(":memory:")
-    store = SqliteStore(db)
+    backend = open_memory()
+    store = backend.store
     account, key = await create_account(store, AccountRequest("a", credits=1))
-    cache = KeyCache(store, SqliteApiKeys(db), ttl=60)
+    cache = KeyCache(store, backend.api_keys, ttl=60)
     assert (await cache.lookup(hash_key(key))).id == account.id
-    store.db.conn.execute("UPDATE accounts SET disabled = 1")
+    assert await backend.api_keys.set_account_disabled(account.id, True)
     assert not (await cache.lookup(hash_key(key))).disabled  # still the remembered row
     cache.forget()
     assert (await cache.lookup(hash_key(key))).disabled
