@@ -9,7 +9,8 @@ PostgreSQL opens on the event loop that will use its pool.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,6 +52,37 @@ class Store(
     """The one store object of a backend: tasks, accounts and meta rows on one database."""
 
 
+class Signals(Protocol):
+    """How the processes sharing a database tell each other things (a task to claim, a
+    cancel, an upstream's callback): the dialect's one difference the runtime wires, never
+    an ``isinstance``. PostgreSQL: LISTEN/NOTIFY; SQLite: nothing crosses processes (the
+    embedded server is one process, whose Dispatch wakes its own parts)."""
+
+    def listening_to(
+        self, handlers: Mapping[str, Callable[[str], None]]
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """Call ``handlers[channel](payload)`` for each signal on those channels while inside."""
+        ...
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """Signal every other process listening on ``channel``."""
+        ...
+
+
+class InProcessSignals:
+    """``Signals`` of a backend that one process uses alone: none to send, none to hear."""
+
+    @contextlib.asynccontextmanager
+    async def listening_to(
+        self, handlers: Mapping[str, Callable[[str], None]]
+    ) -> AsyncIterator[None]:
+        del handlers  # no other process can signal
+        yield
+
+    async def notify(self, channel: str, payload: str) -> None:
+        del channel, payload  # no other process listens
+
+
 @dataclass(frozen=True)
 class Backend:
     store: Store
@@ -61,6 +93,8 @@ class Backend:
     queue_stats: QueueStats
     retention: TaskRetention
     workers: Workers
+    signals: Signals
+    # The database handle itself, for tests and benches that look at rows directly.
     db: SqliteDatabase | PostgresDatabase
     close: Callable[[], Awaitable[None]]
 
@@ -82,7 +116,8 @@ def open_sqlite(url: str) -> Backend:
     return Backend(
         store=SqliteStore(db), api_keys=SqliteApiKeys(db), files=SqliteFileRegistry(db),
         outbox=SqliteOutbox(db), overview=SqliteOverview(db), queue_stats=SqliteQueueStats(db),
-        retention=SqliteTaskRetention(db), workers=SqliteWorkers(db), db=db, close=close,
+        retention=SqliteTaskRetention(db), workers=SqliteWorkers(db),
+        signals=InProcessSignals(), db=db, close=close,
     )
 
 
@@ -91,5 +126,6 @@ async def open_postgres(url: str, *, pool_size: int = 10) -> Backend:
     return Backend(
         store=PostgresStore(db), api_keys=PgApiKeys(db), files=PgFileRegistry(db),
         outbox=PgOutbox(db), overview=PgOverview(db), queue_stats=PgQueueStats(db),
-        retention=PgTaskRetention(db), workers=PgWorkers(db), db=db, close=db.close,
+        retention=PgTaskRetention(db), workers=PgWorkers(db),
+        signals=db, db=db, close=db.close,
     )
