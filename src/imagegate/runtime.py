@@ -26,13 +26,13 @@ from imagegate.api.ratelimit import RateLimits
 from imagegate.api.services import JsonView, Services
 from imagegate.backend import Backend, Store, check_url, open_postgres, open_sqlite
 from imagegate.callbacks.sender import CallbackSender
-from imagegate.catalog import all_models
 from imagegate.db.postgres.creates import wake_payload
 from imagegate.db.postgres.database import TASKS_CHANNEL, UPSTREAM_CHANNEL, is_postgres_url
-from imagegate.engines.base import Engine
 from imagegate.engines.cpu import CpuPool
 from imagegate.engines.registry import EngineContext, EngineSet
-from imagegate.engines.router import Router
+
+# Re-exported: `imagegate routes` (Cli, which may not import Engines) builds the routes offline.
+from imagegate.engines.routing import build_router as build_router
 from imagegate.engines.upstream.events import UpstreamEvents
 from imagegate.errors import BlobNotFound
 from imagegate.outbound import UrlPolicy
@@ -71,43 +71,6 @@ class FirstStart:
 
     admin_key: str | None
     default_key: str | None
-
-
-def build_router(settings: Settings, engines: EngineSet | None = None) -> Router:
-    """Every model's route. By default the classic engine for the models it reframes and the
-    mock engine for the others until their engines (diffusers, upstream) land; the ``routes``
-    setting replaces the default route of each model it names; ``mock`` puts every model on
-    the mock engine. A route naming an unknown model or engine, or an engine that cannot serve
-    the model, is a ``ValueError`` that says which, as is a provider misconfigured. Without
-    ``engines`` the engines are built offline (for ``imagegate routes``)."""
-    engines = engines or EngineSet(EngineContext.offline(settings))
-    models = [spec.name for spec in all_models()]
-    configured: dict[str, list[Engine]] = {}
-    for model, names in settings.routes.items():
-        if model not in models:
-            raise ValueError(f"routes: unknown model {model!r}; known models: {', '.join(models)}")
-        route = []
-        for name in names:
-            try:
-                engine = engines.get(name)
-            except ValueError as exc:
-                raise ValueError(f"routes: model {model!r}: {exc}") from None
-            if not engine.supports(model):
-                raise ValueError(f"routes: engine {name!r} cannot serve model {model!r}")
-            route.append(engine)
-        configured[model] = route
-    mock = engines.get("mock")
-    routes: dict[str, list[Engine]] = {model: [mock] for model in models}
-    if not settings.mock:
-        classic = engines.get("classic")
-        # No mock behind it: a failed reframe must fail, not succeed with a test image.
-        routes.update({model: [classic] for model in models if classic.supports(model)})
-        routes.update(configured)
-    return Router(
-        routes,
-        breaker_failures=settings.breaker_failures,
-        breaker_cooldown=settings.breaker_cooldown_seconds,
-    )
 
 
 class Dispatch:
