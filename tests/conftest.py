@@ -93,7 +93,7 @@ class ApiHarness:
 async def open_harness(runtime: Any, *, start: bool) -> tuple[ApiHarness, Any]:
     from imagegate.api.app import create_app
 
-    first = runtime.first_start()
+    first = await runtime.first_start()
     app = create_app(runtime, manage_runtime=False)
     if start:
         await runtime.start()

@@ -170,7 +170,7 @@ class UpstreamImagegate:
         values.update(settings_overrides)
         self.settings = Settings(**values)
         self.runtime = Runtime(self.settings)
-        first = self.runtime.first_start()
+        first = asyncio.run(self.runtime.first_start())
         assert first.default_key is not None, f"{data_dir} already holds an imagegate"
         self.api_key: str = first.default_key
         self.admin_key = first.admin_key

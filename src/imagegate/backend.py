@@ -10,7 +10,8 @@ on in-memory rows (tasks/memory/), for tests that need stores but no database.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -59,6 +60,37 @@ class Store(
     """The one store object of a backend: tasks, accounts and meta rows on one database."""
 
 
+class Signals(Protocol):
+    """How the processes sharing a database tell each other things (a task to claim, a
+    cancel, an upstream's callback): the dialect's one difference the runtime wires, never
+    an ``isinstance``. PostgreSQL: LISTEN/NOTIFY; SQLite: nothing crosses processes (the
+    embedded server is one process, whose Dispatch wakes its own parts)."""
+
+    def listening_to(
+        self, handlers: Mapping[str, Callable[[str], None]]
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """Call ``handlers[channel](payload)`` for each signal on those channels while inside."""
+        ...
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """Signal every other process listening on ``channel``."""
+        ...
+
+
+class InProcessSignals:
+    """``Signals`` of a backend that one process uses alone: none to send, none to hear."""
+
+    @contextlib.asynccontextmanager
+    async def listening_to(
+        self, handlers: Mapping[str, Callable[[str], None]]
+    ) -> AsyncIterator[None]:
+        del handlers  # no other process can signal
+        yield
+
+    async def notify(self, channel: str, payload: str) -> None:
+        del channel, payload  # no other process listens
+
+
 @dataclass(frozen=True)
 class Backend:
     store: Store
@@ -69,7 +101,9 @@ class Backend:
     queue_stats: QueueStats
     retention: TaskRetention
     workers: Workers
-    # The memory backend's is its rows: it has no connection and no dialect.
+    signals: Signals
+    # The database handle itself, for tests and benches that look at rows directly (the
+    # memory backend's is its rows: it has no connection).
     db: SqliteDatabase | PostgresDatabase | MemoryDatabase
     close: Callable[[], Awaitable[None]]
 
@@ -91,7 +125,8 @@ def open_sqlite(url: str) -> Backend:
     return Backend(
         store=SqliteStore(db), api_keys=SqliteApiKeys(db), files=SqliteFileRegistry(db),
         outbox=SqliteOutbox(db), overview=SqliteOverview(db), queue_stats=SqliteQueueStats(db),
-        retention=SqliteTaskRetention(db), workers=SqliteWorkers(db), db=db, close=close,
+        retention=SqliteTaskRetention(db), workers=SqliteWorkers(db),
+        signals=InProcessSignals(), db=db, close=close,
     )
 
 
@@ -100,7 +135,8 @@ async def open_postgres(url: str, *, pool_size: int = 10) -> Backend:
     return Backend(
         store=PostgresStore(db), api_keys=PgApiKeys(db), files=PgFileRegistry(db),
         outbox=PgOutbox(db), overview=PgOverview(db), queue_stats=PgQueueStats(db),
-        retention=PgTaskRetention(db), workers=PgWorkers(db), db=db, close=db.close,
+        retention=PgTaskRetention(db), workers=PgWorkers(db),
+        signals=db, db=db, close=db.close,
     )
 
 
@@ -115,5 +151,6 @@ def open_memory() -> Backend:
     return Backend(
         store=MemoryStore(db), api_keys=MemoryApiKeys(db), files=MemoryFileRegistry(db),
         outbox=MemoryOutbox(db), overview=MemoryOverview(db), queue_stats=MemoryQueueStats(db),
-        retention=MemoryTaskRetention(db), workers=MemoryWorkers(db), db=db, close=close,
+        retention=MemoryTaskRetention(db), workers=MemoryWorkers(db),
+        signals=InProcessSignals(), db=db, close=close,
     )

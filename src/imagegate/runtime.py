@@ -17,28 +17,21 @@ from imagegate import metrics
 from imagegate.accounts.keys import (
     AccountRequest,
     KeyCache,
-    account_fields,
     create_account,
     hash_key,
     new_api_key,
 )
 from imagegate.api.ratelimit import RateLimits
+from imagegate.api.services import JsonView, Services
 from imagegate.backend import Backend, Store, check_url, open_postgres, open_sqlite
 from imagegate.callbacks.sender import CallbackSender
-from imagegate.catalog import all_models
 from imagegate.db.postgres.creates import wake_payload
-from imagegate.db.postgres.database import (
-    TASKS_CHANNEL,
-    UPSTREAM_CHANNEL,
-    PostgresDatabase,
-    is_postgres_url,
-)
-from imagegate.db.sqlite.database import SqliteDatabase
-from imagegate.db.sqlite.tasks import SqliteStore
-from imagegate.engines.base import Engine
+from imagegate.db.postgres.database import TASKS_CHANNEL, UPSTREAM_CHANNEL, is_postgres_url
 from imagegate.engines.cpu import CpuPool
 from imagegate.engines.registry import EngineContext, EngineSet
-from imagegate.engines.router import Router
+
+# Re-exported: `imagegate routes` (Cli, which may not import Engines) builds the routes offline.
+from imagegate.engines.routing import build_router as build_router
 from imagegate.engines.upstream.events import UpstreamEvents
 from imagegate.errors import BlobNotFound
 from imagegate.outbound import UrlPolicy
@@ -77,43 +70,6 @@ class FirstStart:
     default_key: str | None
 
 
-def build_router(settings: Settings, engines: EngineSet | None = None) -> Router:
-    """Every model's route. By default the classic engine for the models it reframes and the
-    mock engine for the others until their engines (diffusers, upstream) land; the ``routes``
-    setting replaces the default route of each model it names; ``mock`` puts every model on
-    the mock engine. A route naming an unknown model or engine, or an engine that cannot serve
-    the model, is a ``ValueError`` that says which, as is a provider misconfigured. Without
-    ``engines`` the engines are built offline (for ``imagegate routes``)."""
-    engines = engines or EngineSet(EngineContext.offline(settings))
-    models = [spec.name for spec in all_models()]
-    configured: dict[str, list[Engine]] = {}
-    for model, names in settings.routes.items():
-        if model not in models:
-            raise ValueError(f"routes: unknown model {model!r}; known models: {', '.join(models)}")
-        route = []
-        for name in names:
-            try:
-                engine = engines.get(name)
-            except ValueError as exc:
-                raise ValueError(f"routes: model {model!r}: {exc}") from None
-            if not engine.supports(model):
-                raise ValueError(f"routes: engine {name!r} cannot serve model {model!r}")
-            route.append(engine)
-        configured[model] = route
-    mock = engines.get("mock")
-    routes: dict[str, list[Engine]] = {model: [mock] for model in models}
-    if not settings.mock:
-        classic = engines.get("classic")
-        # No mock behind it: a failed reframe must fail, not succeed with a test image.
-        routes.update({model: [classic] for model in models if classic.supports(model)})
-        routes.update(configured)
-    return Router(
-        routes,
-        breaker_failures=settings.breaker_failures,
-        breaker_cooldown=settings.breaker_cooldown_seconds,
-    )
-
-
 class Dispatch:
     """Acts in this process on the events of committed transitions (tasks/events.py): wakes
     the worker and the callback sender, stops an engine whose task was cancelled, counts."""
@@ -134,6 +90,45 @@ class Dispatch:
                 case CancelRequested(task_id):
                     # A no-op unless this process runs it; else NOTIFY or its heartbeat.
                     self.runtime.worker.cancel(task_id)
+
+
+class EngineFacts:
+    """The API's view of the engines (api/services.py ``Routing``): the router's routes and
+    breakers and the upstream providers configured, with nothing that runs an engine. Read
+    from the runtime at each call, so a router the runtime swaps in is the one shown."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def can_serve(self, model: str) -> bool:
+        return self._runtime.router.can_serve(model)
+
+    def describe(self) -> dict[str, list[str]]:
+        return self._runtime.router.describe()
+
+    def breakers(self) -> dict[str, JsonView]:
+        return dict(self._runtime.router.breakers())
+
+    def providers(self) -> dict[str, dict[str, str]]:
+        return self._runtime.engines.describe_providers()
+
+
+class UpstreamWakeups:
+    """The API's side of an upstream provider's callback (api/services.py
+    ``UpstreamCallbacks``): the providers, their callback tokens, and waking the engine that
+    follows the task, here or in another process of the fleet."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def knows(self, provider: str) -> bool:
+        return provider in self._runtime.engines.providers
+
+    def check(self, provider: str, token: str) -> bool:
+        return self._runtime.upstream_events.check(provider, token)
+
+    async def called_back(self, provider: str, upstream_id: str) -> bool:
+        return await self._runtime.upstream_called_back(provider, upstream_id)
 
 
 class Runtime:
@@ -162,7 +157,6 @@ class Runtime:
             timeout=settings.fetch_timeout_seconds,
             local_reader=self.read_own_file,
         )
-        self._admin_hash: str | None = None
         self._listening = contextlib.AsyncExitStack()
         self.backend: Backend | None = None
         if not is_postgres_url(self.database_url):
@@ -177,7 +171,6 @@ class Runtime:
         """Open the database where that needs the event loop (PostgreSQL); idempotent."""
         if self.backend is None:
             self._wire(await open_postgres(self.database_url))
-            self._admin_hash = await self.store.get_meta(ADMIN_KEY_META)
 
     def _wire(self, backend: Backend) -> None:
         """Build everything that keeps rows, over ``backend``."""
@@ -230,6 +223,22 @@ class Runtime:
             self.workers, self.worker.worker_id, concurrency=settings.worker_concurrency,
             models=settings.worker_models or None, interval=settings.worker_heartbeat_seconds,
         )
+        self._services = Services(
+            settings=settings, store=self.store, api_keys=self.api_keys, keys=self.keys,
+            switches=self.switches, lifecycle=self.lifecycle, events=self.events,
+            files=self.files, outbox=self.outbox, overview=self.overview,
+            queue_stats=self.queue_stats, workers=self.workers, presence=self.presence,
+            blobs=self.blobs, signer=self.signer, policy=self.policy,
+            rate_limits=self.rate_limits, routing=EngineFacts(self),
+            upstreams=UpstreamWakeups(self), admin_key_hash=self.admin_key_hash,
+        )
+
+    @property
+    def services(self) -> Services:
+        """What the HTTP routes use (api/services.py), once the backend is open."""
+        if self.backend is None:
+            raise RuntimeError("the database is not open yet: await Runtime.open() (or start())")
+        return self._services
 
     def _secret_key(self) -> bytes:
         if self.settings.secret_key:
@@ -242,34 +251,11 @@ class Runtime:
 
     # -------------------------------------------------------------- lifecycle
 
-    def first_start(self) -> FirstStart:
-        """Make the admin key and a default account on an empty database (shown once).
-        SQLite only, before the event loop runs; PostgreSQL: ``first_start_async``."""
-        if not isinstance(self.store, SqliteStore):
-            raise RuntimeError("first_start runs on SQLite; await first_start_async()")
-        store = self.store
-        admin_key = None
-        if self.settings.admin_key:
-            store.set_meta_now(ADMIN_KEY_META, hash_key(self.settings.admin_key))
-        elif store.get_meta_now(ADMIN_KEY_META) is None:
-            admin_key = new_api_key()
-            store.set_meta_now(ADMIN_KEY_META, hash_key(admin_key))
-        default_key = None
-        if not self.db_has_accounts_now():
-            request = AccountRequest(DEFAULT_ACCOUNT, self.settings.default_account_credits)
-            default_key = new_api_key()
-            store.create_account_now(**account_fields(request, default_key))
-        return FirstStart(admin_key, default_key)
-
-    def db_has_accounts_now(self) -> bool:
-        assert isinstance(self.db, SqliteDatabase)
-        return bool(self.db.read_now(lambda c: c.execute("SELECT 1 FROM accounts LIMIT 1")
-                                     .fetchone()))
-
-    async def first_start_async(self) -> FirstStart:
-        """``first_start`` on either database, on the running event loop. Two processes
-        starting together on an empty PostgreSQL may both make a default account; the
-        admin key is the same setting for all of them in a fleet (IMAGEGATE_ADMIN_KEY)."""
+    async def first_start(self) -> FirstStart:
+        """Make the admin key and a default account on an empty database (each key shown
+        once: only its hash is kept). Two processes starting together on an empty PostgreSQL
+        may both make a default account; the admin key is the same setting for all of them in
+        a fleet (IMAGEGATE_ADMIN_KEY)."""
         await self.open()
         admin_key = None
         if self.settings.admin_key:
@@ -277,17 +263,16 @@ class Runtime:
         elif await self.store.get_meta(ADMIN_KEY_META) is None:
             admin_key = new_api_key()
             await self.store.set_meta(ADMIN_KEY_META, hash_key(admin_key))
-        self._admin_hash = await self.store.get_meta(ADMIN_KEY_META)
         default_key = None
         if not await self.store.has_accounts():
             request = AccountRequest(DEFAULT_ACCOUNT, self.settings.default_account_credits)
             _, default_key = await create_account(self.store, request)
         return FirstStart(admin_key, default_key)
 
-    def admin_key_hash(self) -> str | None:
-        if isinstance(self.store, SqliteStore):
-            return self.store.get_meta_now(ADMIN_KEY_META)
-        return self._admin_hash  # read when the pool opened and at first start
+    async def admin_key_hash(self) -> str | None:
+        """The stored hash of the admin key, read at each admin request (they are rare), so
+        every process of a fleet sees the same key at once."""
+        return await self.store.get_meta(ADMIN_KEY_META)
 
     async def start(self) -> None:
         await self.open()
@@ -298,21 +283,22 @@ class Runtime:
             self.cpu.start()
             # Engines that keep models loaded (diffusers) load them now, before any claim.
             await self.engines.start(self.settings.worker_models)
-            if isinstance(self.db, PostgresDatabase):
-                # Wake on NOTIFY of a task this worker serves, instead of polling for it.
-                models = set(self.settings.worker_models)
+            # Wake on another process's signal of a task this worker serves, instead of
+            # polling for it (PostgreSQL's NOTIFY; nothing to hear on SQLite).
+            models = set(self.settings.worker_models)
 
-                def wake(payload: str) -> None:
-                    model, count = wake_payload(payload)
-                    if not models or model in models:
-                        self.worker.notify(count)
+            def wake(payload: str) -> None:
+                model, count = wake_payload(payload)
+                if not models or model in models:
+                    self.worker.notify(count)
 
-                await self._listening.enter_async_context(self.db.listening_to({
-                    TASKS_CHANNEL: wake,
-                    UPSTREAM_CHANNEL: self._upstream_called_back,
-                    # cancelTask of a generating task, taken by any API process of the fleet.
-                    CANCEL_CHANNEL: self._cancel_heard,
-                }))
+            assert self.backend is not None  # opened above
+            await self._listening.enter_async_context(self.backend.signals.listening_to({
+                TASKS_CHANNEL: wake,
+                UPSTREAM_CHANNEL: self._upstream_called_back,
+                # cancelTask of a generating task, taken by any API process of the fleet.
+                CANCEL_CHANNEL: self._cancel_heard,
+            }))
         self.worker.start()
         if self.settings.worker_concurrency:
             self.presence.start()
@@ -340,8 +326,8 @@ class Runtime:
         """An upstream's callback reached this process: wake the engine following that task,
         here or (on PostgreSQL) in whichever worker process follows it. Whether one here
         was waiting."""
-        if isinstance(self.db, PostgresDatabase):
-            await self.db.notify(UPSTREAM_CHANNEL, f"{provider} {upstream_id}")
+        assert self.backend is not None  # a callback reaches a started runtime
+        await self.backend.signals.notify(UPSTREAM_CHANNEL, f"{provider} {upstream_id}")
         return self.upstream_events.notify(provider, upstream_id)
 
     def _cancel_heard(self, task_id: str) -> None:

@@ -30,7 +30,7 @@ class ThreadedApp:
     async def _open(self) -> str:
         from imagegate.api.app import create_app
 
-        first = self.runtime.first_start()
+        first = await self.runtime.first_start()
         self.asgi = httpx.ASGITransport(app=create_app(self.runtime, manage_runtime=False))
         await self.runtime.start()
         return str(first.default_key)

@@ -278,7 +278,7 @@ async def test_a_disabled_model_gets_505_naming_it(api: Any) -> None:
 async def test_switches_reach_another_process_within_their_ttl(runtime_factory: Any) -> None:
     # Two runtimes on one SQLite file stand for two API processes of a fleet.
     setter, reader = runtime_factory(), runtime_factory()
-    setter.first_start()
+    await setter.first_start()
     await reader.switches.check("google/nano-banana")  # read (and cached) while on
     await setter.switches.set_maintenance(True)
     await reader.switches.check("google/nano-banana")  # still the cached state
@@ -307,7 +307,7 @@ async def test_caps_are_exact_under_concurrent_creates_on_postgres(
     # Two runtimes (two API processes) share the database and create at once with one key.
     first = Runtime(pg_settings(tmp_path / "a", postgres_url))
     second = Runtime(pg_settings(tmp_path / "b", postgres_url))
-    made = await first.first_start_async()
+    made = await first.first_start()
     await second.open()
     assert made.default_key
     headers = {"Authorization": "Bearer pg-admin"}

@@ -104,7 +104,7 @@ async def test_the_same_overview_on_postgres(postgres_url: str, tmp_path: Path) 
         janitor_interval_seconds=3600,
     )
     runtime = Runtime(settings)
-    first = await runtime.first_start_async()
+    first = await runtime.first_start()
     await runtime.start()
     user = {"Authorization": f"Bearer {first.default_key}"}
     try:

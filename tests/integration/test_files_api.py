@@ -59,7 +59,7 @@ def open_api(runtime_factory: Any) -> OpenApi:
     @asynccontextmanager
     async def opener(**overrides: Any) -> AsyncIterator[FilesApi]:
         runtime = runtime_factory(**overrides)
-        key = runtime.first_start().default_key
+        key = (await runtime.first_start()).default_key
         if key is None:  # a second runtime on the same data dir: the default account exists
             _, key = await create_account(runtime.store, AccountRequest("files-test"))
         app = create_app(runtime, manage_runtime=False)

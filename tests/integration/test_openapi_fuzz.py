@@ -8,6 +8,7 @@ status code, and match the schema documented for that status.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -47,7 +48,7 @@ def test_every_operation_survives_fuzzing(runtime_factory: Any) -> None:
     from imagegate.api.app import create_app
 
     runtime = runtime_factory(**FUZZ_SETTINGS)
-    first = runtime.first_start()
+    first = asyncio.run(runtime.first_start())
     app = create_app(runtime, manage_runtime=False)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     started = time.monotonic()

@@ -121,8 +121,8 @@ async def test_on_postgres_an_api_process_sees_the_fleet_workers_and_queue(
     api = Runtime(_settings(tmp_path / "api", database_url=postgres_url, worker_concurrency=0))
     worker = Runtime(_settings(tmp_path / "worker", database_url=postgres_url,
                                worker_concurrency=1, worker_models=["qwen/image-edit"]))
-    first = await api.first_start_async()
-    await worker.first_start_async()
+    first = await api.first_start()
+    await worker.first_start()
     await api.start()
     await worker.start()
     app = create_app(api, manage_runtime=False)

@@ -32,9 +32,9 @@ async def test_an_upstream_callback_wakes_the_worker_of_another_process(
                                 worker_concurrency=0))
     worker = Runtime(make_settings(tmp_path / "worker", database_url=postgres_url,
                                    worker_concurrency=1))
-    first = await api.first_start_async()
+    first = await api.first_start()
     assert first.default_key and first.admin_key
-    again = await worker.first_start_async()
+    again = await worker.first_start()
     assert again.default_key is None and again.admin_key is None  # made once, by the first
     await api.start()
     await worker.start()
@@ -52,7 +52,7 @@ async def test_an_upstream_callback_wakes_the_worker_of_another_process(
 async def test_health_and_admin_key_on_postgres(postgres_url: str, tmp_path: Path) -> None:
     runtime = Runtime(make_settings(tmp_path / "data", database_url=postgres_url,
                                     admin_key="pg-admin"))
-    await runtime.first_start_async()
+    await runtime.first_start()
 
 
     await runtime.start()

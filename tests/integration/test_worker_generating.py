@@ -65,7 +65,7 @@ async def test_a_task_is_shown_generating_only_when_its_engine_runs_a_while(
 
 async def _claimed(runtime: Any, task_id: str) -> Task:
     """A task of the default account, claimed by a worker "w1"."""
-    await runtime.first_start_async()
+    await runtime.first_start()
     account = (await runtime.store.list_accounts())[0]
     await runtime.store.create_task(NewTask(
         id=task_id, account_id=account.id, model="google/nano-banana", param="{}", input={},

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from imagegate.client.settings import KIE_UPLOAD_BASE_URL
+from imagegate.engines.routing import build_router
 from imagegate.engines.upstream.config import IdeogramProvider, KieProvider, parse_providers
-from imagegate.runtime import build_router
 from imagegate.settings import Settings
 
 

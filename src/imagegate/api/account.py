@@ -8,10 +8,10 @@ from fastapi.responses import Response
 from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import current_account
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
+from imagegate.api.services import Services
 from imagegate.catalog.pricing import milli_to_credits
-from imagegate.runtime import Runtime
 
 router = APIRouter(tags=["account"])
 
@@ -24,8 +24,8 @@ router = APIRouter(tags=["account"])
     ),
 )
 async def credit(
-    account: Account = Depends(current_account), runtime: Runtime = Depends(get_runtime)
+    account: Account = Depends(current_account), services: Services = Depends(get_services)
 ) -> Response:
     """The account's remaining credits."""
-    fresh = await runtime.store.get_account(account.id)
+    fresh = await services.store.get_account(account.id)
     return success(milli_to_credits(fresh.credits_milli if fresh else 0))

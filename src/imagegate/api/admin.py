@@ -14,12 +14,12 @@ from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
 from imagegate.api.ratelimit import parse_rate
+from imagegate.api.services import Services
 from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 from imagegate.errors import NotFound, ValidationFailed
-from imagegate.runtime import Runtime
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
@@ -98,11 +98,11 @@ def _doc(
 @router.post(
     "/accounts", openapi_extra=_doc(schemas.ref("Account"), _NEW_ACCOUNT_BODY, _ADMIN_ERRORS)
 )
-async def create_account(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def create_account(request: Request, services: Services = Depends(get_services)) -> Response:
     """Create an account and its key; the key is in the answer and nowhere else."""
     body = _parse(NewAccount, await read_json_object(request, 64 * 1024))
     account, key = await new_account(
-        runtime.store,
+        services.store,
         AccountRequest(
             body.name, body.credits, body.webhook_secret, body.create_rate, body.query_rate
         ),
@@ -113,8 +113,8 @@ async def create_account(request: Request, runtime: Runtime = Depends(get_runtim
 @router.get(
     "/accounts", openapi_extra=_doc({"type": "array", "items": schemas.ref("Account")})
 )
-async def list_accounts(runtime: Runtime = Depends(get_runtime)) -> Response:
-    return success([account_view(a) for a in await runtime.store.list_accounts()])
+async def list_accounts(services: Services = Depends(get_services)) -> Response:
+    return success([account_view(a) for a in await services.store.list_accounts()])
 
 
 class CreditGrant(BaseModel):
@@ -134,11 +134,11 @@ class CreditGrant(BaseModel):
     ),
 )
 async def grant_credits(
-    account_id: str, request: Request, runtime: Runtime = Depends(get_runtime)
+    account_id: str, request: Request, services: Services = Depends(get_services)
 ) -> Response:
     """Add credits (negative to take them back); answers the new balance."""
     body = _parse(CreditGrant, await read_json_object(request, 64 * 1024))
-    balance = await runtime.store.grant_credits(account_id, credits_to_milli(body.credits))
+    balance = await services.store.grant_credits(account_id, credits_to_milli(body.credits))
     if balance is None:
         raise NotFound(f"Account not found: {account_id}")
     return success(milli_to_credits(balance))
@@ -192,15 +192,15 @@ _BREAKER = {
         }
     ),
 )
-async def routes(runtime: Runtime = Depends(get_runtime)) -> Response:
+async def routes(services: Services = Depends(get_services)) -> Response:
     """Which engines serve which model, in failover order, each engine's circuit breaker, and
     the upstream providers configured."""
     return success(
         {
-            "routes": runtime.router.describe(),
+            "routes": services.routing.describe(),
             "engines": {
-                name: view.as_json() for name, view in runtime.router.breakers().items()
+                name: view.as_json() for name, view in services.routing.breakers().items()
             },
-            "providers": runtime.engines.describe_providers(),
+            "providers": services.routing.providers(),
         }
     )

@@ -9,11 +9,11 @@ from fastapi.responses import Response
 
 from imagegate.api import schemas
 from imagegate.api.auth import require_admin
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
+from imagegate.api.services import Services
 from imagegate.api.task_list import DELIVERIES, deliveries
 from imagegate.errors import NotFound, ValidationFailed
-from imagegate.runtime import Runtime
 from imagegate.tasks.events import CallbackQueued
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -27,23 +27,23 @@ _REDELIVER_DOC = schemas.operation(
 
 
 @router.get("/tasks/{task_id}/callbacks", openapi_extra=_DOC)
-async def task_callbacks(task_id: str, runtime: Runtime = Depends(get_runtime)) -> Response:
-    task = await runtime.store.get_task(task_id)
+async def task_callbacks(task_id: str, services: Services = Depends(get_services)) -> Response:
+    task = await services.store.get_task(task_id)
     if task is None:
         raise NotFound(f"Task not found: {task_id}")
-    return success(await deliveries(runtime, task))
+    return success(await deliveries(services, task))
 
 
 @router.post("/tasks/{task_id}/callbacks/redeliver", openapi_extra=_REDELIVER_DOC)
-async def redeliver(task_id: str, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def redeliver(task_id: str, services: Services = Depends(get_services)) -> Response:
     """Queue the task's callback again (pending now, a fresh budget of attempts), whatever
     became of it; the answer is its state after queueing."""
-    task = await runtime.store.get_task(task_id)
+    task = await services.store.get_task(task_id)
     if task is None:
         raise NotFound(f"Task not found: {task_id}")
-    if not await runtime.outbox.redeliver(task_id):
+    if not await services.outbox.redeliver(task_id):
         raise ValidationFailed(
             "taskId", f"task {task_id} has no callback to send (no callBackUrl, or not finished)"
         )
-    runtime.events.publish((CallbackQueued(task_id),))
-    return success(await deliveries(runtime, task))
+    services.events.publish((CallbackQueued(task_id),))
+    return success(await deliveries(services, task))

@@ -23,12 +23,12 @@ from imagegate.api import schemas
 from imagegate.api.admin import MAX_CREDITS, _parse
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object, read_limited, with_body
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
+from imagegate.api.services import Services
 from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 from imagegate.clock import now_ms
 from imagegate.errors import NotFound, ValidationFailed
-from imagegate.runtime import Runtime
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
@@ -195,19 +195,19 @@ async def optional_object(request: Request) -> dict[str, Any]:
     return await read_json_object(with_body(request, raw), _BODY_LIMIT)
 
 
-async def _key_or_404(runtime: Runtime, key_id: str) -> ApiKey:
-    key = await runtime.api_keys.get(key_id)
+async def _key_or_404(services: Services, key_id: str) -> ApiKey:
+    key = await services.api_keys.get(key_id)
     if key is None:
         raise NotFound(f"API key not found: {key_id}")
     return key
 
 
 @router.get("/keys", openapi_extra=_doc({"type": "array", "items": _KEY}))
-async def list_keys(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def list_keys(request: Request, services: Services = Depends(get_services)) -> Response:
     """Every key (``?accountId=`` for one account's), with what each spent."""
     account_id = request.query_params.get("accountId") or None
-    keys = await runtime.api_keys.list(account_id)
-    return success([key_view(key, await runtime.api_keys.spend(key)) for key in keys])
+    keys = await services.api_keys.list(account_id)
+    return success([key_view(key, await services.api_keys.spend(key)) for key in keys])
 
 
 @router.post(
@@ -224,7 +224,7 @@ async def list_keys(request: Request, runtime: Runtime = Depends(get_runtime)) -
     )),
 )
 async def create_key(
-    account_id: str, request: Request, runtime: Runtime = Depends(get_runtime)
+    account_id: str, request: Request, services: Services = Depends(get_services)
 ) -> Response:
     """Add a key to the account; the key is in the answer (``apiKey``) and nowhere else. With
     ``expiresAt`` the key stops working then (401, as an unknown key)."""
@@ -235,7 +235,7 @@ async def create_key(
     except ValueError as exc:
         raise ValidationFailed("expiresAt", str(exc)) from None
     made = await add_key(
-        runtime.api_keys, account_id, body.name, KeyLimits(caps, allowed, expires_at)
+        services.api_keys, account_id, body.name, KeyLimits(caps, allowed, expires_at)
     )
     if made is None:
         raise NotFound(f"Account not found: {account_id}")
@@ -244,12 +244,12 @@ async def create_key(
 
 
 @router.post("/keys/{key_id}/revoke", openapi_extra=_doc(_KEY))
-async def revoke_key(key_id: str, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def revoke_key(key_id: str, services: Services = Depends(get_services)) -> Response:
     """Revoke the key now: 401 for it from then on (other processes: within 2 s)."""
-    key = await runtime.api_keys.revoke(key_id)
+    key = await services.api_keys.revoke(key_id)
     if key is None:
         raise NotFound(f"API key not found: {key_id}")
-    runtime.keys.forget()
+    services.keys.forget()
     return success(key_view(key))
 
 
@@ -263,22 +263,22 @@ async def revoke_key(key_id: str, runtime: Runtime = Depends(get_runtime)) -> Re
     )),
 )
 async def rotate(
-    key_id: str, request: Request, runtime: Runtime = Depends(get_runtime)
+    key_id: str, request: Request, services: Services = Depends(get_services)
 ) -> Response:
     """A new key in place of this one (same name, caps and allow-list); the old key keeps
     working for ``graceSeconds`` (default a day), then stops. Answers the new key, with
     ``apiKey``, and ``previous``, the old one."""
     body = _parse(RotateBody, await optional_object(request))
-    old = await _key_or_404(runtime, key_id)
+    old = await _key_or_404(services, key_id)
     if not old.valid_at(now_ms()):
         raise ValidationFailed(
             "keyId", f"the key is {key_status(old, now_ms())}; create a new key instead"
         )
-    rotated = await rotate_key(runtime.api_keys, key_id, body.grace_seconds)
+    rotated = await rotate_key(services.api_keys, key_id, body.grace_seconds)
     if rotated is None:  # deleted in between: no delete exists, but say so rather than 500
         raise NotFound(f"API key not found: {key_id}")
     previous, new, secret = rotated
-    runtime.keys.forget()
+    services.keys.forget()
     return success({**key_view(new), "apiKey": secret, "previous": key_view(previous)})
 
 
@@ -289,23 +289,23 @@ async def rotate(
     )),
 )
 async def set_caps(
-    key_id: str, request: Request, runtime: Runtime = Depends(get_runtime)
+    key_id: str, request: Request, services: Services = Depends(get_services)
 ) -> Response:
     """Change the key's caps and allow-list: a field sent replaces the value (null clears
     it), a field left out keeps it."""
     body = _parse(Limits, await read_json_object(request, _BODY_LIMIT))
-    caps, allowed = merged(body, await _key_or_404(runtime, key_id))
-    key = await runtime.api_keys.set_limits(key_id, caps, allowed)
+    caps, allowed = merged(body, await _key_or_404(services, key_id))
+    key = await services.api_keys.set_limits(key_id, caps, allowed)
     if key is None:
         raise NotFound(f"API key not found: {key_id}")
-    runtime.keys.forget()
-    return success(key_view(key, await runtime.api_keys.spend(key)))
+    services.keys.forget()
+    return success(key_view(key, await services.api_keys.spend(key)))
 
 
-async def _switch_account(runtime: Runtime, account_id: str, disabled: bool) -> Response:
-    if not await runtime.api_keys.set_account_disabled(account_id, disabled):
+async def _switch_account(services: Services, account_id: str, disabled: bool) -> Response:
+    if not await services.api_keys.set_account_disabled(account_id, disabled):
         raise NotFound(f"Account not found: {account_id}")
-    runtime.keys.forget()
+    services.keys.forget()
     return success({"id": account_id, "disabled": disabled})
 
 
@@ -314,12 +314,12 @@ _SWITCHED = {"type": "object", "properties": {"id": {"type": "string"},
 
 
 @router.post("/accounts/{account_id}/disable", openapi_extra=_doc(_SWITCHED))
-async def disable_account(account_id: str, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def disable_account(account_id: str, services: Services = Depends(get_services)) -> Response:
     """Turn every key of the account off (401); its tasks already created still run."""
-    return await _switch_account(runtime, account_id, True)
+    return await _switch_account(services, account_id, True)
 
 
 @router.post("/accounts/{account_id}/enable", openapi_extra=_doc(_SWITCHED))
-async def enable_account(account_id: str, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def enable_account(account_id: str, services: Services = Depends(get_services)) -> Response:
     """Turn a disabled account's keys on again (those not revoked or expired)."""
-    return await _switch_account(runtime, account_id, False)
+    return await _switch_account(services, account_id, False)

@@ -16,11 +16,11 @@ from fastapi.responses import Response
 from imagegate.api import schemas
 from imagegate.api.admin import _BREAKER
 from imagegate.api.auth import require_admin
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
+from imagegate.api.services import Services
 from imagegate.catalog import all_models
 from imagegate.clock import now_ms
-from imagegate.runtime import Runtime
 from imagegate.tasks.overview import ModelWindow
 from imagegate.tasks.queue_stats import QueueSnapshot
 from imagegate.tasks.workers_registry import live_workers
@@ -126,16 +126,16 @@ def _model_rows(
 
 
 @router.get("/overview", openapi_extra=_DOC)
-async def overview(runtime: Runtime = Depends(get_runtime)) -> Response:
+async def overview(services: Services = Depends(get_services)) -> Response:
     """The dashboard's data: queue and throughput per model, failures, engines, workers and
     failing callbacks."""
-    reader = runtime.overview
+    reader = services.overview
     now = now_ms()
-    snapshot = await runtime.queue_stats.snapshot()
+    snapshot = await services.queue_stats.snapshot()
     windows = await reader.window(now - THROUGHPUT_WINDOW_MS)
     failures = await reader.failures(now - FAILURES_WINDOW_MS, LIST_LIMIT)
     callbacks = await reader.callback_failures(LIST_LIMIT)
-    workers = await live_workers(runtime.workers, runtime.settings.worker_heartbeat_seconds)
+    workers = await live_workers(services.workers, services.settings.worker_heartbeat_seconds)
     return success({
         "now": now,
         "models": _model_rows(snapshot.now_ms or now, snapshot, windows),
@@ -145,8 +145,8 @@ async def overview(runtime: Runtime = Depends(get_runtime)) -> Response:
              "failedAt": f.failed_at}
             for f in failures
         ],
-        "engines": {name: view.as_json() for name, view in runtime.router.breakers().items()},
-        "routes": runtime.router.describe(),
+        "engines": {name: view.as_json() for name, view in services.routing.breakers().items()},
+        "routes": services.routing.describe(),
         "workers": [
             {"id": w.id, "host": w.host, "pid": w.pid,
              "models": None if w.models is None else list(w.models),

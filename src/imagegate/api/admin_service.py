@@ -13,11 +13,11 @@ from imagegate.api import schemas
 from imagegate.api.admin import _parse
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
+from imagegate.api.services import Services
 from imagegate.catalog import all_models, get_model
 from imagegate.errors import ValidationFailed
-from imagegate.runtime import Runtime
 from imagegate.tasks.switches import SwitchState
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -34,7 +34,7 @@ def maintenance_view(state: SwitchState) -> dict[str, Any]:
     }
 
 
-def models_view(state: SwitchState, runtime: Runtime) -> list[dict[str, Any]]:
+def models_view(state: SwitchState, services: Services) -> list[dict[str, Any]]:
     """Every model of the catalog: whether the operator turned it off (and why), and whether
     an engine serves it."""
     return [
@@ -42,7 +42,7 @@ def models_view(state: SwitchState, runtime: Runtime) -> list[dict[str, Any]]:
             "model": spec.name,
             "enabled": spec.name not in state.disabled_models,
             "reason": state.disabled_models.get(spec.name),
-            "served": runtime.router.can_serve(spec.name),
+            "served": services.routing.can_serve(spec.name),
         }
         for spec in sorted(all_models(), key=lambda m: m.name)
     ]
@@ -80,8 +80,8 @@ _MODEL_BODY = schemas.json_body(
 
 
 @router.get("/maintenance", openapi_extra=_doc(_MAINTENANCE))
-async def maintenance_status(runtime: Runtime = Depends(get_runtime)) -> Response:
-    return success(maintenance_view(await runtime.switches.read()))
+async def maintenance_status(services: Services = Depends(get_services)) -> Response:
+    return success(maintenance_view(await services.switches.read()))
 
 
 @router.post(
@@ -91,35 +91,35 @@ async def maintenance_status(runtime: Runtime = Depends(get_runtime)) -> Respons
         {"on": True, "message": "database upgrade, back at 14:00 UTC"},
     )),
 )
-async def set_maintenance(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def set_maintenance(request: Request, services: Services = Depends(get_services)) -> Response:
     """Maintenance on: createTask answers 455 (HTTP 503) on every API process within a few
     seconds; tasks already created still run and every query still answers. Off: back."""
     body = _parse(MaintenanceBody, await read_json_object(request, _BODY_LIMIT))
-    state = await runtime.switches.set_maintenance(body.on, body.message)
+    state = await services.switches.set_maintenance(body.on, body.message)
     return success(maintenance_view(state))
 
 
 @router.get("/models", openapi_extra=_doc(_MODELS))
-async def list_models(runtime: Runtime = Depends(get_runtime)) -> Response:
-    return success(models_view(await runtime.switches.read(), runtime))
+async def list_models(services: Services = Depends(get_services)) -> Response:
+    return success(models_view(await services.switches.read(), services))
 
 
-async def _switch_model(request: Request, runtime: Runtime, enabled: bool) -> Response:
+async def _switch_model(request: Request, services: Services, enabled: bool) -> Response:
     body = _parse(ModelBody, await read_json_object(request, _BODY_LIMIT))
     if get_model(body.model) is None:
         known = ", ".join(sorted(m.name for m in all_models()))
         raise ValidationFailed("model", f"unknown model {body.model!r} (known models: {known})")
-    state = await runtime.switches.set_model(body.model, enabled, body.reason)
-    return success(models_view(state, runtime))
+    state = await services.switches.set_model(body.model, enabled, body.reason)
+    return success(models_view(state, services))
 
 
 @router.post("/models/disable", openapi_extra=_doc(_MODELS, _MODEL_BODY))
-async def disable_model(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def disable_model(request: Request, services: Services = Depends(get_services)) -> Response:
     """Turn a model off: its createTask answers 505 (HTTP 403) naming the model and the
     reason; tasks of it already created still run."""
-    return await _switch_model(request, runtime, False)
+    return await _switch_model(request, services, False)
 
 
 @router.post("/models/enable", openapi_extra=_doc(_MODELS, _MODEL_BODY))
-async def enable_model(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
-    return await _switch_model(request, runtime, True)
+async def enable_model(request: Request, services: Services = Depends(get_services)) -> Response:
+    return await _switch_model(request, services, True)

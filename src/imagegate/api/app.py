@@ -31,22 +31,23 @@ from imagegate.api import (
 from imagegate.api.envelope import install_error_handlers
 from imagegate.api.files import download_url, serving, uploads
 from imagegate.api.schemas import components
-from imagegate.runtime import Runtime
+from imagegate.api.services import ServicesHost
 
 
-def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
-    """The FastAPI app over ``runtime``; with ``manage_runtime`` its lifespan starts and stops
-    the worker, callback sender and janitor."""
+def create_app(host: ServicesHost, *, manage_runtime: bool = True) -> FastAPI:
+    """The FastAPI app over ``host`` (the runtime), whose ``Services`` the routes get as a
+    dependency (api/deps.py); with ``manage_runtime`` its lifespan starts and stops the host
+    (the worker, callback sender and janitor)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if manage_runtime:
-            await runtime.start()
+            await host.start()
         try:
             yield
         finally:
             if manage_runtime:
-                await runtime.stop()
+                await host.stop()
 
     app = FastAPI(
         title="imagegate",
@@ -54,8 +55,8 @@ def create_app(runtime: Runtime, *, manage_runtime: bool = True) -> FastAPI:
         description="Self-hosted, Kie.ai-compatible API for AI image tasks.",
         lifespan=lifespan,
     )
-    app.state.runtime = runtime
-    install_error_handlers(app, http_200=runtime.settings.business_errors_http_200)
+    app.state.host = host
+    install_error_handlers(app, http_200=host.settings.business_errors_http_200)
     for module in (
         jobs, task_list, account, serving, uploads, download_url, ideogram, admin,
         admin_callbacks, health, upstream,

@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from imagegate.accounts import ip_allow
 from imagegate.accounts.keys import hash_key
 from imagegate.accounts.model import Account
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
+from imagegate.api.services import Services
 from imagegate.errors import Unauthorized
-from imagegate.runtime import Runtime
 
 
 def presented_key(request: Request) -> str | None:
@@ -23,12 +23,12 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or request.headers.get("api-key") or None
 
 
-async def current_account(request: Request, runtime: Runtime = Depends(get_runtime)) -> Account:
+async def current_account(request: Request, services: Services = Depends(get_services)) -> Account:
     """The calling account, as a FastAPI dependency."""
-    return await authenticate(request, runtime)
+    return await authenticate(request, services)
 
 
-async def authenticate(request: Request, runtime: Runtime) -> Account:
+async def authenticate(request: Request, services: Services) -> Account:
     """The calling account (its ``key`` set); 401 when the key is missing, unknown, revoked,
     expired or disabled, or not accepted from the caller's address (its IP allow-list).
 
@@ -39,7 +39,7 @@ async def authenticate(request: Request, runtime: Runtime) -> Account:
         raise Unauthorized(
             "Authentication failed: no API key (send Authorization: Bearer YOUR_API_KEY)"
         )
-    account = await runtime.keys.lookup(hash_key(key))
+    account = await services.keys.lookup(hash_key(key))
     if account is None or account.disabled:
         raise Unauthorized("Authentication failed: the API key is not valid")
     if account.key is not None and account.key.ip_allow is not None:
@@ -54,10 +54,10 @@ async def authenticate(request: Request, runtime: Runtime) -> Account:
 
 
 async def require_metrics_token(
-    request: Request, runtime: Runtime = Depends(get_runtime)
+    request: Request, services: Services = Depends(get_services)
 ) -> None:
     """/metrics's guard: the ``metrics_token`` when the operator set one, else nothing."""
-    token = runtime.settings.metrics_token
+    token = services.settings.metrics_token
     if not token:
         return
     key = presented_key(request) or ""
@@ -68,8 +68,8 @@ async def require_metrics_token(
         )
 
 
-async def require_admin(request: Request, runtime: Runtime = Depends(get_runtime)) -> None:
+async def require_admin(request: Request, services: Services = Depends(get_services)) -> None:
     key = presented_key(request)
-    stored = runtime.admin_key_hash()
+    stored = await services.admin_key_hash()
     if not key or stored is None or not hmac.compare_digest(hash_key(key), stored):
         raise Unauthorized("Authentication failed: the admin API needs the admin key")

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from imagegate.api.deps import runtime_of
+from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
 from imagegate.api.legacy import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -116,4 +116,4 @@ async def generate(request: Request) -> Response:
 async def record_info(request: Request) -> Response:
     """A GPT-4o Image task's record: status, successFlag, progress, resultUrls."""
     task = await read_task(request, (GPT4O_IMAGE_NAME,))
-    return success(wire.record(task, runtime_of(request).signer.url))
+    return success(wire.record(task, services_of(request).signer.url))

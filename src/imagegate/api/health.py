@@ -16,9 +16,9 @@ from fastapi.responses import Response
 
 from imagegate import __version__
 from imagegate.api import schemas
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.envelope import JSONBody
-from imagegate.runtime import Runtime
+from imagegate.api.services import Services
 from imagegate.tasks.workers_registry import STALE_AFTER_BEATS, live_workers
 
 log = logging.getLogger(__name__)
@@ -67,26 +67,26 @@ async def healthz() -> Response:
         security=None,
     ),
 )
-async def readyz(runtime: Runtime = Depends(get_runtime)) -> Response:
-    checks = await readiness(runtime)
+async def readyz(services: Services = Depends(get_services)) -> Response:
+    checks = await readiness(services)
     failed = [name for name, check in checks.items() if not check["ok"]]
     if failed:
         return JSONBody({"status": "unready", "failed": failed, "checks": checks}, 503)
     return JSONBody({"status": "ready", "checks": checks})
 
 
-async def readiness(runtime: Runtime) -> dict[str, dict[str, Any]]:
+async def readiness(services: Services) -> dict[str, dict[str, Any]]:
     """Each check's outcome; the later checks need the database, so they fail with it."""
     try:
-        await runtime.store.ping()
+        await services.store.ping()
     except Exception as exc:
         log.warning("readyz: the database does not answer: %s", exc)
         down = {"ok": False, "error": "database unreachable"}
         return {"database": {"ok": False, "error": type(exc).__name__}, "workers": down,
                 "queue": down}
-    settings = runtime.settings
-    embedded = runtime.presence.running
-    live = [] if embedded else await live_workers(runtime.workers,
+    settings = services.settings
+    embedded = services.presence.running
+    live = [] if embedded else await live_workers(services.workers,
                                                   settings.worker_heartbeat_seconds)
     workers: dict[str, Any] = {"ok": embedded or bool(live), "embedded": embedded,
                                "live": len(live)}
@@ -95,7 +95,7 @@ async def readiness(runtime: Runtime) -> dict[str, dict[str, Any]]:
             "no worker seen in the last"
             f" {STALE_AFTER_BEATS * settings.worker_heartbeat_seconds:g} s"
         )
-    waiting = (await runtime.queue_stats.snapshot()).waiting
+    waiting = (await services.queue_stats.snapshot()).waiting
     queue: dict[str, Any] = {"ok": waiting < settings.ready_max_queue, "waiting": waiting,
                              "max": settings.ready_max_queue}
     if not queue["ok"]:

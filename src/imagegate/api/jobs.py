@@ -15,12 +15,12 @@ from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
-from imagegate.api.deps import runtime_of
+from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
+from imagegate.api.services import Services
 from imagegate.catalog import ModelSpec, all_models, get_model
 from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
 from imagegate.logs import context as log_context
-from imagegate.runtime import Runtime
 from imagegate.tasks import idempotency
 from imagegate.tasks.fairness import MAX_PRIORITY, MIN_PRIORITY
 from imagegate.tasks.ids import new_task_id
@@ -109,17 +109,17 @@ def idempotency_key_of(request: Request) -> str | None:
     return idempotency.check_key(values[0])
 
 
-def keyed(runtime: Runtime, idempotency_key: str, request_hash: str) -> IdempotencyKey:
+def keyed(services: Services, idempotency_key: str, request_hash: str) -> IdempotencyKey:
     """The key as the store takes it: with the request's hash and the configured window."""
     return IdempotencyKey(
-        idempotency_key, request_hash, int(runtime.settings.idempotency_hours * 3_600_000)
+        idempotency_key, request_hash, int(services.settings.idempotency_hours * 3_600_000)
     )
 
 
 async def create_task(
     body: dict[str, Any],
     account: Account,
-    runtime: Runtime,
+    services: Services,
     *,
     spec: ModelSpec | None = None,
     idempotency_key: str | None = None,
@@ -162,24 +162,24 @@ async def create_task(
     key: IdempotencyKey | None = None
     if idempotency_key is not None:
         key = keyed(
-            runtime, idempotency_key, request_hash or idempotency.request_hash(
+            services, idempotency_key, request_hash or idempotency.request_hash(
                 {"model": model, "input": validated, "callBackUrl": callback_url}
             ),
         )
         # Before the rate limit: a client retrying a create it already made is not refused.
-        made = await runtime.store.keyed_task(account.id, key)
+        made = await services.store.keyed_task(account.id, key)
         if made is not None:
             return made
     # The operator's switches (tasks/switches.py): maintenance (455), a model turned off (505).
-    await runtime.switches.check(model)
-    if not runtime.router.can_serve(model):
+    await services.switches.check(model)
+    if not services.routing.can_serve(model):
         raise FeatureDisabled(
             f"Model {model} is disabled: no engine is configured to serve it"
             " (IMAGEGATE_MOCK=1 serves every model with labelled test images)"
         )
-    await runtime.rate_limits.hit("create", account.id, account.create_rate)
+    await services.rate_limits.hit("create", account.id, account.create_rate)
     new_id = new_task_id()
-    created = await runtime.lifecycle.create(
+    created = await services.lifecycle.create(
         NewTask(
             id=new_id,
             account_id=account.id,
@@ -199,7 +199,7 @@ async def create_task(
     # The rest of this request's lines are about this task (logs/context.py).
     log_context.set_task(task.id, account.id, task.model)
     # Counted and announced to a worker unless a same-keyed request came first.
-    runtime.events.publish(created.events)
+    services.events.publish(created.events)
     return task
 
 
@@ -208,11 +208,11 @@ async def create_task(
 # wrk). The OpenAPI document still shows their bodies and security through openapi_extra.
 async def create_from_request(request: Request) -> Task:
     """Authenticate, read the body and create the task: what every create surface does."""
-    runtime = runtime_of(request)
-    account = await authenticate(request, runtime)
-    body = await read_json_object(request, runtime.settings.max_json_body_bytes)
+    services = services_of(request)
+    account = await authenticate(request, services)
+    body = await read_json_object(request, services.settings.max_json_body_bytes)
     key = idempotency_key_of(request)
-    return await create_task(body, account, runtime, idempotency_key=key)
+    return await create_task(body, account, services, idempotency_key=key)
 
 
 @router.post("/api/v1/jobs/createTask", openapi_extra=_CREATE_V1)
@@ -232,27 +232,27 @@ async def create_task_v2(request: Request) -> Response:
 @router.get("/api/v1/jobs/recordInfo", openapi_extra=_RECORD_INFO)
 async def record_info(request: Request) -> Response:
     """A task's record: state, param, resultJson, failCode/failMsg, times, progress."""
-    runtime, task = await task_of_request(request)
-    return success(wire.record_data(task, runtime.signer.url))
+    services, task = await task_of_request(request)
+    return success(wire.record_data(task, services.signer.url))
 
 
 async def task_of_request(
     request: Request, models: Collection[str] | None = None
-) -> tuple[Runtime, Task]:
+) -> tuple[Services, Task]:
     """The account's task named by ``?taskId=``, as every record-info surface looks it up:
     authenticated, rate-limited as a query, 404 when unknown or (``models``) of another model,
     so one endpoint does not answer for another's tasks."""
-    runtime = runtime_of(request)
-    account = await authenticate(request, runtime)
-    await runtime.rate_limits.hit("query", account.id, account.query_rate)
+    services = services_of(request)
+    account = await authenticate(request, services)
+    await services.rate_limits.hit("query", account.id, account.query_rate)
     task_id = request.query_params.get("taskId", "")
     if not task_id:
         raise ValidationFailed("taskId", "is required")
     if len(task_id) > 128:
         raise ValidationFailed("taskId", "must be at most 128 characters")
-    task = await runtime.store.get_task(task_id, account.id)
+    task = await services.store.get_task(task_id, account.id)
     if task is None or (models is not None and task.model not in models):
         raise NotFound(f"Task not found: {task_id}")
     # The rest of this request's lines (a signing or cancel error, say) are about this task.
     log_context.set_task(task.id, account.id, task.model, task.engine)
-    return runtime, task
+    return services, task

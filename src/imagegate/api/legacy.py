@@ -17,7 +17,7 @@ from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
-from imagegate.api.deps import runtime_of
+from imagegate.api.deps import services_of
 from imagegate.api.jobs import create_task, idempotency_key_of, task_of_request
 from imagegate.catalog import get_model
 from imagegate.catalog.spec import ModelSpec
@@ -33,9 +33,9 @@ IDEMPOTENCY_KEY_PARAMETER = schemas.IDEMPOTENCY_KEY_PARAMETER
 
 async def read_request(request: Request) -> tuple[Account, dict[str, Any]]:
     """The caller (401 first, as in the jobs API) and the body as a JSON object."""
-    runtime = runtime_of(request)
-    account = await authenticate(request, runtime)
-    return account, await read_json_object(request, runtime.settings.max_json_body_bytes)
+    services = services_of(request)
+    account = await authenticate(request, services)
+    return account, await read_json_object(request, services.settings.max_json_body_bytes)
 
 
 async def create_mapped(
@@ -66,7 +66,7 @@ async def create_mapped(
         if check is not None and spec is not None:
             check(spec.validate(mapped["input"]))
         return await create_task(
-            mapped, account, runtime_of(request), idempotency_key=key, surface=surface
+            mapped, account, services_of(request), idempotency_key=key, surface=surface
         )
     except ValidationFailed as exc:
         if exc.field.startswith("input."):

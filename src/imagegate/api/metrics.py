@@ -14,8 +14,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from imagegate import metrics
 from imagegate.api import schemas
 from imagegate.api.auth import require_metrics_token
-from imagegate.api.deps import get_runtime
-from imagegate.runtime import Runtime
+from imagegate.api.deps import get_services
+from imagegate.api.services import Services
 from imagegate.tasks.workers_registry import live_workers
 
 router = APIRouter(tags=["health"])
@@ -30,9 +30,9 @@ router = APIRouter(tags=["health"])
     ),
     dependencies=[Depends(require_metrics_token)],
 )
-async def scrape(runtime: Runtime = Depends(get_runtime)) -> Response:
+async def scrape(services: Services = Depends(get_services)) -> Response:
     # The queue and the workers are read now, from the database: every process shows the
     # whole fleet's queue, whichever one Prometheus reaches.
-    snapshot = await runtime.queue_stats.snapshot()
-    live = await live_workers(runtime.workers, runtime.settings.worker_heartbeat_seconds)
+    snapshot = await services.queue_stats.snapshot()
+    live = await live_workers(services.workers, services.settings.worker_heartbeat_seconds)
     return Response(metrics.exposition(snapshot, len(live)), media_type=CONTENT_TYPE_LATEST)

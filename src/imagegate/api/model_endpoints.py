@@ -66,8 +66,8 @@ def _generate(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response
 
 def _record_info(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response]]:
     async def record_info(request: Request) -> Response:
-        runtime, task = await task_of_request(request, models=(endpoint.model,))
-        return success(wire.record(task, runtime.signer.url))
+        services, task = await task_of_request(request, models=(endpoint.model,))
+        return success(wire.record(task, services.signer.url))
 
     record_info.__doc__ = f"A {endpoint.model} task's status, image and progress (spec 002)."
     return record_info

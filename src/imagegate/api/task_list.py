@@ -17,12 +17,12 @@ from imagegate.accounts.usage import DAY_MS, usage
 from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
-from imagegate.api.deps import runtime_of
+from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
 from imagegate.api.jobs import task_of_request
+from imagegate.api.services import Services
 from imagegate.catalog import get_model
 from imagegate.errors import ValidationFailed
-from imagegate.runtime import Runtime
 from imagegate.tasks.listing import MAX_PAGE, TaskQuery, decode_cursor, list_tasks
 from imagegate.tasks.model import Task
 from imagegate.tasks.state import TaskState
@@ -115,18 +115,18 @@ _USAGE = schemas.operation(
 )
 
 
-async def _caller(request: Request) -> tuple[Runtime, Account]:
-    runtime = runtime_of(request)
-    account = await authenticate(request, runtime)
-    await runtime.rate_limits.hit("query", account.id, account.query_rate)
-    return runtime, account
+async def _caller(request: Request) -> tuple[Services, Account]:
+    services = services_of(request)
+    account = await authenticate(request, services)
+    await services.rate_limits.hit("query", account.id, account.query_rate)
+    return services, account
 
 
 @router.get("/api/v1/jobs/list", openapi_extra=_LIST)
 async def list_jobs(request: Request) -> Response:
     """The account's tasks, newest first, ``limit`` at a time; filters by state, model and
     creation time; ``nextCursor`` pages on."""
-    runtime, account = await _caller(request)
+    services, account = await _caller(request)
     params = request.query_params
     states = tuple(s.strip() for s in params.get("state", "").split(",") if s.strip())
     if unknown := [s for s in states if s not in _STATES]:
@@ -135,36 +135,36 @@ async def list_jobs(request: Request) -> Response:
     if model is not None and get_model(model) is None:
         raise ValidationFailed("model", f"unknown model {model!r}")
     cursor = params.get("cursor")
-    page = await list_tasks(runtime.store, TaskQuery(
+    page = await list_tasks(services.store, TaskQuery(
         account_id=account.id, states=states, model=model,
         created_from=_int_param(params.get("from"), "from"),
         created_to=_int_param(params.get("to"), "to"),
         cursor=decode_cursor(cursor) if cursor else None,
         limit=_int_param(params.get("limit"), "limit", low=1, high=MAX_PAGE) or 20,
     ))
-    return success(wire.task_page(page.tasks, page.next_cursor, runtime.signer.url))
+    return success(wire.task_page(page.tasks, page.next_cursor, services.signer.url))
 
 
 @router.post("/api/v1/jobs/cancelTask", openapi_extra=_CANCEL)
 async def cancel_job(request: Request) -> Response:
     """Cancel a task: waiting or queued, it ends now (fail, CANCELED, refunded); generating,
     its engine stops at its next step and it ends the same way; finished, 422."""
-    runtime, account = await _caller(request)
+    services, account = await _caller(request)
     body = await read_json_object(request, 64 * 1024)
     task_id = body.get("taskId")
     if not isinstance(task_id, str) or not task_id or len(task_id) > 128:
         raise ValidationFailed("taskId", "is required: the task's id (at most 128 characters)")
-    done = await runtime.lifecycle.cancel(account.id, task_id)
+    done = await services.lifecycle.cancel(account.id, task_id)
     # Ended: its callback is due now. Else the worker running it is told: here at once, in a
     # fleet by NOTIFY (or, failing that, at its next heartbeat).
-    runtime.events.publish(done.events)
+    services.events.publish(done.events)
     return success(wire.cancelled(task_id, done.task.state, done.ended))
 
 
 @router.get("/api/v1/usage", openapi_extra=_USAGE)
 async def account_usage(request: Request) -> Response:
     """What the account's tasks cost, per model per UTC day (by creation day)."""
-    runtime, account = await _caller(request)
+    services, account = await _caller(request)
     last = _date_param(request.query_params.get("to"), "to") or dt.datetime.now(dt.UTC).date()
     first = _date_param(request.query_params.get("from"), "from") or (
         last - dt.timedelta(days=29)
@@ -174,7 +174,7 @@ async def account_usage(request: Request) -> Response:
     if (last - first).days >= MAX_USAGE_DAYS:
         raise ValidationFailed("from", f"the range may span at most {MAX_USAGE_DAYS} days")
     start = _epoch_ms(first)
-    rows = await usage(runtime.store, account.id, start, _epoch_ms(last) + DAY_MS)
+    rows = await usage(services.store, account.id, start, _epoch_ms(last) + DAY_MS)
     return success(wire.usage_data(first, last, rows))
 
 
@@ -229,11 +229,11 @@ _DELIVERIES = schemas.operation(
 )
 
 
-async def deliveries(runtime: Runtime, task: Task) -> dict[str, Any]:
+async def deliveries(services: Services, task: Task) -> dict[str, Any]:
     """The task's callback and every attempt to deliver it (the janitor keeps them as long
     as the task's record)."""
-    row = await runtime.outbox.get(task.id)
-    attempts = await runtime.outbox.attempts(task.id)
+    row = await services.outbox.get(task.id)
+    attempts = await services.outbox.attempts(task.id)
     return wire.deliveries(task, row, attempts)
 
 
@@ -241,5 +241,5 @@ async def deliveries(runtime: Runtime, task: Task) -> dict[str, Any]:
 async def callback_deliveries(request: Request) -> Response:
     """The account's task's callback: where it goes, its state, and every attempt (time,
     HTTP status or error, duration)."""
-    runtime, task = await task_of_request(request)
-    return success(await deliveries(runtime, task))
+    services, task = await task_of_request(request)
+    return success(await deliveries(services, task))

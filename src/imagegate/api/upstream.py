@@ -16,10 +16,10 @@ from fastapi.responses import Response
 
 from imagegate.api import schemas
 from imagegate.api.body import read_limited
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
+from imagegate.api.services import Services
 from imagegate.errors import BadRequest, NotFound, Unauthorized
-from imagegate.runtime import Runtime
 
 router = APIRouter(tags=["upstream"])
 
@@ -61,12 +61,12 @@ async def upstream_callback(
     provider: str,
     request: Request,
     token: str = Query(description="The provider's callback token, from its callBackUrl"),
-    runtime: Runtime = Depends(get_runtime),
+    services: Services = Depends(get_services),
 ) -> Response:
     """An upstream says one of its tasks ended: wake the engine that follows it."""
-    if provider not in runtime.engines.providers:
+    if not services.upstreams.knows(provider):
         raise NotFound(f"No upstream provider named {provider!r}")
-    if not runtime.upstream_events.check(provider, token):
+    if not services.upstreams.check(provider, token):
         raise Unauthorized("Wrong callback token for this provider")
     task_id = _upstream_task_id(await read_limited(request, _MAX_CALLBACK_BYTES))
-    return success({"woke": await runtime.upstream_called_back(provider, task_id)})
+    return success({"woke": await services.upstreams.called_back(provider, task_id)})

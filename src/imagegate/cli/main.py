@@ -67,12 +67,9 @@ def serve(
         runtime = Runtime(settings)
     except ValueError as exc:  # pydantic's ValidationError and build_router's errors too
         _config_error(exc)
-    if runtime.postgres:
-        # The pool belongs to the server's event loop: the first start uses a runtime of its
-        # own on a loop of its own, then the server opens its pool when it starts.
-        first = asyncio.run(_first_start_elsewhere(settings))
-    else:
-        first = runtime.first_start()
+    # A PostgreSQL pool belongs to the server's event loop: the first start uses a runtime of
+    # its own on a loop of its own, then the server opens its pool when it starts.
+    first = asyncio.run(_first_start_elsewhere(settings))
     _announce(settings, runtime.router.describe(), first.default_key, first.admin_key)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -95,7 +92,7 @@ async def _first_start_elsewhere(settings: Settings) -> FirstStart:
 
     runtime = Runtime(settings)
     try:
-        return await runtime.first_start_async()
+        return await runtime.first_start()
     finally:
         if runtime.backend is not None:
             await runtime.backend.close()

@@ -31,7 +31,7 @@ TASK_PASS_SECONDS = 3600.0
 
 
 class Janitor:
-    """Sweeps the SqliteFileRegistry for expired files, and the database for expired
+    """Sweeps the file registry for expired files, and the database for expired
     Idempotency-Keys and old task records, every ``interval_seconds``."""
 
     def __init__(

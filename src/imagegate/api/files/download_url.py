@@ -10,11 +10,11 @@ from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import current_account
 from imagegate.api.body import read_json_object
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
+from imagegate.api.services import Services
 from imagegate.clock import now_ms
 from imagegate.errors import ValidationFailed
-from imagegate.runtime import Runtime
 
 router = APIRouter(tags=["files"])
 
@@ -34,22 +34,22 @@ router = APIRouter(tags=["files"])
 async def download_url(
     request: Request,
     account: Account = Depends(current_account),
-    runtime: Runtime = Depends(get_runtime),
+    services: Services = Depends(get_services),
 ) -> Response:
     """A fresh 20-minute link for a file this server made or stored for the caller."""
-    body = await read_json_object(request, runtime.settings.max_json_body_bytes)
+    body = await read_json_object(request, services.settings.max_json_body_bytes)
     url = body.get("url")
     if url is None or url == "":
         raise ValidationFailed("url", "is required")
     if not isinstance(url, str):
         raise ValidationFailed("url", "must be a string")
-    key = runtime.signer.key_of_own_url(url.strip())
-    stored = await runtime.files.get(key) if key is not None else None
+    key = services.signer.key_of_own_url(url.strip())
+    stored = await services.files.get(key) if key is not None else None
     # Another account's file reads exactly like a foreign URL: nothing about it is revealed.
     if stored is None or stored.account_id != account.id or stored.expires_at <= now_ms():
         raise ValidationFailed(
             "url", "is not a current file link of this server for this account"
             " (only files generated or uploaded here can be downloaded)"
         )
-    expires = now_ms() + int(runtime.settings.download_url_minutes * 60_000)
-    return success(runtime.signer.url(stored.key, expires))
+    expires = now_ms() + int(services.settings.download_url_minutes * 60_000)
+    return success(services.signer.url(stored.key, expires))

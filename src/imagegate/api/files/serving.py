@@ -8,11 +8,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.files.naming import UNSAFE_CHARS
+from imagegate.api.services import Services
 from imagegate.clock import now_ms
 from imagegate.errors import BlobNotFound, Forbidden, NotFound
-from imagegate.runtime import Runtime
 
 router = APIRouter(tags=["files"])
 
@@ -32,27 +32,27 @@ async def serve_file(
     key: str,
     expires: str = "",
     sig: str = "",
-    runtime: Runtime = Depends(get_runtime),
+    services: Services = Depends(get_services),
 ) -> Response:
     """A stored file; the signature in the query is the credential, no key needed."""
     if not expires.isdigit() or not sig:
         raise Forbidden("File link is not signed; ask for a fresh link")
     expires_at = int(expires)
     now = time.time()
-    if not runtime.signer.verify(key, expires_at, sig, now=now):
+    if not services.signer.verify(key, expires_at, sig, now=now):
         raise Forbidden("File link has expired or its signature is not valid")
-    stored = await runtime.files.get(key)
+    stored = await services.files.get(key)
     # Past its retention the file is gone even if the janitor has not swept it yet.
     if stored is None or stored.expires_at <= now_ms():
         raise NotFound("File not found: it has expired or was deleted")
     head = request.method == "HEAD"
     try:
         if head:
-            if not await runtime.blobs.exists(key):
+            if not await services.blobs.exists(key):
                 raise BlobNotFound(key)
             data = b""
         else:
-            data = await runtime.blobs.get(key)
+            data = await services.blobs.get(key)
     except (BlobNotFound, ValueError) as exc:
         raise NotFound("File not found: it has expired or was deleted") from exc
     headers = {

@@ -17,9 +17,9 @@ from imagegate.api.files.naming import (
     default_file_name,
     mime_type_of,
 )
+from imagegate.api.services import Services
 from imagegate.clock import now_ms
 from imagegate.errors import BadRequest, PayloadTooLarge
-from imagegate.runtime import Runtime
 from imagegate.tasks.files import StoredFile
 
 # Named for the files surface, not this module: log filters and dashboards match on it.
@@ -58,9 +58,9 @@ def _iso_utc(ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
-async def store_upload(runtime: Runtime, account: Account, incoming: Incoming) -> JSONBody:
+async def store_upload(services: Services, account: Account, incoming: Incoming) -> JSONBody:
     """Validate, store and register one upload; answer Kie's upload envelope."""
-    limit = runtime.settings.max_upload_bytes
+    limit = services.settings.max_upload_bytes
     size = len(incoming.data)
     if size > limit:
         raise PayloadTooLarge(f"File is {size} bytes; the upload limit is {limit} bytes")
@@ -73,18 +73,18 @@ async def store_upload(runtime: Runtime, account: Account, incoming: Incoming) -
         file_name = default_file_name(mime, incoming.original_name)
     key = f"uploads/{account.id}/{upload_path}/{secrets.token_hex(6)}-{file_name}"
     created = now_ms()
-    expires = created + int(runtime.settings.upload_retention_hours * 3_600_000)
+    expires = created + int(services.settings.upload_retention_hours * 3_600_000)
     # The row goes first: a blob is never stored without a row the janitor will find.
-    await runtime.files.add(
+    await services.files.add(
         StoredFile(
             key=key, account_id=account.id, kind="upload", task_id=None, file_name=file_name,
             mime_type=mime, size=size, created_at=created, expires_at=expires,
         )
     )
     try:
-        await runtime.blobs.put(key, incoming.data, mime)
+        await services.blobs.put(key, incoming.data, mime)
     except BaseException:
-        await runtime.files.remove(key)
+        await services.files.remove(key)
         raise
     log.info("upload by account %s: %s (%d bytes, %s)", account.id, key, size, mime)
     return JSONBody(
@@ -95,7 +95,7 @@ async def store_upload(runtime: Runtime, account: Account, incoming: Incoming) -
             "data": {
                 "fileName": file_name,
                 "filePath": f"{upload_path}/{file_name}",
-                "downloadUrl": runtime.signer.url(key, expires),
+                "downloadUrl": services.signer.url(key, expires),
                 "fileSize": size,
                 "mimeType": mime,
                 "uploadedAt": _iso_utc(created),

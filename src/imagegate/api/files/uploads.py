@@ -19,9 +19,10 @@ from imagegate.accounts.model import Account
 from imagegate.api import schemas
 from imagegate.api.auth import current_account
 from imagegate.api.body import read_json_object, read_limited, with_body
-from imagegate.api.deps import get_runtime
+from imagegate.api.deps import get_services
 from imagegate.api.files.naming import clean_upload_path
 from imagegate.api.files.upload_answer import UPLOADED, Incoming, store_upload
+from imagegate.api.services import Services
 from imagegate.errors import (
     BadRequest,
     DownloadTooLarge,
@@ -30,7 +31,6 @@ from imagegate.errors import (
     PayloadTooLarge,
 )
 from imagegate.outbound import Downloaded, download, outbound_client
-from imagegate.runtime import Runtime
 
 router = APIRouter(tags=["files"])
 
@@ -91,9 +91,9 @@ _STRING = "string"
 async def file_stream_upload(
     request: Request,
     account: Account = Depends(current_account),
-    runtime: Runtime = Depends(get_runtime),
+    services: Services = Depends(get_services),
 ) -> Response:
-    limit = runtime.settings.max_upload_bytes
+    limit = services.settings.max_upload_bytes
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
         raise BadRequest("Expected a multipart/form-data body with a 'file' part")
@@ -124,7 +124,7 @@ async def file_stream_upload(
         )
     finally:
         await form.close()
-    return await store_upload(runtime, account, incoming)
+    return await store_upload(services, account, incoming)
 
 
 def _decode_base64_data(value: str) -> tuple[bytes, str | None]:
@@ -161,9 +161,9 @@ def _decode_base64_data(value: str) -> tuple[bytes, str | None]:
 async def file_base64_upload(
     request: Request,
     account: Account = Depends(current_account),
-    runtime: Runtime = Depends(get_runtime),
+    services: Services = Depends(get_services),
 ) -> Response:
-    limit = runtime.settings.max_upload_bytes
+    limit = services.settings.max_upload_bytes
     # Base64 is 4/3 of the bytes it carries.
     try:
         body = await read_json_object(request, limit * 4 // 3 + _FORM_OVERHEAD_BYTES)
@@ -173,18 +173,18 @@ async def file_base64_upload(
     upload_path = _required_text(body, "uploadPath")
     file_name = _optional_text(body, "fileName")
     data, mime = _decode_base64_data(encoded)
-    return await store_upload(runtime, account, Incoming(data, upload_path, file_name, mime))
+    return await store_upload(services, account, Incoming(data, upload_path, file_name, mime))
 
 
-async def _download_file_url(runtime: Runtime, url: str) -> Downloaded:
+async def _download_file_url(services: Services, url: str) -> Downloaded:
     """The file at ``url``, fetched under the outbound policy; refusals name ``fileUrl``."""
     try:
         async with outbound_client() as client:
             return await download(
                 client,
-                runtime.policy,
+                services.policy,
                 url,
-                max_bytes=runtime.settings.max_upload_bytes,
+                max_bytes=services.settings.max_upload_bytes,
                 timeout=_URL_DOWNLOAD_TIMEOUT_SECONDS,
                 max_redirects=_URL_MAX_REDIRECTS,
             )
@@ -215,18 +215,18 @@ async def _download_file_url(runtime: Runtime, url: str) -> Downloaded:
 async def file_url_upload(
     request: Request,
     account: Account = Depends(current_account),
-    runtime: Runtime = Depends(get_runtime),
+    services: Services = Depends(get_services),
 ) -> Response:
-    body = await read_json_object(request, runtime.settings.max_json_body_bytes)
+    body = await read_json_object(request, services.settings.max_json_body_bytes)
     url = _required_text(body, "fileUrl")
     upload_path = _required_text(body, "uploadPath")
     file_name = _optional_text(body, "fileName")
     # Check the path before spending up to 30 s on a download that would be refused anyway.
     clean_upload_path(upload_path)
-    fetched = await _download_file_url(runtime, url)
+    fetched = await _download_file_url(services, url)
     last_segment = httpx.URL(fetched.final_url).path.rsplit("/", 1)[-1] or None
     incoming = Incoming(
         fetched.data, upload_path, file_name, fetched.content_type, original_name=last_segment
     )
-    return await store_upload(runtime, account, incoming)
+    return await store_upload(services, account, incoming)
 

@@ -14,9 +14,9 @@ from starlette.formparsers import MultiPartException
 
 from imagegate.api.body import read_limited, with_body
 from imagegate.api.ideogram.answers import invalid
+from imagegate.api.services import Services
 from imagegate.errors import IdeogramError, PayloadTooLarge
 from imagegate.imagetypes import sniff_image
-from imagegate.runtime import Runtime
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 _FORM_OVERHEAD_BYTES = 64 * 1024
@@ -107,11 +107,11 @@ class Form:
         return parts[0]
 
 
-async def read_form(request: Request, runtime: Runtime, max_files: int) -> Form:
+async def read_form(request: Request, services: Services, max_files: int) -> Form:
     """The multipart body, its size capped before parsing (two images' worth and the fields)."""
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise IdeogramError(400, "Expected a multipart/form-data body")
-    max_image = runtime.settings.max_image_bytes
+    max_image = services.settings.max_image_bytes
     limit = 2 * max_image + _FORM_OVERHEAD_BYTES
     try:
         raw = await read_limited(request, limit)

@@ -22,18 +22,18 @@ from starlette.datastructures import UploadFile
 
 from imagegate.accounts.model import Account
 from imagegate.api.auth import authenticate
-from imagegate.api.deps import runtime_of
+from imagegate.api.deps import services_of
 from imagegate.api.envelope import JSONBody
 from imagegate.api.files.naming import clean_file_name, default_file_name
 from imagegate.api.ideogram.answers import error_response, from_api_error
 from imagegate.api.ideogram.form import Form, ImagePart, read_form
 from imagegate.api.jobs import create_task, idempotency_key_of, keyed
+from imagegate.api.services import Services
 from imagegate.catalog import ModelSpec, StringField, get_model
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
 from imagegate.catalog.seeds import image_seed
 from imagegate.clock import now_ms
 from imagegate.errors import ApiError, BadRequest, IdeogramError
-from imagegate.runtime import Runtime
 from imagegate.tasks import idempotency
 from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import Task
@@ -85,7 +85,7 @@ class Reframe:
     style_type: str | None  # what the answer reports
 
 
-async def store_image(runtime: Runtime, account: Account, image: ImagePart) -> tuple[str, str]:
+async def store_image(services: Services, account: Account, image: ImagePart) -> tuple[str, str]:
     """Store the uploaded image as an upload of the account (kept for the upload retention);
     (its blob key, imagegate's signed URL for it, which the worker reads locally)."""
     name = None
@@ -97,32 +97,32 @@ async def store_image(runtime: Runtime, account: Account, image: ImagePart) -> t
     name = name or default_file_name(image.mime, None)
     key = f"uploads/{account.id}/ideogram/{secrets.token_hex(6)}-{name}"
     created = now_ms()
-    expires = created + int(runtime.settings.upload_retention_hours * 3_600_000)
+    expires = created + int(services.settings.upload_retention_hours * 3_600_000)
     # The row first, as files.store_upload does: no blob without a row the janitor will find.
-    await runtime.files.add(
+    await services.files.add(
         StoredFile(
             key=key, account_id=account.id, kind="upload", task_id=None, file_name=name,
             mime_type=image.mime, size=len(image.data), created_at=created, expires_at=expires,
         )
     )
     try:
-        await runtime.blobs.put(key, image.data, image.mime)
+        await services.blobs.put(key, image.data, image.mime)
     except BaseException:
-        await runtime.files.remove(key)
+        await services.files.remove(key)
         raise
-    return key, runtime.signer.url(key, expires)
+    return key, services.signer.url(key, expires)
 
 
-async def forget_image(runtime: Runtime, key: str) -> None:
+async def forget_image(services: Services, key: str) -> None:
     """The upload of a request that made no task: nothing will read it."""
     try:
-        await runtime.blobs.delete(key)
+        await services.blobs.delete(key)
     finally:
-        await runtime.files.remove(key)
+        await services.files.remove(key)
 
 
 async def run_reframe(
-    runtime: Runtime,
+    services: Services,
     account: Account,
     reframe: Reframe,
     *,
@@ -136,20 +136,20 @@ async def run_reframe(
     a second time."""
     task = None
     if idempotency_key is not None and request_hash is not None:
-        task = await runtime.store.keyed_task(
-            account.id, keyed(runtime, idempotency_key, request_hash)
+        task = await services.store.keyed_task(
+            account.id, keyed(services, idempotency_key, request_hash)
         )
     if task is None:
-        task = await create_reframe_task(runtime, account, reframe, idempotency_key, request_hash)
+        task = await create_reframe_task(services, account, reframe, idempotency_key, request_hash)
     # A repeat's seed may have been drawn at random again: report the task's.
     seed = reframe_spec().seed(task.input)
     if seed is not None:
         reframe = replace(reframe, seed=seed)
-    return await finish_reframe(runtime, task, reframe)
+    return await finish_reframe(services, task, reframe)
 
 
 async def create_reframe_task(
-    runtime: Runtime,
+    services: Services,
     account: Account,
     reframe: Reframe,
     idempotency_key: str | None,
@@ -157,7 +157,7 @@ async def create_reframe_task(
 ) -> Task:
     """Store the image as an upload and create the task from it (the upload is deleted again
     when no task is made, or when the key's earlier request made it)."""
-    key, image_url = await store_image(runtime, account, reframe.image)
+    key, image_url = await store_image(services, account, reframe.image)
     task_input: dict[str, Any] = {
         "image_url": image_url,
         "image_size": reframe.resolution,
@@ -169,31 +169,31 @@ async def create_reframe_task(
         task_input["style"] = reframe.style
     try:
         task = await create_task(
-            {"model": MODEL, "input": task_input}, account, runtime, spec=reframe_spec(),
+            {"model": MODEL, "input": task_input}, account, services, spec=reframe_spec(),
             idempotency_key=idempotency_key, request_hash=request_hash,
             surface=Surface.IDEOGRAM,
         )
     except ApiError:
-        await forget_unused(runtime, key)
+        await forget_unused(services, key)
         raise
     if task.input.get("image_url") != image_url:
         # The same key's request that came first made the task: this upload is not needed.
-        await forget_unused(runtime, key)
+        await forget_unused(services, key)
     return task
 
 
-async def forget_unused(runtime: Runtime, key: str) -> None:
+async def forget_unused(services: Services, key: str) -> None:
     try:
-        await forget_image(runtime, key)
+        await forget_image(services, key)
     except Exception:  # the janitor removes it at its expiry anyway
         log.warning("could not delete the unused upload %s", key, exc_info=True)
 
 
-async def finish_reframe(runtime: Runtime, task: Task, reframe: Reframe) -> Response:
+async def finish_reframe(services: Services, task: Task, reframe: Reframe) -> Response:
     """Wait for the task's end and answer Ideogram's way (504 while it still runs)."""
-    finished = await wait_for_end(runtime, task.id, runtime.settings.ideogram_sync_timeout_seconds)
+    timeout = services.settings.ideogram_sync_timeout_seconds
+    finished = await wait_for_end(services, task.id, timeout)
     if finished is None:
-        timeout = runtime.settings.ideogram_sync_timeout_seconds
         raise IdeogramError(
             IDEOGRAM_STILL_RUNNING, wire.still_running_message(task.id, timeout), task_id=task.id
         )
@@ -202,10 +202,10 @@ async def finish_reframe(runtime: Runtime, task: Task, reframe: Reframe) -> Resp
             ideogram_fail_status(finished.fail_code), wire.failed_message(finished),
             task_id=task.id,
         )
-    return JSONBody(answer(finished, reframe, runtime), headers={"X-Imagegate-Task-Id": task.id})
+    return JSONBody(answer(finished, reframe, services), headers={"X-Imagegate-Task-Id": task.id})
 
 
-async def wait_for_end(runtime: Runtime, task_id: str, timeout: float) -> Task | None:
+async def wait_for_end(services: Services, task_id: str, timeout: float) -> Task | None:
     """The task once terminal; None if it is still running after ``timeout`` seconds.
 
     Polls the store (an indexed read in this thread, microseconds), every 20 ms at first and
@@ -215,7 +215,7 @@ async def wait_for_end(runtime: Runtime, task_id: str, timeout: float) -> Task |
     deadline = loop.time() + timeout
     delay = 0.02
     while True:
-        task = await runtime.store.get_task(task_id)
+        task = await services.store.get_task(task_id)
         if task is None:  # pragma: no cover - tasks are never deleted
             raise IdeogramError(500, f"Task {task_id} disappeared", task_id=task_id)
         if task.state.is_terminal:
@@ -227,7 +227,7 @@ async def wait_for_end(runtime: Runtime, task_id: str, timeout: float) -> Task |
         delay = min(delay * 1.5, 0.25)
 
 
-def answer(task: Task, reframe: Reframe, runtime: Runtime) -> dict[str, Any]:
+def answer(task: Task, reframe: Reframe, services: Services) -> dict[str, Any]:
     """Ideogram's ``{created, data: [...]}`` for the finished task."""
 
     def seed_of(index: int) -> int:
@@ -236,7 +236,7 @@ def answer(task: Task, reframe: Reframe, runtime: Runtime) -> dict[str, Any]:
         return image_seed(reframe.seed, index) if task.engine == "classic" else reframe.seed
 
     return wire.reframe_answer(
-        task, runtime.signer.url, resolution=reframe.resolution, style_type=reframe.style_type,
+        task, services.signer.url, resolution=reframe.resolution, style_type=reframe.style_type,
         seed_of=seed_of,
     )
 
@@ -245,10 +245,10 @@ async def handle(request: Request, parse: Callable[[Form], Awaitable[Reframe]]) 
     """Authenticate, read the form, parse it into a Reframe, run it; every refusal is
     Ideogram-shaped. Order: 401, 400, 422 (the Idempotency-Key header, then the fields), then
     create's own (a repeat of a keyed request, 505, 429, 402)."""
-    runtime = runtime_of(request)
+    services = services_of(request)
     try:
-        account = await authenticate(request, runtime)
-        form = await read_form(request, runtime, max_files=1 + MAX_STYLE_REFERENCE_IMAGES)
+        account = await authenticate(request, services)
+        form = await read_form(request, services, max_files=1 + MAX_STYLE_REFERENCE_IMAGES)
         try:
             idempotency_key = idempotency_key_of(request)
             request_hash = None
@@ -258,7 +258,7 @@ async def handle(request: Request, parse: Callable[[Form], Awaitable[Reframe]]) 
         finally:
             await form.form.close()
         return await run_reframe(
-            runtime, account, reframe, idempotency_key=idempotency_key, request_hash=request_hash
+            services, account, reframe, idempotency_key=idempotency_key, request_hash=request_hash
         )
     except IdeogramError as error:
         return error_response(error)

@@ -1,9 +1,8 @@
 """Accounts, their credit ledger and the meta rows (accounts/store.py's ``AccountStore``,
 accounts/usage.py's ``UsageGroups``, tasks/switches.py's ``MetaStore``) on SQLite.
 
-Each public method is one transaction; a ``*_now`` twin serves callers with no event loop
-(first start). db/sqlite/tasks.py's store builds on this class: a task's debit and refund move
-the same account rows, in the task's own transaction.
+Each public method is one transaction. db/sqlite/tasks.py's store builds on this class: a
+task's debit and refund move the same account rows, in the task's own transaction.
 """
 
 from __future__ import annotations
@@ -48,16 +47,6 @@ class SqliteAccounts:
             lambda conn: self._create_account(
                 conn, name, key_hash, key_prefix, credits_milli, webhook_secret,
                 create_rate, query_rate,
-            )
-        )
-
-    def create_account_now(self, **kwargs: Any) -> Account:
-        """``create_account`` for synchronous callers (the CLI, first start)."""
-        return self.db.write_now(
-            lambda conn: self._create_account(
-                conn, kwargs["name"], kwargs["key_hash"], kwargs["key_prefix"],
-                kwargs["credits_milli"], kwargs.get("webhook_secret"),
-                kwargs.get("create_rate"), kwargs.get("query_rate"),
             )
         )
 
@@ -137,15 +126,18 @@ class SqliteAccounts:
 
     # ----------------------------------------------------------------- meta
 
-    def get_meta_now(self, key: str) -> str | None:
+    async def get_meta(self, key: str) -> str | None:
         row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
 
-    async def get_meta(self, key: str) -> str | None:
-        return self.get_meta_now(key)
-
     async def set_meta(self, key: str, value: str) -> None:
-        self.set_meta_now(key, value)
+        await self.db.write(
+            lambda conn: conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
 
     async def swap_meta(self, key: str, expected: str | None, value: str) -> bool:
         """Set ``key`` to ``value`` only if it still holds ``expected`` (None: no row yet);
@@ -163,15 +155,6 @@ class SqliteAccounts:
     async def ping(self) -> None:
         """Raise if the database does not answer (the health check)."""
         self.db.conn.execute("SELECT 1").fetchone()
-
-    def set_meta_now(self, key: str, value: str) -> None:
-        self.db.write_now(
-            lambda conn: conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-        )
 
     async def usage_groups(
         self, account_id: str, created_from: int, created_to: int

@@ -110,20 +110,6 @@ class SqliteDatabase:
         """Run a read-only function; in WAL mode readers never wait for the writer."""
         return fn(self.conn)
 
-    def write_now(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` in one IMMEDIATE transaction, blocking while another process writes.
-
-        For start-up and the CLI, where there is no event loop to yield to.
-        """
-        deadline = time.monotonic() + _BUSY_GIVE_UP_SECONDS
-        while True:
-            try:
-                return self._transaction(fn)
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.005)
-
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in an IMMEDIATE transaction; its changes commit if it returns and are
         rolled back if it raises (the exception is re-raised here).
