@@ -1,4 +1,6 @@
-"""The callback outbox and sender against a real HTTP receiver on loopback."""
+"""The callback sender against a real HTTP receiver on loopback, over the SQLite outbox (the
+outbox's own contract, its leases and outcomes, runs on every backend in
+tests/contract/test_contract_outbox.py)."""
 
 from __future__ import annotations
 
@@ -399,21 +401,6 @@ async def test_concurrent_passes_never_send_a_row_twice(
     assert len(per_row) == 20 and set(per_row.values()) == {1}
     assert await outbox.pending_count() == 0
     assert len(await outbox.list_for_account("acct-plain", state="delivered")) == 20
-
-
-async def test_claims_are_leased_until_the_outcome_is_recorded(outbox: SqliteOutbox,
-                                                               db: SqliteDatabase) -> None:
-    await add_callback(db, "task-lease", "http://127.0.0.1:9/")
-
-    [claimed] = await outbox.claim_due(10, lease_ms=60_000)
-    assert await outbox.claim_due(10, lease_ms=60_000) == []
-    assert await outbox.mark_failed(claimed.id, None, "boom", now_ms() - 1)
-    [again] = await outbox.claim_due(10, lease_ms=60_000)
-    assert (again.id, again.attempts, again.last_error) == (claimed.id, 1, "boom")
-    assert await outbox.mark_delivered(again.id, 204)
-    # A late report from a stale pass cannot undo the delivery.
-    assert not await outbox.mark_failed(again.id, 500, "late", None)
-    assert (await row(outbox, "task-lease")).state == "delivered"
 
 
 def test_backoff_doubles_up_to_the_cap_with_jitter(make_sender: SenderFactory) -> None:
