@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 from collections.abc import Iterable
@@ -50,10 +49,8 @@ from imagegate.tasks.events import (
 )
 from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.lifecycle import Lifecycle
-from imagegate.tasks.model import Task
 from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.switches import ServiceSwitches
-from imagegate.wire.jobs import callback_body
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.janitor import Janitor
 from imagegate.worker.loop import Worker
@@ -186,11 +183,13 @@ class Runtime:
         self.keys = KeyCache(self.store, backend.api_keys)
         self.api_keys = self.keys.api_keys
         self.switches = ServiceSwitches(self.store)  # maintenance, models turned off
-        self.lifecycle = Lifecycle(self.store, self.render_callback)
+        self.lifecycle = Lifecycle(self.store)
         self.events = Dispatch(self)
         self.callbacks = CallbackSender(
             self.outbox,
             self.policy,
+            tasks=self.store,
+            url_for=self.signer.url,
             secret_for=self.webhook_secret_for,
             timeout=settings.callback_timeout_seconds,
             max_attempts=settings.callback_max_attempts,
@@ -337,9 +336,6 @@ class Runtime:
     def _upstream_called_back(self, payload: str) -> None:
         provider, _, upstream_id = payload.partition(" ")
         self.upstream_events.notify(provider, upstream_id)
-
-    def render_callback(self, task: Task, balance_milli: int) -> str:
-        return json.dumps(callback_body(task, balance_milli, self.signer.url))
 
     async def webhook_secret_for(self, account_id: str) -> str | None:
         account = await self.store.get_account(account_id)

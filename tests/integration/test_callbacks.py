@@ -20,12 +20,15 @@ from imagegate.callbacks.sender import CallbackSender
 from imagegate.clock import now_ms
 from imagegate.db.sqlite.database import SqliteDatabase
 from imagegate.db.sqlite.outbox import SqliteOutbox
+from imagegate.db.sqlite.tasks import SqliteStore
 from imagegate.outbound import UrlPolicy
+from imagegate.storage.urls import UrlSigner
 from imagegate.tasks.outbox import CallbackRow
 from imagegate.wire.webhooks import verify_callback
 
 SECRET = "whsec-account-1"
 LOOPBACK = UrlPolicy(["127.0.0.1"])
+SIGNER = UrlSigner(b"test-secret", "http://imagegate.test")
 
 
 @dataclass
@@ -133,7 +136,9 @@ SenderFactory = Callable[..., CallbackSender]
 
 
 @pytest.fixture
-async def make_sender(outbox: SqliteOutbox) -> AsyncIterator[SenderFactory]:
+async def make_sender(
+    db: SqliteDatabase, outbox: SqliteOutbox
+) -> AsyncIterator[SenderFactory]:
     made: list[CallbackSender] = []
 
     def make(policy: UrlPolicy = LOOPBACK, **overrides: float) -> CallbackSender:
@@ -143,7 +148,7 @@ async def make_sender(outbox: SqliteOutbox) -> AsyncIterator[SenderFactory]:
         }
         options.update(overrides)
         sender = CallbackSender(
-            outbox, policy, secret_for=secret_for,
+            outbox, policy, tasks=SqliteStore(db), url_for=SIGNER.url, secret_for=secret_for,
             timeout=options["timeout"], max_attempts=int(options["max_attempts"]),
             backoff_base=options["backoff_base"], backoff_max=options["backoff_max"],
             poll_interval=options["poll_interval"],

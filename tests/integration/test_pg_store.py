@@ -46,10 +46,6 @@ def new_task(account_id: str, task_id: str, price: int = 7000, model: str = REFR
                    callback_url=callback, price_milli=price)
 
 
-def body(task: object, balance: int) -> str:
-    return json.dumps({"balance": balance})
-
-
 async def test_create_debits_once_and_a_short_balance_leaves_nothing(
     store: PostgresStore,
 ) -> None:
@@ -123,14 +119,14 @@ async def test_an_expired_lease_is_claimed_again_and_fences_the_old_owner(
     assert await store.start_generating("t1", fast.lease_token, "mock")
     assert await store.set_engine("t1", fast.lease_token, "classic")
     done = Finish(TaskState.SUCCESS, result_json='{"files": []}', engine="classic")
-    assert await store.finish("t1", slow.lease_token, done, body) is None
-    finished = await store.finish("t1", fast.lease_token, done, body)
+    assert await store.finish("t1", slow.lease_token, done) is None
+    finished = await store.finish("t1", fast.lease_token, done)
     assert finished is not None and finished.state is TaskState.SUCCESS
     assert finished.engine == "classic" and finished.progress == 100
     # Finished once: a second finish, even with the right token, changes nothing.
-    assert await store.finish("t1", fast.lease_token, done, body) is None
-    rows = await store.db.fetch("SELECT task_id, body FROM callbacks")
-    assert [(r["task_id"], json.loads(r["body"])) for r in rows] == [("t1", {"balance": 93000})]
+    assert await store.finish("t1", fast.lease_token, done) is None
+    rows = await store.db.fetch("SELECT task_id, surface, balance_milli, body FROM callbacks")
+    assert [tuple(r) for r in rows] == [("t1", "jobs", 93000, None)]
 
 
 async def test_a_failure_is_refunded_exactly_once(store: PostgresStore) -> None:
@@ -139,8 +135,8 @@ async def test_a_failure_is_refunded_exactly_once(store: PostgresStore) -> None:
     task = await store.claim("w", 30_000)
     assert task is not None
     failed = Finish(TaskState.FAIL, fail_code="500", fail_msg="boom")
-    assert await store.finish("t1", task.lease_token, failed, body) is not None
-    assert await store.finish("t1", task.lease_token, failed, body) is None
+    assert await store.finish("t1", task.lease_token, failed) is not None
+    assert await store.finish("t1", task.lease_token, failed) is None
     assert (await store.get_account(owner)).credits_milli == 100_000  # type: ignore[union-attr]
     reasons = [r["reason"] for r in await store.ledger(owner) if r["task_id"] == "t1"]
     assert reasons == ["debit", "refund"]
@@ -162,17 +158,17 @@ async def test_a_finish_writes_its_files_and_a_failed_callback_task_reports_the_
     assert first is not None and first.id == "ok"
     assert await store.start_generating("ok", first.lease_token, "mock")
     success = Finish(TaskState.SUCCESS, result_json='{"files": []}', files=files)
-    stale = await store.finish("ok", first.lease_token + 1, success, body)
+    stale = await store.finish("ok", first.lease_token + 1, success)
     assert stale is None and await PgFileRegistry(store.db).get(files[0].key) is None
-    assert await store.finish("ok", first.lease_token, success, body) is not None
+    assert await store.finish("ok", first.lease_token, success) is not None
     assert [await PgFileRegistry(store.db).get(f.key) for f in files] == list(files)
     second = await store.claim("w", 30_000)
     assert second is not None and second.id == "bad"
     failed = Finish(TaskState.FAIL, fail_code="500", fail_msg="boom")
-    assert await store.finish("bad", second.lease_token, failed, body) is not None
+    assert await store.finish("bad", second.lease_token, failed) is not None
     # One debit left standing (the success's), the failure's refunded before its callback.
-    rows = await store.db.fetch("SELECT task_id, body FROM callbacks")
-    assert [(r["task_id"], json.loads(r["body"])) for r in rows] == [("bad", {"balance": 93000})]
+    rows = await store.db.fetch("SELECT task_id, surface, balance_milli FROM callbacks")
+    assert [tuple(r) for r in rows] == [("bad", "jobs", 93000)]
 
 
 async def test_progress_only_moves_forward_and_release_gives_the_task_back(

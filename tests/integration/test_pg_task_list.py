@@ -48,10 +48,6 @@ async def add(store: PostgresStore, owner: str, task_id: str, callback: str | No
     ))
 
 
-def body(task: object, balance: int) -> str:
-    return json.dumps({"balance": balance})
-
-
 async def test_pages_and_usage_read_the_same_on_postgres(store: PostgresStore) -> None:
     owner, other = await new_account(store), await new_account(store, "b")
     for index in range(5):
@@ -67,7 +63,7 @@ async def test_pages_and_usage_read_the_same_on_postgres(store: PostgresStore) -
             break
         query = TaskQuery(account_id=owner, limit=2, cursor=decode_cursor(page.next_cursor))
     assert seen == [f"t{i}" for i in reversed(range(5))]
-    await cancel_task(store, owner, "t1", body)
+    await cancel_task(store, owner, "t1")
     failed = await list_tasks(store, TaskQuery(account_id=owner, states=("fail",)))
     assert [task.id for task in failed.tasks] == ["t1"]
     rows = await usage(store, owner, 0, 2**62)
@@ -81,15 +77,15 @@ async def test_cancel_ends_a_waiting_task_refunded_with_its_callback_and_refuses
 ) -> None:
     owner = await new_account(store)
     await add(store, owner, "t1", callback="http://127.0.0.1:9/cb")
-    done = await cancel_task(store, owner, "t1", body)
+    done = await cancel_task(store, owner, "t1")
     assert done.ended and done.task.state is TaskState.FAIL and done.task.fail_code == "CANCELED"
     assert (await store.get_account(owner)).credits_milli == 100_000  # type: ignore[union-attr]
-    rows = await store.db.fetch("SELECT task_id, body FROM callbacks")
-    assert [(r["task_id"], json.loads(r["body"])) for r in rows] == [("t1", {"balance": 100_000})]
+    rows = await store.db.fetch("SELECT task_id, surface, balance_milli FROM callbacks")
+    assert [tuple(r) for r in rows] == [("t1", "jobs", 100_000)]
     with pytest.raises(ValidationFailed, match="already finished"):
-        await cancel_task(store, owner, "t1", body)
+        await cancel_task(store, owner, "t1")
     with pytest.raises(NotFound):
-        await cancel_task(store, await new_account(store, "b"), "t1", body)
+        await cancel_task(store, await new_account(store, "b"), "t1")
 
 
 async def test_cancel_of_a_claimed_task_fences_its_worker(store: PostgresStore) -> None:
@@ -97,7 +93,7 @@ async def test_cancel_of_a_claimed_task_fences_its_worker(store: PostgresStore) 
     await add(store, owner, "t1")
     claimed = await store.claim("w", 30_000)
     assert claimed is not None and claimed.state is TaskState.QUEUING
-    assert (await cancel_task(store, owner, "t1", body)).ended
+    assert (await cancel_task(store, owner, "t1")).ended
     # The worker's next write finds its lease gone: it leaves the task alone.
     assert not await store.start_generating("t1", claimed.lease_token, "mock")
     assert (await store.get_task("t1")).fail_code == "CANCELED"  # type: ignore[union-attr]
@@ -114,7 +110,7 @@ async def test_cancel_of_a_generating_task_is_announced_and_seen_by_the_heartbea
     assert await store.heartbeat("t1", claimed.lease_token, 30_000) is Beat.HELD
     heard: asyncio.Queue[str] = asyncio.Queue()
     async with store.db.listening(CANCEL_CHANNEL, heard.put_nowait):
-        done = await cancel_task(store, owner, "t1", body)
+        done = await cancel_task(store, owner, "t1")
         async with asyncio.timeout(5):
             assert await heard.get() == "t1"
     assert not done.ended and done.task.state is TaskState.GENERATING
@@ -126,7 +122,7 @@ async def test_callback_attempts_are_logged_with_their_outcome_and_redelivery_re
 ) -> None:
     owner = await new_account(store)
     await add(store, owner, "t1", callback="http://127.0.0.1:9/cb")
-    await cancel_task(store, owner, "t1", body)  # ends it: its callback row is queued
+    await cancel_task(store, owner, "t1")  # ends it: its callback row is queued
     outbox = PgOutbox(store.db)
     [row] = await outbox.claim_due(10, 30_000)
     assert row.model == MODEL  # for the sender's log lines

@@ -37,10 +37,6 @@ def new_task(account_id: str, task_id: str, price: int = 7000, callback: str | N
     )
 
 
-def body(task, balance: int) -> str:
-    return json.dumps({"taskId": task.id, "state": task.state.value, "balance": balance})
-
-
 def ledger_rows(store: SqliteStore, task_id: str) -> list[tuple[str, int]]:
     rows = store.db.conn.execute(
         "SELECT reason, delta_milli FROM credit_ledger WHERE task_id = ? ORDER BY id", (task_id,)
@@ -99,16 +95,18 @@ async def test_expired_lease_is_claimed_again_and_fences_the_old_owner(
     assert not await store.heartbeat("t1", first.lease_token, 60_000)
     assert not await store.start_generating("t1", first.lease_token, "mock")
     late = Finish(TaskState.SUCCESS, result_json='{"files":[]}', engine="mock")
-    assert await store.finish("t1", first.lease_token, late, body) is None
+    assert await store.finish("t1", first.lease_token, late) is None
     assert await store.start_generating("t1", second.lease_token, "mock")
-    done = await store.finish("t1", second.lease_token, late, body)
+    done = await store.finish("t1", second.lease_token, late)
     assert done is not None and done.state is TaskState.SUCCESS
     assert done.progress == 100 and done.complete_time is not None
     assert done.cost_time == done.complete_time - done.create_time
     # Charged once, no refund, one callback row.
     assert ledger_rows(store, "t1") == [("debit", -7000)]
-    rows = store.db.conn.execute("SELECT body FROM callbacks WHERE task_id='t1'").fetchall()
-    assert len(rows) == 1 and json.loads(rows[0][0])["state"] == "success"
+    rows = store.db.conn.execute(
+        "SELECT surface, balance_milli, body FROM callbacks WHERE task_id='t1'"
+    ).fetchall()
+    assert [tuple(r) for r in rows] == [("jobs", 93_000, None)]
 
 
 async def test_failure_refunds_exactly_once(store: SqliteStore) -> None:
@@ -117,13 +115,14 @@ async def test_failure_refunds_exactly_once(store: SqliteStore) -> None:
     claim = await store.claim("w1", 60_000)
     assert claim is not None
     failed = Finish(TaskState.FAIL, fail_code="501", fail_msg="engine said no", engine="mock")
-    done = await store.finish("t1", claim.lease_token, failed, body)
+    done = await store.finish("t1", claim.lease_token, failed)
     assert done is not None and done.fail_code == "501" and done.fail_msg == "engine said no"
-    assert await store.finish("t1", claim.lease_token, failed, body) is None
+    assert await store.finish("t1", claim.lease_token, failed) is None
     assert (await store.get_account(account.id)).credits_milli == 10_000
     assert ledger_rows(store, "t1") == [("debit", -7000), ("refund", 7000)]
-    cb = json.loads(store.db.conn.execute("SELECT body FROM callbacks").fetchone()[0])
-    assert cb == {"taskId": "t1", "state": "fail", "balance": 10_000}
+    # The row names the task and keeps the balance after the refund: the sender renders it.
+    cb = store.db.conn.execute("SELECT task_id, surface, balance_milli FROM callbacks").fetchone()
+    assert tuple(cb) == ("t1", "jobs", 10_000)
 
 
 async def test_ledger_refuses_a_second_debit_for_one_task(store: SqliteStore) -> None:
@@ -178,15 +177,15 @@ async def test_success_only_from_a_claimed_task_and_once(store: SqliteStore) -> 
     await store.create_task(new_task(account.id, "t1"))
     await store.create_task(new_task(account.id, "t2"))
     done = Finish(TaskState.SUCCESS, result_json='{"files":[]}')
-    assert await store.finish("t2", 0, done, body) is None  # waiting: nobody holds it
+    assert await store.finish("t2", 0, done) is None  # waiting: nobody holds it
     claim = await store.claim("w1", 60_000)
     assert claim is not None and claim.state is TaskState.QUEUING
-    assert await store.finish(claim.id, claim.lease_token, done, body) is not None
-    assert await store.finish(claim.id, claim.lease_token, done, body) is None  # once
+    assert await store.finish(claim.id, claim.lease_token, done) is not None
+    assert await store.finish(claim.id, claim.lease_token, done) is None  # once
     other = await store.claim("w1", 60_000)
     assert other is not None
     assert await store.start_generating(other.id, other.lease_token, "mock")
-    assert await store.finish(other.id, other.lease_token, done, body) is not None
+    assert await store.finish(other.id, other.lease_token, done) is not None
 
 
 async def test_writes_of_one_turn_share_a_commit_but_fail_alone(store: SqliteStore) -> None:

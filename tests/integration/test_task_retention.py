@@ -24,7 +24,7 @@ from imagegate.db.sqlite.database import SqliteDatabase
 from imagegate.settings import load_settings
 from imagegate.storage.blobstore import LocalBlobStore
 from imagegate.tasks.cancel import cancel_task
-from imagegate.tasks.model import IdempotencyKey, NewTask, Task
+from imagegate.tasks.model import IdempotencyKey, NewTask
 from imagegate.tasks.state import TaskState
 from imagegate.tasks.store import Finish
 from imagegate.worker.janitor import Janitor
@@ -61,10 +61,6 @@ async def write(backend: Backend, sql: str, *args: Any) -> None:
     else:
         assert isinstance(backend.db, SqliteDatabase)
         await backend.db.write(lambda conn: conn.execute(sql, args))
-
-
-def body(task: Task, balance: int) -> str:
-    return json.dumps({"taskId": task.id, "balance": balance})
 
 
 async def create(backend: Backend, owner: str, task_id: str, *, keyed: bool = False) -> None:
@@ -120,26 +116,26 @@ async def test_old_finished_tasks_go_with_their_rows_and_the_ledger_stays(
     token = await claim(backend, "old-success")
     assert await store.start_generating("old-success", token, "mock")
     finished = await store.finish(
-        "old-success", token, Finish(TaskState.SUCCESS, result_json='{"resultUrls": []}'), body
+        "old-success", token, Finish(TaskState.SUCCESS, result_json='{"resultUrls": []}')
     )
     assert finished is not None and finished.state is TaskState.SUCCESS
     (due,) = await outbox.claim_due(10, 60_000)
     assert await outbox.mark_delivered(due.id, 200)
     # Cancelled (failed and refunded), its callback given up after one attempt.
     await create(backend, owner, "old-fail", keyed=True)
-    await cancel_task(store, owner, "old-fail", body)
+    await cancel_task(store, owner, "old-fail")
     (due,) = await outbox.claim_due(10, 60_000)
     assert await outbox.mark_failed(due.id, 500, "receiver down", None)
     # Failed too, but its callback is still being retried.
     await create(backend, owner, "old-retrying")
-    await cancel_task(store, owner, "old-retrying", body)
+    await cancel_task(store, owner, "old-retrying")
     # Live tasks: one generating, one waiting; and a finished one that is recent.
     await create(backend, owner, "old-generating")
     assert await store.start_generating(
         "old-generating", await claim(backend, "old-generating"), "mock"
     )
     await create(backend, owner, "fresh-fail")
-    await cancel_task(store, owner, "fresh-fail", body)
+    await cancel_task(store, owner, "fresh-fail")
     await create(backend, owner, "old-waiting")
 
     old = ["old-success", "old-fail", "old-retrying", "old-generating", "old-waiting"]
@@ -189,7 +185,7 @@ async def test_a_retention_of_zero_keeps_every_record(backend: Backend, tmp_path
         name="a", key_hash="hash-a", key_prefix="ig_a", credits_milli=100_000
     )).id
     await create(backend, owner, "ancient")
-    await cancel_task(backend.store, owner, "ancient", body)
+    await cancel_task(backend.store, owner, "ancient")
     await write(backend, "UPDATE callbacks SET state = 'delivered'")
     await age(backend, ["ancient"], 3650)
     assert await janitor(backend, tmp_path, retention_ms=0).forget_tasks() == 0
@@ -259,7 +255,7 @@ async def test_the_runtime_janitor_deletes_records_past_the_setting(
     backend = runtime.backend
     for task_id, days in (("three-days", 3), ("one-day", 1)):
         await create(backend, owner, task_id)
-        await cancel_task(runtime.store, owner, task_id, body)
+        await cancel_task(runtime.store, owner, task_id)
         await age(backend, [task_id], days)
     await write(backend, "UPDATE callbacks SET state = 'delivered'")
     runtime.janitor.start()  # its first pass takes the task records at once

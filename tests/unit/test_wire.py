@@ -13,7 +13,15 @@ import imagegate.wire
 from imagegate import client
 from imagegate.tasks import state as lifecycle
 from imagegate.tasks.model import Task
-from imagegate.wire import envelope, flux_kontext, gpt4o_image, ideogram, jobs, model_endpoints
+from imagegate.wire import (
+    callbacks,
+    envelope,
+    flux_kontext,
+    gpt4o_image,
+    ideogram,
+    jobs,
+    model_endpoints,
+)
 from imagegate.wire.states import (
     SPEC_002_STATUS,
     TaskState,
@@ -21,6 +29,7 @@ from imagegate.wire.states import (
     gpt4o_status,
     ideogram_fail_status,
 )
+from imagegate.wire.surfaces import Surface
 from imagegate.wire.task_view import result_files_json
 
 WIRE = Path(imagegate.wire.__file__).parent
@@ -97,6 +106,27 @@ def test_record_and_callback_of_a_succeeded_task() -> None:
     failed = jobs.callback_body(task(TaskState.FAIL), 100_000, url_for)
     assert (failed["code"], failed["msg"], failed["data"]["consumeCredits"]) == (501, "boom", 0)
     assert failed["data"]["remainedCredits"] == 100 and failed["data"]["resultJson"] is None
+
+
+def test_the_surface_names_are_stored_so_they_never_change() -> None:
+    # tasks.surface and callbacks.surface hold these strings: renaming one strands its rows.
+    assert [s.value for s in Surface] == [
+        "jobs", "gpt4o-image", "flux-kontext", "model-endpoints", "ideogram",
+    ]
+    assert all(Surface(s.value) is s for s in Surface)
+
+
+def test_every_surface_has_a_callback_shape_and_each_is_the_jobs_one_for_now() -> None:
+    assert set(callbacks.SHAPES) == set(Surface)
+    done = task(TaskState.SUCCESS, complete_time=5, cost_time=4)
+    failed = task(TaskState.FAIL)
+    for surface in Surface:
+        assert callbacks.callback_body(surface, done, 96_500, url_for) == jobs.callback_body(
+            done, 96_500, url_for
+        )
+        assert callbacks.callback_body(surface, failed, 1, url_for) == jobs.callback_body(
+            failed, 1, url_for
+        )
 
 
 def test_per_model_records() -> None:

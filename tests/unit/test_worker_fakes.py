@@ -59,7 +59,7 @@ def make_worker(
     db = SqliteDatabase(":memory:")
     store, blobs, fetcher = SqliteStore(db), MemoryBlobStore(), FakeFetcher()
     worker = Worker(
-        lifecycle=Lifecycle(store, lambda task, bal: "{}"), events=NoEvents(),
+        lifecycle=Lifecycle(store), events=NoEvents(),
         router=Router({MODEL: list(engines)}), fetcher=fetcher,  # type: ignore[arg-type]
         blobs=blobs,
         concurrency=1, lease_seconds=30, poll_interval=poll_interval, result_retention_ms=1000,

@@ -36,6 +36,7 @@ from imagegate.wire.states import (
     FLUX_GENERATING,
     FLUX_SUCCESS,
 )
+from imagegate.wire.surfaces import Surface
 
 router = APIRouter(tags=["flux-kontext"])
 
@@ -118,7 +119,9 @@ async def generate(request: Request) -> Response:
         raise ValidationFailed(
             "model", f"must be one of {', '.join(FLUX_KONTEXT_MODELS)} (got {show(model)})"
         )
-    task = await create_mapped(request, account, body, model, routing_keys=("model",))
+    task = await create_mapped(
+        request, account, body, model, surface=Surface.FLUX_KONTEXT, routing_keys=("model",)
+    )
     return success(created(task.id))
 
 

@@ -34,6 +34,7 @@ from imagegate.wire.states import (
     GPT4O_GENERATING,
     GPT4O_SUCCESS,
 )
+from imagegate.wire.surfaces import Surface
 
 router = APIRouter(tags=["gpt4o-image"])
 
@@ -98,7 +99,8 @@ async def generate(request: Request) -> Response:
     """Create a GPT-4o Image task (model ``gpt4o-image``); answers ``data.taskId``."""
     account, body = await read_request(request)
     task = await create_mapped(
-        request, account, body, GPT4O_IMAGE_NAME, check=check_prompt_or_files
+        request, account, body, GPT4O_IMAGE_NAME, surface=Surface.GPT4O_IMAGE,
+        check=check_prompt_or_files,
     )
     return success(created(task.id))
 

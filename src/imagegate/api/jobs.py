@@ -26,6 +26,7 @@ from imagegate.tasks.fairness import MAX_PRIORITY, MIN_PRIORITY
 from imagegate.tasks.ids import new_task_id
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.wire import jobs as wire
+from imagegate.wire.surfaces import Surface
 
 router = APIRouter(tags=["jobs"])
 
@@ -123,8 +124,12 @@ async def create_task(
     spec: ModelSpec | None = None,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
+    surface: Surface = Surface.JOBS,
 ) -> Task:
     """The one create path (DESIGN.md "A task's path", step 1).
+
+    ``surface``: the API the task is created through, kept with it; its callback is sent in
+    that API's shape (wire/callbacks.py).
 
     ``spec``: an adapter's variant of the model's spec (the same name and price, its own input
     limits), e.g. Ideogram's reframe with its 69 "WxH" resolutions and up to 8 images; the
@@ -186,6 +191,7 @@ async def create_task(
             priority=priority,
             key_id=account.key.spend_key if account.key else None,
             caps=account.key.caps if account.key and account.key.caps else None,
+            surface=surface,
         ),
         key,
     )

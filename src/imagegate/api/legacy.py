@@ -24,6 +24,7 @@ from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
 from imagegate.tasks.model import Task
 from imagegate.wire.legacy import CALLBACK_KEYS
+from imagegate.wire.surfaces import Surface
 
 SECURITY = schemas.SECURITY
 TASK_ID_PARAMETER = schemas.TASK_ID_PARAMETER
@@ -42,10 +43,13 @@ async def create_mapped(
     account: Account,
     body: Mapping[str, Any],
     model: str,
+    *,
+    surface: Surface,
     routing_keys: Collection[str] = (),
     check: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> Task:
-    """Create the task for an endpoint body: its fields (less the callback and ``routing_keys``)
+    """Create the task for an endpoint body, kept as created through ``surface`` (its callback
+    takes that surface's shape): its fields (less the callback and ``routing_keys``)
     become the model's ``input``. ``check`` sees the validated input first (rules of the
     endpoint beyond the model's fields). A refused input field is named as the endpoint names
     it (``size``, not ``input.size``). The request's ``Idempotency-Key`` is honoured as by
@@ -61,7 +65,9 @@ async def create_mapped(
         spec = get_model(model)
         if check is not None and spec is not None:
             check(spec.validate(mapped["input"]))
-        return await create_task(mapped, account, services_of(request), idempotency_key=key)
+        return await create_task(
+            mapped, account, services_of(request), idempotency_key=key, surface=surface
+        )
     except ValidationFailed as exc:
         if exc.field.startswith("input."):
             raise ValidationFailed(exc.field.removeprefix("input."), exc.problem) from None

@@ -25,6 +25,7 @@ from imagegate.catalog import get_model
 from imagegate.wire import model_endpoints as wire
 from imagegate.wire.legacy import created
 from imagegate.wire.states import SPEC_002_STATUS
+from imagegate.wire.surfaces import Surface
 
 router = APIRouter(tags=["model endpoints (spec 002)"])
 
@@ -54,7 +55,9 @@ _SECURITY: Final[list[dict[str, list[str]]]] = [{"ApiKeyHeader": []}, {"BearerAu
 def _generate(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response]]:
     async def generate(request: Request) -> Response:
         account, body = await read_request(request)
-        task = await create_mapped(request, account, body, endpoint.model)
+        task = await create_mapped(
+            request, account, body, endpoint.model, surface=Surface.MODEL_ENDPOINTS
+        )
         return success(created(task.id))
 
     generate.__doc__ = f"Create a {endpoint.model} task from its input (spec 002)."

@@ -1,3 +1,4 @@
-"""Callbacks: the outbox (``outbox``, ``pg_outbox``) and its sender (``sender``); a body is
-rendered through ``imagegate.wire`` when it is sent, and signed and verified there too
-(``imagegate.wire.webhooks``; a receiver imports ``verify`` from ``imagegate.client``)."""
+"""Callbacks: the sender (``sender``), which delivers the outbox's rows (``tasks/outbox.py``,
+kept by ``db/``) and renders each body through ``imagegate.wire.callbacks`` when it sends it;
+bodies are signed and verified in ``imagegate.wire.webhooks`` (a receiver imports ``verify``
+from ``imagegate.client``)."""

@@ -1,12 +1,16 @@
 """The callback sender: delivers outbox rows over HTTP, signed, retried with backoff until dead.
 
-Every final failure is logged and kept in its row: no callback is dropped silently.
+The body is rendered when it is sent (``imagegate.wire.callbacks``), in the shape of the
+surface the task was created through, from the task, the balance its row keeps and fresh signed
+links to its files; a row from before the outbox kept no body is sent as stored. Every final
+failure is logged and kept in its row: no callback is dropped silently.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import time
@@ -21,6 +25,9 @@ from imagegate.errors import OutboundRefused
 from imagegate.logs import context as log_context
 from imagegate.outbound import UrlPolicy, send_pinned
 from imagegate.tasks.outbox import CallbackRow, Outbox
+from imagegate.tasks.store import TaskReader
+from imagegate.wire.callbacks import callback_body
+from imagegate.wire.task_view import UrlFor
 from imagegate.wire.webhooks import signature_headers
 
 log = logging.getLogger(__name__)
@@ -38,13 +45,19 @@ _DRAIN_BYTES = 64 * 1024
 
 
 class CallbackSender:
-    """A background loop that sends due callbacks, at most ``concurrency`` at a time."""
+    """A background loop that sends due callbacks, at most ``concurrency`` at a time.
+
+    ``tasks`` reads the finished task a body is rendered from, ``url_for`` signs the links to
+    its files (the runtime's URL signer).
+    """
 
     def __init__(
         self,
         outbox: Outbox,
         policy: UrlPolicy,
         *,
+        tasks: TaskReader,
+        url_for: UrlFor,
         secret_for: Callable[[str], Awaitable[str | None]],
         timeout: float,
         max_attempts: int,
@@ -55,6 +68,8 @@ class CallbackSender:
     ) -> None:
         self.outbox = outbox
         self.policy = policy
+        self.tasks = tasks
+        self.url_for = url_for
         self.secret_for = secret_for
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
@@ -179,10 +194,15 @@ class CallbackSender:
         status: int | None = None
         error: str | None = None
         began = time.monotonic()
+        gone = False
         try:
             # One deadline for the whole attempt, DNS included, as Kie's 15 s is one deadline.
             async with asyncio.timeout(self.timeout):
-                status = await self._send(row, attempt)
+                body = await self.body(row)
+                if body is None:
+                    gone = True
+                else:
+                    status = await self._send(row, body, attempt)
         except OutboundRefused as exc:
             # Retrying cannot make a refused URL acceptable: give up at once.
             metrics.CALLBACK_ATTEMPTS.labels(outcome="refused").inc()
@@ -193,10 +213,15 @@ class CallbackSender:
         except httpx.HTTPError as exc:
             error = _describe(exc, row.url, host)
         except Exception as exc:
-            # Counted as an attempt, so a persistent bug ends in 'dead' instead of a loop.
+            # Counted as an attempt (rendering the body included), so a persistent bug ends in
+            # 'dead' instead of a loop.
             log.exception("callback for task %s: unexpected error while sending", row.task_id)
             error = f"internal error: {type(exc).__name__}"
 
+        if gone:
+            # Nothing to render the body from (the row outlived its task): no retry can help.
+            await self._give_up(row, None, "the task no longer exists", host, _ms_since(began))
+            return
         if status is not None and 200 <= status < 300:
             metrics.CALLBACK_ATTEMPTS.labels(outcome="delivered").inc()
             await self.outbox.mark_delivered(row.id, status, _ms_since(began))
@@ -218,8 +243,20 @@ class CallbackSender:
         log.info("callback for task %s to %s failed (attempt %d: %s); retry in %.1f s",
                  row.task_id, host, attempt, error, delay)
 
-    async def _send(self, row: CallbackRow, attempt: int) -> int:
-        """POST the stored body to the vetted URL; the HTTP status of the answer."""
+    async def body(self, row: CallbackRow) -> bytes | None:
+        """What the row sends: its stored body (a row from before migration 0007) or the
+        task's callback rendered now in its surface's shape; None when the task is gone."""
+        if row.body is not None:
+            return row.body.encode()
+        task = await self.tasks.get_task(row.task_id)
+        if task is None:
+            return None
+        surface = row.surface if row.surface is not None else task.surface
+        rendered = callback_body(surface, task, row.balance_milli or 0, self.url_for)
+        return json.dumps(rendered).encode()
+
+    async def _send(self, row: CallbackRow, body: bytes, attempt: int) -> int:
+        """POST the body to the vetted URL; the HTTP status of the answer."""
         resolved = await self.policy.resolve(row.url)
         headers = {
             "Content-Type": "application/json",
@@ -235,7 +272,7 @@ class CallbackSender:
         # (closing the connection) rather than buffered.
         response = await send_pinned(
             self._http(), "POST", resolved, headers=headers,
-            content=row.body.encode(), timeout=self.timeout, stream=True,
+            content=body, timeout=self.timeout, stream=True,
         )
         try:
             drained = 0

@@ -83,6 +83,9 @@ tasks = Table(
     Column("key_id", String(32), nullable=True),
     # Set by cancelTask while the task runs: the engine stops between steps (migration 0003).
     Column("cancel_requested", Integer, nullable=False, default=0, server_default=text("0")),
+    # The API the task was created through (wire/surfaces.py), whose shape its callback takes
+    # (migration 0007; the tasks before it were all created through the jobs API).
+    Column("surface", String(32), nullable=False, default="jobs", server_default=text("'jobs'")),
     # Expired leases: a partial index, so that inserting a waiting task does not touch it (each
     # index page an insert touches is written to the WAL at commit, the cost of a createTask).
     Index(
@@ -208,7 +211,12 @@ callbacks = Table(
     Column("task_id", String(64), nullable=False, unique=True),
     Column("account_id", String(32), nullable=False),
     Column("url", Text, nullable=False),
-    Column("body", Text, nullable=False),
+    # What the sender renders the body from (wire/callbacks.py): the task's surface and the
+    # account's balance right after the task ended (migration 0007). A row from before it has
+    # the body itself instead, sent as it is.
+    Column("surface", String(32), nullable=True),
+    Column("balance_milli", BigInteger, nullable=True),
+    Column("body", Text, nullable=True),
     Column("state", String(16), nullable=False),  # pending | delivered | dead
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", BigInteger, nullable=False),

@@ -14,14 +14,11 @@ the task the same way. A finished task is not changed: the caller gets a clear e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from imagegate.errors import NotFound, ValidationFailed
 from imagegate.tasks.model import Task
 from imagegate.tasks.state import TERMINAL_STATES
-
-if TYPE_CHECKING:
-    from imagegate.tasks.store import CallbackBodyFn
 
 CANCELED = "CANCELED"
 CANCELED_MSG = "Canceled by the user (cancelTask)"
@@ -41,17 +38,14 @@ class CancelStore(Protocol):
     """The store's part in a cancel (db/sqlite/tasks.py, db/postgres/tasks.py): both moves in
     one transaction, None when neither applies."""
 
-    async def cancel(
-        self, account_id: str, task_id: str, callback_body: CallbackBodyFn
-    ) -> Cancelled | None: ...
+    async def cancel(self, account_id: str, task_id: str) -> Cancelled | None: ...
 
     async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None: ...
 
 
-async def cancel_task(
-    store: CancelStore, account_id: str, task_id: str, callback_body: CallbackBodyFn
-) -> Cancelled:
-    done = await store.cancel(account_id, task_id, callback_body)
+async def cancel_task(store: CancelStore, account_id: str, task_id: str) -> Cancelled:
+    """Cancel the account's task (the module's docstring says how), or refuse: 404, 422."""
+    done = await store.cancel(account_id, task_id)
     return done if done is not None else await _refuse(store, account_id, task_id)
 
 

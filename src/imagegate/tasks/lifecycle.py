@@ -24,7 +24,7 @@ from imagegate.tasks.events import CallbackQueued, CancelRequested, Event, TaskC
 from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.tasks.state import TaskState
-from imagegate.tasks.store import Beat, CallbackBodyFn, Finish, TaskStore
+from imagegate.tasks.store import Beat, Finish, TaskStore
 from imagegate.wire.task_view import result_files_json
 
 
@@ -60,12 +60,11 @@ class Cancel:
 
 
 class Lifecycle:
-    """The transitions over one store; ``callback_body`` renders a finished task's callback
-    (with the balance after it) for the row its terminal move writes."""
+    """The transitions over one store. A terminal move's callback row names the task, its
+    surface and the balance after it; the sender renders the body when it sends it."""
 
-    def __init__(self, store: LifecycleStore, callback_body: CallbackBodyFn) -> None:
+    def __init__(self, store: LifecycleStore) -> None:
         self.store = store
-        self.callback_body = callback_body
 
     async def create(self, new: NewTask, key: IdempotencyKey | None = None) -> Created:
         """Debit, ledger row, the Idempotency-Key (when given) and the ``waiting`` task in one
@@ -125,9 +124,7 @@ class Lifecycle:
         """cancelTask: a task not yet running ends now (refunded, its callback queued); a
         generating one is asked to stop. 404 for a task the account does not have, 422 for a
         finished one."""
-        done: Cancelled = await cancel_task(
-            self.store, account_id, task_id, self.callback_body
-        )
+        done: Cancelled = await cancel_task(self.store, account_id, task_id)
         if not done.ended:
             return Cancel(done.task, False, (CancelRequested(done.task.id),))
         queued = (CallbackQueued(done.task.id),) if done.task.callback_url else ()
@@ -138,7 +135,7 @@ class Lifecycle:
         return await self.store.release(task.id, task.lease_token)
 
     async def _end(self, task: Task, outcome: Finish) -> Ended | None:
-        finished = await self.store.finish(task.id, task.lease_token, outcome, self.callback_body)
+        finished = await self.store.finish(task.id, task.lease_token, outcome)
         if finished is None:
             return None
         events: tuple[Event, ...] = (TaskEnded(task, finished),)

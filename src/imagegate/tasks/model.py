@@ -9,6 +9,7 @@ from typing import Any
 
 from imagegate.accounts.model import SpendCaps
 from imagegate.tasks.state import TaskState
+from imagegate.wire.surfaces import Surface
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class NewTask:
     # in the create transaction (accounts/caps.py) so that concurrent creates cannot overshoot.
     key_id: str | None = None
     caps: SpendCaps | None = None
+    # The API the task is created through: its callback is rendered in that API's shape.
+    surface: Surface = Surface.JOBS
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,8 @@ class IdempotencyKey:
 
 @dataclass(frozen=True, slots=True)
 class Task:
+    """A task as the store keeps it: its request, state, result or failure, times and lease."""
+
     id: str
     account_id: str
     model: str
@@ -61,6 +66,8 @@ class Task:
     engine: str | None
     attempts: int
     lease_token: int
+    # The API the task was created through (NewTask.surface).
+    surface: Surface = Surface.JOBS
 
     @classmethod
     def from_row(cls, row: Any) -> Task:
@@ -84,4 +91,5 @@ class Task:
             engine=row["engine"],
             attempts=row["attempts"],
             lease_token=row["lease_token"],
+            surface=Surface(row["surface"]),
         )

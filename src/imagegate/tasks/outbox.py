@@ -1,6 +1,11 @@
 """The callback outbox: its rows (one per task that asked for a callback, written in the
 transaction that ends the task) and the protocol the sender reads and updates them through.
 
+A row names the task, the surface it was created through and the account's balance right
+after it ended (a fact of that moment, Kie's ``remainedCredits``); the sender renders the body
+through ``imagegate.wire.callbacks`` when it sends it. Rows written before migration 0007 keep
+the body rendered then, and are sent as they are.
+
 db/sqlite/outbox.py and db/postgres/outbox.py keep them; callbacks/sender.py sends them.
 """
 
@@ -8,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from imagegate.wire.surfaces import Surface
 
 # A stored error is for operators to read, not a log file.
 MAX_ERROR_CHARS = 1000
@@ -19,13 +26,20 @@ def _columns(row: Any) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class CallbackRow:
-    """One callback to deliver: where, what, and how its delivery has gone so far."""
+    """One callback to deliver: where, what, and how its delivery has gone so far.
+
+    What: ``surface`` and ``balance_milli`` (the balance after the task), from which the
+    sender renders the body; or, in a row from before migration 0007, ``body`` itself (then
+    the other two are None).
+    """
 
     id: int
     task_id: str
     account_id: str
     url: str
-    body: str
+    body: str | None
+    surface: Surface | None
+    balance_milli: int | None
     state: str  # pending | delivered | dead
     attempts: int
     next_attempt_at: int
@@ -45,7 +59,9 @@ class CallbackRow:
             task_id=str(row["task_id"]),
             account_id=str(row["account_id"]),
             url=str(row["url"]),
-            body=str(row["body"]),
+            body=row["body"],
+            surface=None if row["surface"] is None else Surface(row["surface"]),
+            balance_milli=None if row["balance_milli"] is None else int(row["balance_milli"]),
             state=str(row["state"]),
             attempts=int(row["attempts"]),
             next_attempt_at=int(row["next_attempt_at"]),

@@ -9,7 +9,7 @@ enforces them with conditional writes, so a stale worker or a second finish chan
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,8 +17,6 @@ from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.tasks.state import TaskState
 
-CallbackBodyFn = Callable[[Task, int], str]
-"""Renders the callback body from the finished task and the account's balance after it."""
 
 class Beat(enum.IntEnum):
     """What a heartbeat found: the lease gone (falsy), still held, or held with a cancel
@@ -50,7 +48,15 @@ class Finish:
     files: tuple[StoredFile, ...] = ()
 
 
-class TaskStore(Protocol):
+class TaskReader(Protocol):
+    """Reading one task: what the callback sender needs to render a finished task's body."""
+
+    async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None:
+        """The task, or None if unknown or (when ``account_id`` is given) another account's."""
+        ...
+
+
+class TaskStore(TaskReader, Protocol):
     """Tasks from their create to their end (accounts and meta rows: accounts/store.py,
     tasks/switches.py)."""
 
@@ -71,10 +77,6 @@ class TaskStore(Protocol):
 
     async def forget_expired_keys(self, now: int | None = None) -> int:
         """Delete the Idempotency-Keys past their window; how many were deleted."""
-        ...
-
-    async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None:
-        """The task, or None if unknown or (when ``account_id`` is given) another account's."""
         ...
 
     async def claim(
@@ -101,11 +103,11 @@ class TaskStore(Protocol):
         now, CANCEL when the account asked for the task to stop (tasks/cancel.py)."""
         ...
 
-    async def finish(
-        self, task_id: str, token: int, outcome: Finish, callback_body: CallbackBodyFn
-    ) -> Task | None:
+    async def finish(self, task_id: str, token: int, outcome: Finish) -> Task | None:
         """End a claimed task: its final state, the refund of a failure, the result files' rows
-        and the callback row, in one transaction; None when the lease token is stale."""
+        and, when it has a callback URL, its callback row (tasks/outbox.py: the task, its
+        surface and the account's balance after the refund), in one transaction; None when the
+        lease token is stale."""
         ...
 
     async def release(self, task_id: str, token: int) -> bool:

@@ -40,6 +40,7 @@ from imagegate.tasks.model import Task
 from imagegate.tasks.state import TaskState
 from imagegate.wire import ideogram as wire
 from imagegate.wire.states import IDEOGRAM_STILL_RUNNING, ideogram_fail_status
+from imagegate.wire.surfaces import Surface
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ async def create_reframe_task(
         task = await create_task(
             {"model": MODEL, "input": task_input}, account, services, spec=reframe_spec(),
             idempotency_key=idempotency_key, request_hash=request_hash,
+            surface=Surface.IDEOGRAM,
         )
     except ApiError:
         await forget_unused(services, key)

@@ -35,15 +35,16 @@ from imagegate.tasks.model import NewTask, Task
 # time of one commit.
 MAX_BATCH = 256
 
-# $1..$9: one array per column of the creates, in arrival order; $10 now (ms); $11 the slot;
-# $12 the channel. Workers are woken once per model, with the count (``wake_payload``). The
+# $1..$10: one array per column of the creates, in arrival order; $11 now (ms); $12 the slot;
+# $13 the channel. Workers are woken once per model, with the count (``wake_payload``). The
 # batch's accounts are locked in id order: two API processes writing batches of the same
 # accounts then queue, where locking in any order could deadlock them.
 _SQL = (
     "WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
-    " $5::text[], $6::text[], $7::bigint[], $8::int[], $9::text[]) WITH ORDINALITY"
-    " AS r(id, account_id, model, param, input, callback_url, price, priority, key_id, ord)),"
-    " acct AS (SELECT id, credits_milli, GREATEST(fair_clock, $10) AS clock FROM accounts"
+    " $5::text[], $6::text[], $7::bigint[], $8::int[], $9::text[], $10::text[])"
+    " WITH ORDINALITY AS r(id, account_id, model, param, input, callback_url, price, priority,"
+    " key_id, surface, ord)),"
+    " acct AS (SELECT id, credits_milli, GREATEST(fair_clock, $11) AS clock FROM accounts"
     " WHERE id IN (SELECT account_id FROM req) ORDER BY id FOR UPDATE),"
     " run AS (SELECT req.*, acct.credits_milli AS balance, acct.clock,"
     " sum(req.price) OVER w AS spent, row_number() OVER w AS k"
@@ -51,17 +52,17 @@ _SQL = (
     " WINDOW w AS (PARTITION BY req.account_id ORDER BY req.ord)),"
     " ok AS (SELECT * FROM run WHERE spent <= balance),"
     " debit AS (UPDATE accounts SET credits_milli = accounts.credits_milli - s.total,"
-    " fair_clock = s.clock + s.n * $11 FROM (SELECT account_id, max(clock) AS clock,"
+    " fair_clock = s.clock + s.n * $12 FROM (SELECT account_id, max(clock) AS clock,"
     " sum(price) AS total, count(*) AS n FROM ok GROUP BY account_id) s"
     " WHERE accounts.id = s.account_id),"
     " ledger AS (INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli,"
-    " created_at) SELECT account_id, id, 'debit', -price, $10 FROM ok WHERE price > 0),"
+    " created_at) SELECT account_id, id, 'debit', -price, $11 FROM ok WHERE price > 0),"
     " task AS (INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
     " progress, price_milli, create_time, update_time, attempts, lease_token, priority,"
-    " fair_key, key_id) SELECT id, account_id, model, 'waiting', param, input, callback_url,"
-    " 0, price, $10, $10, 0, 0, priority, clock + k * $11, key_id FROM ok ORDER BY ord"
-    " RETURNING *),"
-    " woke AS (SELECT pg_notify($12, model || ' ' || count(*)) FROM ok GROUP BY model)"
+    " fair_key, key_id, surface) SELECT id, account_id, model, 'waiting', param, input,"
+    " callback_url, 0, price, $11, $11, 0, 0, priority, clock + k * $12, key_id, surface"
+    " FROM ok ORDER BY ord RETURNING *),"
+    " woke AS (SELECT pg_notify($13, model || ' ' || count(*)) FROM ok GROUP BY model)"
     " SELECT task.* FROM task WHERE (SELECT count(*) FROM woke) >= 0"
 )
 
@@ -154,4 +155,5 @@ def _columns(creates: list[NewTask]) -> list[list[Any]]:
         [c.price_milli for c in creates],
         [c.priority for c in creates],
         [c.key_id for c in creates],
+        [c.surface.value for c in creates],
     ]

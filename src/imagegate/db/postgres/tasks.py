@@ -24,7 +24,7 @@ from imagegate.db.postgres import caps
 from imagegate.db.postgres.accounts import PgAccounts
 from imagegate.db.postgres.creates import CreateCombiner
 from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase, affected, numbered
-from imagegate.db.sqlite.tasks import SQL_CANCEL_NOW, SQL_CANCEL_REQUEST
+from imagegate.db.sqlite.tasks import SQL_CANCEL_NOW, SQL_CANCEL_REQUEST, SQL_QUEUE_CALLBACK
 from imagegate.errors import InsufficientCredits
 from imagegate.tasks import idempotency
 from imagegate.tasks.cancel import CANCEL_CHANNEL, CANCELED_MSG, Cancelled
@@ -32,7 +32,9 @@ from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.listing import TaskQuery
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
-from imagegate.tasks.store import Beat, CallbackBodyFn, Finish
+from imagegate.tasks.store import Beat, Finish
+
+_PG_QUEUE_CALLBACK = numbered(SQL_QUEUE_CALLBACK)
 
 # Leases are on the database's clock: workers on several machines agree on it, not on theirs.
 # now() (the statement's start in autocommit), not clock_timestamp(): a stable value can bound
@@ -96,13 +98,14 @@ class PostgresStore(PgAccounts):
             " WHERE $1 > 0),"
             " task AS (INSERT INTO tasks (id, account_id, model, state, param, input,"
             " callback_url, progress, price_milli, create_time, update_time, attempts,"
-            " lease_token, priority, fair_key, key_id) SELECT $5, $4, $6, 'waiting', $7, $8,"
-            " $9, 0, $1, $2, $2, 0, 0, $10, acct.fair_clock, $12 FROM acct RETURNING *),"
+            " lease_token, priority, fair_key, key_id, surface) SELECT $5, $4, $6, 'waiting',"
+            " $7, $8, $9, 0, $1, $2, $2, 0, 0, $10, acct.fair_clock, $12, $13 FROM acct"
+            " RETURNING *),"
             " woke AS (SELECT pg_notify($11, $6) FROM task)"
             " SELECT task.* FROM task, woke",
             new.price_milli, now, SLOT_MS, new.account_id, new.id, new.model, new.param,
             json.dumps(new.input, separators=(",", ":")), new.callback_url, new.priority,
-            TASKS_CHANNEL, new.key_id,
+            TASKS_CHANNEL, new.key_id, new.surface.value,
         )
         if row is not None:
             return Task.from_row(row)
@@ -233,15 +236,14 @@ class PostgresStore(PgAccounts):
                 lease_ms, now_ms(), progress, task_id, token,
             ))
 
-    async def finish(
-        self, task_id: str, token: int, outcome: Finish, callback_body: CallbackBodyFn
-    ) -> Task | None:
+    async def finish(self, task_id: str, token: int, outcome: Finish) -> Task | None:
         """As ``SqliteStore.finish``: the final state, a failure's refund, the result files'
         rows and the callback row, atomically; None when the lease token is stale.
 
         A task without a callback URL (the statement says so itself) finishes in one
-        statement, autocommit. One with a URL needs its callback row, rendered here from the
-        finished row, so it is finished again by the same statement inside a transaction."""
+        statement, autocommit. One with a URL needs its callback row, which keeps the balance
+        after the refund, so it is finished again by the same statement inside a transaction,
+        followed by the row."""
         args = _finish_args(task_id, token, outcome)
         sql = _finish_sql(outcome.state)
         async with self.db.pool.acquire() as conn:
@@ -253,7 +255,7 @@ class PostgresStore(PgAccounts):
                 if row is None:
                     return None
                 task = Task.from_row(row)
-                await queue_callback(conn, task, callback_body)
+                await queue_callback(conn, task)
                 return task
 
     async def release(self, task_id: str, token: int) -> bool:
@@ -264,9 +266,7 @@ class PostgresStore(PgAccounts):
             now_ms(), task_id, token,
         )
 
-    async def cancel(
-        self, account_id: str, task_id: str, callback_body: CallbackBodyFn
-    ) -> Cancelled | None:
+    async def cancel(self, account_id: str, task_id: str) -> Cancelled | None:
         """As ``SqliteStore.cancel``; a cancel request of a generating task also NOTIFYs
         ``imagegate_cancel``, so whichever worker process runs it learns at once."""
         async with self.db.transaction() as conn:
@@ -278,7 +278,7 @@ class PostgresStore(PgAccounts):
             if row is not None:
                 task = Task.from_row(row)
                 await _refund(conn, task, now)
-                await queue_callback(conn, task, callback_body)
+                await queue_callback(conn, task)
                 return Cancelled(task, ended=True)
             row = await conn.fetchrow(
                 SQL_CANCEL_REQUEST.format(now="$1", id="$2", account="$3"),
@@ -316,22 +316,17 @@ async def _refund(conn: asyncpg.Connection, task: Task, now: int) -> None:
         )
 
 
-async def queue_callback(
-    conn: asyncpg.Connection, task: Task, callback_body: CallbackBodyFn
-) -> None:
+async def queue_callback(conn: asyncpg.Connection, task: Task) -> None:
     """The finished task's callback row, if it asked for one, in the caller's transaction
-    (after any refund, so the body's balance includes it)."""
+    (after any refund, so the balance it keeps includes it)."""
     if not task.callback_url:
         return
     balance = await conn.fetchval(
         "SELECT credits_milli FROM accounts WHERE id = $1", task.account_id
     )
     await conn.execute(
-        "INSERT INTO callbacks (task_id, account_id, url, body, state, attempts,"
-        " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)"
-        " ON CONFLICT (task_id) DO NOTHING",
-        task.id, task.account_id, task.callback_url,
-        callback_body(task, int(balance or 0)), task.complete_time,
+        _PG_QUEUE_CALLBACK, task.id, task.account_id, task.callback_url, task.surface.value,
+        int(balance or 0), task.complete_time, task.complete_time,
     )
 
 

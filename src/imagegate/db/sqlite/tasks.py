@@ -25,7 +25,7 @@ from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.listing import TaskQuery
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.tasks.state import PROGRESS, SQL_CLAIMED, TaskState, sql_sources
-from imagegate.tasks.store import Beat, CallbackBodyFn, Finish
+from imagegate.tasks.store import Beat, Finish
 
 # cancelTask (tasks/cancel.py): a task not yet running ends at once, its lease token moved on
 # so the worker that claimed it finds its lease gone; a generating one is asked to stop.
@@ -40,6 +40,15 @@ SQL_CANCEL_REQUEST = (
     "UPDATE tasks SET cancel_requested = 1, update_time = {now}"
     " WHERE id = {id} AND account_id = {account} AND state = 'generating' RETURNING *"
 )
+
+# A finished task's callback row (tasks/outbox.py): what the sender renders the body from.
+# Params: task id, account, url, surface, balance after the task, now, now.
+SQL_QUEUE_CALLBACK = (
+    "INSERT INTO callbacks (task_id, account_id, url, surface, balance_milli, state, attempts,"
+    " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)"
+    " ON CONFLICT (task_id) DO NOTHING"
+)
+
 
 class SqliteStore(SqliteAccounts):
     """Tasks (and, from ``SqliteAccounts``, accounts, ledger and meta rows) on one SQLite
@@ -94,11 +103,12 @@ class SqliteStore(SqliteAccounts):
             row = conn.execute(
                 "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
                 " progress, price_milli, create_time, update_time, attempts, lease_token,"
-                " priority, fair_key, key_id)"
-                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?, ?) RETURNING *",
+                " priority, fair_key, key_id, surface)"
+                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?, ?, ?) RETURNING *",
                 (new.id, new.account_id, new.model, new.param,
                  json.dumps(new.input, separators=(",", ":")), new.callback_url,
-                 new.price_milli, now, now, new.priority, int(moved[0]), new.key_id),
+                 new.price_milli, now, now, new.priority, int(moved[0]), new.key_id,
+                 new.surface.value),
             ).fetchone()
             return Task.from_row(row)
 
@@ -231,9 +241,7 @@ class SqliteStore(SqliteAccounts):
 
         return await self.db.write(tx)
 
-    async def finish(
-        self, task_id: str, token: int, outcome: Finish, callback_body: CallbackBodyFn
-    ) -> Task | None:
+    async def finish(self, task_id: str, token: int, outcome: Finish) -> Task | None:
         """End a claimed task: its final state, the refund of a failure, the callback row.
 
         All in one transaction; None when the lease token is stale (someone else finishes it).
@@ -254,7 +262,7 @@ class SqliteStore(SqliteAccounts):
             if row is None:
                 return None
             conn.executemany(SQL_UPSERT_FILE, [file.values() for file in outcome.files])
-            return self._after_terminal(conn, Task.from_row(row), now, callback_body)
+            return self._after_terminal(conn, Task.from_row(row), now)
 
         return await self.db.write(tx)
 
@@ -273,9 +281,7 @@ class SqliteStore(SqliteAccounts):
 
         return await self.db.write(tx)
 
-    async def cancel(
-        self, account_id: str, task_id: str, callback_body: CallbackBodyFn
-    ) -> Cancelled | None:
+    async def cancel(self, account_id: str, task_id: str) -> Cancelled | None:
         """tasks/cancel.py's two moves in one transaction: a task not yet running ends now
         (refunded, its callback row queued, its lease token moved on), a generating one gets
         ``cancel_requested``; None when neither applies (unknown, another account's, finished)."""
@@ -287,7 +293,7 @@ class SqliteStore(SqliteAccounts):
                 (CANCELED_MSG, now, now, now, task_id, account_id),
             ).fetchone()
             if row is not None:
-                task = self._after_terminal(conn, Task.from_row(row), now, callback_body)
+                task = self._after_terminal(conn, Task.from_row(row), now)
                 return Cancelled(task, ended=True)
             row = conn.execute(
                 SQL_CANCEL_REQUEST.format(now="?", id="?", account="?"),
@@ -298,9 +304,9 @@ class SqliteStore(SqliteAccounts):
         return await self.db.write(tx)
 
     @staticmethod
-    def _after_terminal(
-        conn: sqlite3.Connection, task: Task, now: int, callback_body: CallbackBodyFn
-    ) -> Task:
+    def _after_terminal(conn: sqlite3.Connection, task: Task, now: int) -> Task:
+        """A terminal move's refund (a failure's, once) and callback row, in its transaction:
+        the row keeps the balance after the refund, the body's ``remainedCredits``."""
         if task.state is TaskState.FAIL and task.price_milli:
             # The unique (task_id, reason) pair makes a second refund impossible.
             refunded = conn.execute(
@@ -318,13 +324,10 @@ class SqliteStore(SqliteAccounts):
                 "SELECT credits_milli FROM accounts WHERE id = ?", (task.account_id,)
             ).fetchone()
             balance = int(balance_row[0]) if balance_row else 0
-            conn.execute(
-                "INSERT INTO callbacks (task_id, account_id, url, body, state, attempts,"
-                " next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)"
-                " ON CONFLICT (task_id) DO NOTHING",
-                (task.id, task.account_id, task.callback_url, callback_body(task, balance),
-                 now, now),
-            )
+            conn.execute(SQL_QUEUE_CALLBACK, (
+                task.id, task.account_id, task.callback_url, task.surface.value, balance, now,
+                now,
+            ))
         return task
 
     async def list_tasks(self, query: TaskQuery) -> list[Task]:
