@@ -10,15 +10,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from imagegate.api import schemas
-from imagegate.api.admin import _parse
+from imagegate.api.admin import _parse, get_operations
+from imagegate.api.admin_operations import AdminOperations
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import get_runtime
 from imagegate.api.envelope import success
-from imagegate.catalog import all_models, get_model
-from imagegate.errors import ValidationFailed
 from imagegate.runtime import Runtime
-from imagegate.tasks.switches import SwitchState
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
@@ -26,26 +24,10 @@ _BODY_LIMIT = 16 * 1024
 _ERRORS = (400, 401, 413, 422)
 
 
-def maintenance_view(state: SwitchState) -> dict[str, Any]:
-    return {
-        "on": state.maintenance_since is not None,
-        "since": state.maintenance_since,
-        "message": state.maintenance_message,
-    }
+def served(models: list[dict[str, Any]], runtime: Runtime) -> list[dict[str, Any]]:
+    """Every model's switch (admin_views.models_view) with whether an engine serves it."""
+    return [{**view, "served": runtime.router.can_serve(view["model"])} for view in models]
 
-
-def models_view(state: SwitchState, runtime: Runtime) -> list[dict[str, Any]]:
-    """Every model of the catalog: whether the operator turned it off (and why), and whether
-    an engine serves it."""
-    return [
-        {
-            "model": spec.name,
-            "enabled": spec.name not in state.disabled_models,
-            "reason": state.disabled_models.get(spec.name),
-            "served": runtime.router.can_serve(spec.name),
-        }
-        for spec in sorted(all_models(), key=lambda m: m.name)
-    ]
 
 
 class MaintenanceBody(BaseModel):
@@ -80,8 +62,8 @@ _MODEL_BODY = schemas.json_body(
 
 
 @router.get("/maintenance", openapi_extra=_doc(_MAINTENANCE))
-async def maintenance_status(runtime: Runtime = Depends(get_runtime)) -> Response:
-    return success(maintenance_view(await runtime.switches.read()))
+async def maintenance_status(ops: AdminOperations = Depends(get_operations)) -> Response:
+    return success(await ops.maintenance())
 
 
 @router.post(
@@ -91,35 +73,44 @@ async def maintenance_status(runtime: Runtime = Depends(get_runtime)) -> Respons
         {"on": True, "message": "database upgrade, back at 14:00 UTC"},
     )),
 )
-async def set_maintenance(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def set_maintenance(
+    request: Request, ops: AdminOperations = Depends(get_operations)
+) -> Response:
     """Maintenance on: createTask answers 455 (HTTP 503) on every API process within a few
     seconds; tasks already created still run and every query still answers. Off: back."""
     body = _parse(MaintenanceBody, await read_json_object(request, _BODY_LIMIT))
-    state = await runtime.switches.set_maintenance(body.on, body.message)
-    return success(maintenance_view(state))
+    return success(await ops.set_maintenance(body.on, body.message))
 
 
 @router.get("/models", openapi_extra=_doc(_MODELS))
-async def list_models(runtime: Runtime = Depends(get_runtime)) -> Response:
-    return success(models_view(await runtime.switches.read(), runtime))
+async def list_models(
+    ops: AdminOperations = Depends(get_operations), runtime: Runtime = Depends(get_runtime)
+) -> Response:
+    return success(served(await ops.models(), runtime))
 
 
-async def _switch_model(request: Request, runtime: Runtime, enabled: bool) -> Response:
+async def _switch_model(
+    request: Request, ops: AdminOperations, runtime: Runtime, enabled: bool
+) -> Response:
     body = _parse(ModelBody, await read_json_object(request, _BODY_LIMIT))
-    if get_model(body.model) is None:
-        known = ", ".join(sorted(m.name for m in all_models()))
-        raise ValidationFailed("model", f"unknown model {body.model!r} (known models: {known})")
-    state = await runtime.switches.set_model(body.model, enabled, body.reason)
-    return success(models_view(state, runtime))
+    return success(served(await ops.set_model(body.model, enabled, body.reason), runtime))
 
 
 @router.post("/models/disable", openapi_extra=_doc(_MODELS, _MODEL_BODY))
-async def disable_model(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+async def disable_model(
+    request: Request,
+    ops: AdminOperations = Depends(get_operations),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
     """Turn a model off: its createTask answers 505 (HTTP 403) naming the model and the
     reason; tasks of it already created still run."""
-    return await _switch_model(request, runtime, False)
+    return await _switch_model(request, ops, runtime, False)
 
 
 @router.post("/models/enable", openapi_extra=_doc(_MODELS, _MODEL_BODY))
-async def enable_model(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
-    return await _switch_model(request, runtime, True)
+async def enable_model(
+    request: Request,
+    ops: AdminOperations = Depends(get_operations),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    return await _switch_model(request, ops, runtime, True)
