@@ -130,6 +130,14 @@ def open_sqlite(url: str) -> Backend:
     )
 
 
+async def open_backend(url: str, *, pool_size: int = 10) -> Backend:
+    """The backend ``url`` names (``check_url``'s two forms), open."""
+    check_url(url)
+    return await open_postgres(url, pool_size=pool_size) if is_postgres_url(url) else (
+        open_sqlite(url)
+    )
+
+
 async def open_postgres(url: str, *, pool_size: int = 10) -> Backend:
     db = await PostgresDatabase.open(url, max_size=pool_size)
     return Backend(

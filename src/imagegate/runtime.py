@@ -29,9 +29,7 @@ from imagegate.db.postgres.creates import wake_payload
 from imagegate.db.postgres.database import TASKS_CHANNEL, UPSTREAM_CHANNEL, is_postgres_url
 from imagegate.engines.cpu import CpuPool
 from imagegate.engines.registry import EngineContext, EngineSet
-
-# Re-exported: `imagegate routes` (Cli, which may not import Engines) builds the routes offline.
-from imagegate.engines.routing import build_router as build_router
+from imagegate.engines.routing import build_router
 from imagegate.engines.upstream.events import UpstreamEvents
 from imagegate.errors import BlobNotFound
 from imagegate.outbound import UrlPolicy

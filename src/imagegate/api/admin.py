@@ -8,17 +8,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from imagegate.accounts.keys import AccountRequest
-from imagegate.accounts.keys import create_account as new_account
-from imagegate.accounts.model import Account
 from imagegate.api import schemas
+from imagegate.api.admin_operations import AdminOperations
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
 from imagegate.api.ratelimit import parse_rate
 from imagegate.api.services import Services
-from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 from imagegate.errors import NotFound, ValidationFailed
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -45,18 +42,10 @@ class NewAccount(BaseModel):
         return value
 
 
-def account_view(account: Account) -> dict[str, Any]:
-    return {
-        "id": account.id,
-        "name": account.name,
-        "keyPrefix": account.key_prefix,
-        "credits": milli_to_credits(account.credits_milli),
-        "hasWebhookSecret": account.webhook_secret is not None,
-        "createRate": account.create_rate,
-        "queryRate": account.query_rate,
-        "disabled": account.disabled,
-        "createdAt": account.created_at,
-    }
+async def get_operations(services: Services = Depends(get_services)) -> AdminOperations:
+    """The operator's operations (api/admin_operations.py) over the app's stores, as a FastAPI
+    dependency of the admin routes (async on purpose, as ``get_services``)."""
+    return AdminOperations(services.store, services.keys, services.switches)
 
 
 def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
@@ -98,23 +87,21 @@ def _doc(
 @router.post(
     "/accounts", openapi_extra=_doc(schemas.ref("Account"), _NEW_ACCOUNT_BODY, _ADMIN_ERRORS)
 )
-async def create_account(request: Request, services: Services = Depends(get_services)) -> Response:
+async def create_account(
+    request: Request, ops: AdminOperations = Depends(get_operations)
+) -> Response:
     """Create an account and its key; the key is in the answer and nowhere else."""
     body = _parse(NewAccount, await read_json_object(request, 64 * 1024))
-    account, key = await new_account(
-        services.store,
-        AccountRequest(
-            body.name, body.credits, body.webhook_secret, body.create_rate, body.query_rate
-        ),
-    )
-    return success({**account_view(account), "apiKey": key})
+    return success(await ops.create_account(
+        body.name, body.credits, body.webhook_secret, body.create_rate, body.query_rate
+    ))
 
 
 @router.get(
     "/accounts", openapi_extra=_doc({"type": "array", "items": schemas.ref("Account")})
 )
-async def list_accounts(services: Services = Depends(get_services)) -> Response:
-    return success([account_view(a) for a in await services.store.list_accounts()])
+async def list_accounts(ops: AdminOperations = Depends(get_operations)) -> Response:
+    return success(await ops.list_accounts())
 
 
 class CreditGrant(BaseModel):
@@ -134,14 +121,14 @@ class CreditGrant(BaseModel):
     ),
 )
 async def grant_credits(
-    account_id: str, request: Request, services: Services = Depends(get_services)
+    account_id: str, request: Request, ops: AdminOperations = Depends(get_operations)
 ) -> Response:
     """Add credits (negative to take them back); answers the new balance."""
     body = _parse(CreditGrant, await read_json_object(request, 64 * 1024))
-    balance = await services.store.grant_credits(account_id, credits_to_milli(body.credits))
+    balance = await ops.grant_credits(account_id, body.credits)
     if balance is None:
         raise NotFound(f"Account not found: {account_id}")
-    return success(milli_to_credits(balance))
+    return success(balance)
 
 
 _BREAKER = {

@@ -7,19 +7,21 @@ import asyncio
 import json
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from imagegate import __version__
 from imagegate.cli import jobs
 from imagegate.cli.admin import admin_app
+from imagegate.cli.admin.accounts import echo_created
+from imagegate.cli.admin.database import run
 from imagegate.cli.failures import EXIT_CODES_HELP, EXIT_USAGE
-from imagegate.errors import StartFailed
+from imagegate.errors import StartFailed, ValidationFailed
 from imagegate.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from imagegate.accounts.model import Account
+    from imagegate.launch import AdminOperations
     from imagegate.runtime import FirstStart, Runtime
 
 app = typer.Typer(
@@ -55,7 +57,7 @@ def serve(
     """Run the API, the worker, the callback sender and the janitor in one process."""
     import uvicorn
 
-    from imagegate.api.app import create_app
+    from imagegate.launch import server_app
     from imagegate.runtime import Runtime
 
     try:
@@ -73,7 +75,7 @@ def serve(
     _announce(settings, runtime.router.describe(), first.default_key, first.admin_key)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(runtime),
+            server_app(runtime),
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
@@ -190,22 +192,18 @@ def routes(
 ) -> None:
     """Print each model's route (its engines in failover order) from the configuration:
     flags, IMAGEGATE_* environment (IMAGEGATE_ROUTES) and the TOML file; starts no server."""
-    from imagegate.engines.registry import EngineContext, EngineSet
-    from imagegate.runtime import build_router
+    from imagegate.launch import describe_routes
 
     try:
-        settings = load_settings(data_dir=data_dir, mock=mock or None)
-        engines = EngineSet(EngineContext.offline(settings))
-        described = build_router(settings, engines).describe()
+        table = describe_routes(load_settings(data_dir=data_dir, mock=mock or None))
     except ValueError as exc:
         _config_error(exc)
-    providers = engines.describe_providers()
     if as_json:
-        typer.echo(json.dumps(described, indent=2, sort_keys=True))
+        typer.echo(json.dumps(table.routes, indent=2, sort_keys=True))
         return
-    for model, names in sorted(described.items()):
+    for model, names in sorted(table.routes.items()):
         typer.echo(f"{model} -> {', '.join(names)}")
-    for name, provider in providers.items():
+    for name, provider in table.providers.items():
         typer.echo(f"provider {name}: {provider['type']} at {provider['baseUrl']}")
 
 
@@ -258,33 +256,15 @@ def keys_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an account with a new API key; the key is printed alone on the last line."""
-    from imagegate.accounts.keys import AccountRequest, create_account
-    from imagegate.api.ratelimit import parse_rate
-    from imagegate.backend import open_postgres, open_sqlite
-    from imagegate.db.postgres.database import is_postgres_url
 
-    for rate in (create_rate, query_rate):
-        if rate is not None:
-            try:
-                parse_rate(rate)
-            except ValueError as exc:
-                raise typer.BadParameter(str(exc)) from exc
-    settings = load_settings(data_dir=data_dir)
-    url = settings.resolved_database_url
-    request = AccountRequest(name, credits, webhook_secret, create_rate, query_rate)
-
-    async def create() -> tuple[Account, str]:
-        backend = await open_postgres(url, pool_size=1) if is_postgres_url(url) else (
-            open_sqlite(url)
-        )
+    async def create(ops: AdminOperations) -> dict[str, Any]:
         try:
-            return await create_account(backend.store, request)
-        finally:
-            await backend.close()
+            return await ops.create_account(name, credits, webhook_secret, create_rate,
+                                            query_rate)
+        except ValidationFailed as exc:  # a rate not of the form N/Ws: a usage error
+            raise typer.BadParameter(exc.problem) from exc
 
-    account, key = asyncio.run(create())
-    typer.echo(f"created account {account.name!r} ({account.id}) with {credits:g} credits")
-    typer.echo(key)
+    echo_created(run(data_dir, create), credits)
 
 
 @app.command()

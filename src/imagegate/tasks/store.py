@@ -56,7 +56,7 @@ class TaskReader(Protocol):
         ...
 
 
-class TaskStore(Protocol):
+class TaskStore(TaskReader, Protocol):
     """Tasks from their create to their end (accounts and meta rows: accounts/store.py,
     tasks/switches.py)."""
 
@@ -77,10 +77,6 @@ class TaskStore(Protocol):
 
     async def forget_expired_keys(self, now: int | None = None) -> int:
         """Delete the Idempotency-Keys past their window; how many were deleted."""
-        ...
-
-    async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None:
-        """The task, or None if unknown or (when ``account_id`` is given) another account's."""
         ...
 
     async def claim(

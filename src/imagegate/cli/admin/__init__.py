@@ -1,9 +1,10 @@
 """``imagegate admin ...``: the operator's controls on the database the settings name
 (IMAGEGATE_DATABASE_URL, else the data directory's SQLite file), SQLite or PostgreSQL alike.
 
-The same operations as the admin API (api/admin*.py); a running server sees a change within
-its caches' TTL (2 s). Keys are printed once, alone on the last line, when created or
-rotated; only their hashes are stored.
+The admin API's own operations (api/admin_operations.py), which the runtime opens on that
+database for one command (launch.py); a running server sees a change within its caches' TTL
+(2 s). Keys are printed once, alone on the last line, when created or rotated; only their
+hashes are stored.
 
 ``admin callbacks`` is the exception: it asks a running server over HTTP (--base-url, the
 admin key), because a redelivery is sent by that server's callback sender, which the

@@ -11,8 +11,7 @@ from imagegate.cli.admin.database import DataDir, run
 from imagegate.cli.admin.output import AsJson, echo_json, fail
 
 if TYPE_CHECKING:
-    from imagegate.accounts.store import ApiKeyStore as ApiKeys
-    from imagegate.backend import Backend
+    from imagegate.launch import AdminOperations
 
 accounts_app = typer.Typer(help="List, create, top up, disable accounts.", no_args_is_help=True)
 
@@ -20,10 +19,9 @@ accounts_app = typer.Typer(help="List, create, top up, disable accounts.", no_ar
 @accounts_app.command("list")
 def accounts_list(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Every account: id, name, balance, whether disabled."""
-    from imagegate.api.admin import account_view
 
-    async def work(backend: Backend, _keys: ApiKeys) -> list[dict[str, Any]]:
-        return [account_view(a) for a in await backend.store.list_accounts()]
+    async def work(ops: AdminOperations) -> list[dict[str, Any]]:
+        return await ops.list_accounts()
 
     accounts = run(data_dir, work)
     if as_json:
@@ -41,14 +39,17 @@ def accounts_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an account and its first key; the key is printed alone on the last line."""
-    from imagegate.accounts.keys import AccountRequest, create_account
 
-    async def work(backend: Backend, _keys: ApiKeys) -> tuple[Any, str]:
-        return await create_account(backend.store, AccountRequest(name, credits))
+    async def work(ops: AdminOperations) -> dict[str, Any]:
+        return await ops.create_account(name, credits)
 
-    account, key = run(data_dir, work)
-    typer.echo(f"created account {account.name!r} ({account.id}) with {credits:g} credits")
-    typer.echo(key)
+    echo_created(run(data_dir, work), credits)
+
+
+def echo_created(account: dict[str, Any], credits: float) -> None:
+    """A new account's line, then its key alone on the last line."""
+    typer.echo(f"created account {account['name']!r} ({account['id']}) with {credits:g} credits")
+    typer.echo(account["apiKey"])
 
 
 @accounts_app.command("top-up")
@@ -58,20 +59,19 @@ def accounts_top_up(
     data_dir: DataDir = None,
 ) -> None:
     """Add credits to an account; prints the new balance."""
-    from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 
-    async def work(backend: Backend, _keys: ApiKeys) -> int | None:
-        return await backend.store.grant_credits(account_id, credits_to_milli(credits))
+    async def work(ops: AdminOperations) -> float | int | None:
+        return await ops.grant_credits(account_id, credits)
 
     balance = run(data_dir, work)
     if balance is None:
         fail(f"account not found: {account_id}")
-    typer.echo(f"account {account_id}: balance {milli_to_credits(balance)}")
+    typer.echo(f"account {account_id}: balance {balance}")
 
 
 def _set_disabled(account_id: str, disabled: bool, data_dir: Path | None) -> None:
-    async def work(_backend: Backend, keys: ApiKeys) -> bool:
-        return await keys.set_account_disabled(account_id, disabled)
+    async def work(ops: AdminOperations) -> bool:
+        return await ops.set_account_disabled(account_id, disabled)
 
     if not run(data_dir, work):
         fail(f"account not found: {account_id}")

@@ -1,5 +1,6 @@
-"""How an admin command works on the configured database: ``run`` opens it for one
-operation and closes it; ``--data-dir`` names it."""
+"""How an admin command works on the configured database: ``run`` opens the operator's
+operations there (the runtime's, launch.py) for one operation and closes them; ``--data-dir``
+names it. A refusal is the operation's own words, naming the command's option."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from imagegate.cli.admin.output import fail
+from imagegate.errors import ApiError, ValidationFailed
 from imagegate.settings import load_settings
 
 if TYPE_CHECKING:
-    from imagegate.accounts.store import ApiKeyStore as ApiKeys
-    from imagegate.backend import Backend
+    from imagegate.launch import AdminOperations
 
 T = TypeVar("T")
 
@@ -24,28 +25,30 @@ DataDir = Annotated[
     typer.Option("--data-dir", help="Where the database and files live (env IMAGEGATE_DATA_DIR)"),
 ]
 
+# The operations' fields (the admin API's names) as the commands call them; a refusal of a
+# field not here says its field, as the API does.
+OPTIONS = {"ipAllow": "--ip-allow", "expiresAt": "--expires-at", "model": None}
 
-def run(data_dir: Path | None, work: Callable[[Backend, ApiKeys], Awaitable[T]]) -> T:
-    """Open the configured database, run ``work`` on it, close it."""
-    from imagegate.backend import open_postgres, open_sqlite
-    from imagegate.db.postgres.database import is_postgres_url
-    from imagegate.errors import ApiError
+
+def run(data_dir: Path | None, work: Callable[[AdminOperations], Awaitable[T]]) -> T:
+    """Open the operations on the configured database, run ``work`` with them, close them."""
+    from imagegate.launch import operations
 
     try:
-        url = load_settings(data_dir=data_dir).resolved_database_url
+        settings = load_settings(data_dir=data_dir)
     except ValueError as exc:
         fail(f"configuration error: {exc}")
 
     async def main() -> T:
-        backend = await open_postgres(url, pool_size=1) if is_postgres_url(url) else (
-            open_sqlite(url)
-        )
-        try:
-            return await work(backend, backend.api_keys)
-        finally:
-            await backend.close()
+        async with operations(settings) as ops:
+            return await work(ops)
 
     try:
         return asyncio.run(main())
-    except ApiError as exc:  # the operations' own refusals (unknown account, bad value)
+    except ValidationFailed as exc:  # a value out of its spec: name the option that gave it
+        if exc.field not in OPTIONS:
+            fail(exc.msg)
+        option = OPTIONS[exc.field]
+        fail(f"{option}: {exc.problem}" if option else exc.problem)
+    except ApiError as exc:  # the operations' other refusals
         fail(exc.msg)

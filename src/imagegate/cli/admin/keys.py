@@ -9,10 +9,10 @@ import typer
 
 from imagegate.cli.admin.database import DataDir, run
 from imagegate.cli.admin.output import AsJson, echo_json, fail
+from imagegate.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from imagegate.accounts.store import ApiKeyStore as ApiKeys
-    from imagegate.backend import Backend
+    from imagegate.launch import AdminOperations
 
 keys_app = typer.Typer(help="List, create, revoke, rotate API keys; set caps.",
                        no_args_is_help=True)
@@ -26,34 +26,34 @@ IpAllow = Annotated[
 ]
 
 
-def _parse_cap(option: str, value: str | None) -> tuple[bool, int | None]:
-    """(whether given, millicredits or None to remove) of a cap option."""
-    from imagegate.catalog.pricing import credits_to_milli
+def _limits(
+    hourly_cap: str | None, daily_cap: str | None, total_cap: str | None, ip_allow: str | None
+) -> dict[str, Any]:
+    """The limits the options give, by the operations' names (admin_operations.LIMIT_FIELDS):
+    caps in credits, the allow-list's entries; None to remove one; an option left out is not
+    there."""
+    changes: dict[str, Any] = {}
+    for field, option, value in (("hourlyCap", "--hourly-cap", hourly_cap),
+                                 ("dailyCap", "--daily-cap", daily_cap),
+                                 ("totalCap", "--total-cap", total_cap)):
+        if value is not None:
+            changes[field] = _parse_cap(option, value)
+    if ip_allow is not None:
+        changes["ipAllow"] = None if ip_allow.strip().lower() == "none" else ip_allow.split(",")
+    return changes
 
-    if value is None:
-        return False, None
+
+def _parse_cap(option: str, value: str) -> float | None:
+    """A cap option's credits, or None to remove the cap."""
     if value.strip().lower() in ("none", "off", ""):
-        return True, None
+        return None
     try:
         credits = float(value)
     except ValueError:
         fail(f"{option}: {value!r} is not a number of credits (or 'none')")
     if not 0 <= credits <= 1e12:
         fail(f"{option}: must be from 0 to 1e12 credits (got {value})")
-    return True, credits_to_milli(credits)
-
-
-def _parse_allow(value: str | None) -> tuple[bool, str | None]:
-    from imagegate.accounts import ip_allow
-
-    if value is None:
-        return False, None
-    if value.strip().lower() == "none":
-        return True, None
-    try:
-        return True, ip_allow.normalize(value)
-    except ValueError as exc:
-        fail(f"--ip-allow: {exc}")
+    return credits
 
 
 def _key_line(view: dict[str, Any]) -> str:
@@ -86,10 +86,9 @@ def keys_list(
     as_json: AsJson = False,
 ) -> None:
     """Every key (never the key itself): status, caps, allow-list, what it spent."""
-    from imagegate.api.admin_keys import key_view
 
-    async def work(_backend: Backend, keys: ApiKeys) -> list[dict[str, Any]]:
-        return [key_view(k, await keys.spend(k)) for k in await keys.list(account_id)]
+    async def work(ops: AdminOperations) -> list[dict[str, Any]]:
+        return await ops.list_keys(account_id)
 
     views = run(data_dir, work)
     if as_json:
@@ -115,29 +114,16 @@ def keys_create(
     data_dir: DataDir = None,
 ) -> None:
     """Add a key to an account; the key is printed alone on the last line."""
-    from imagegate.accounts.keys import KeyLimits, add_key
-    from imagegate.accounts.model import SpendCaps
-    from imagegate.api.admin_keys import expires_at_ms, key_view
-    from imagegate.clock import now_ms
+    limits = _limits(hourly_cap, daily_cap, total_cap, ip_allow)
 
-    caps = SpendCaps(_parse_cap("--hourly-cap", hourly_cap)[1],
-                     _parse_cap("--daily-cap", daily_cap)[1],
-                     _parse_cap("--total-cap", total_cap)[1])
-    try:
-        expiry = expires_at_ms(expires_at, now_ms())
-    except ValueError as exc:
-        fail(f"--expires-at: {exc}")
-    limits = KeyLimits(caps, _parse_allow(ip_allow)[1], expiry)
-
-    async def work(_backend: Backend, keys: ApiKeys) -> Any:
-        return await add_key(keys, account_id, name, limits)
+    async def work(ops: AdminOperations) -> dict[str, Any] | None:
+        return await ops.add_key(account_id, name, limits, expires_at)
 
     made = run(data_dir, work)
     if made is None:
         fail(f"account not found: {account_id}")
-    key, secret = made
-    typer.echo(f"created key: {_key_line(key_view(key))}")
-    typer.echo(secret)
+    typer.echo(f"created key: {_key_line(made)}")
+    typer.echo(made["apiKey"])
 
 
 @keys_app.command("revoke")
@@ -147,8 +133,8 @@ def keys_revoke(
 ) -> None:
     """Revoke a key: refused (401) within 2 s on every server."""
 
-    async def work(_backend: Backend, keys: ApiKeys) -> Any:
-        return await keys.revoke(key_id)
+    async def work(ops: AdminOperations) -> dict[str, Any] | None:
+        return await ops.revoke_key(key_id)
 
     if run(data_dir, work) is None:
         fail(f"API key not found: {key_id}")
@@ -166,23 +152,20 @@ def keys_rotate(
 ) -> None:
     """Replace a key (same name, caps, allow-list); the old one works for --grace seconds.
     The new key is printed alone on the last line."""
-    from imagegate.accounts.keys import rotate_key
-    from imagegate.clock import now_ms
 
-    async def work(_backend: Backend, keys: ApiKeys) -> Any:
-        old = await keys.get(key_id)
-        if old is None:
-            fail(f"API key not found: {key_id}")
-        if not old.valid_at(now_ms()):
+    async def work(ops: AdminOperations) -> dict[str, Any] | None:
+        try:
+            return await ops.rotate_key(key_id, grace)
+        except ValidationFailed:  # the key is revoked or expired
             fail(f"key {key_id} is revoked or expired; create a new key instead")
-        return await rotate_key(keys, key_id, grace)
 
-    rotated = run(data_dir, work)
-    if rotated is None:
+    new = run(data_dir, work)
+    if new is None:
         fail(f"API key not found: {key_id}")
-    old, new, secret = rotated
-    typer.echo(f"rotated key {old.id}: it stops at {old.expires_at} (epoch ms); new key {new.id}")
-    typer.echo(secret)
+    old = new["previous"]
+    typer.echo(f"rotated key {old['id']}: it stops at {old['expiresAt']} (epoch ms);"
+               f" new key {new['id']}")
+    typer.echo(new["apiKey"])
 
 
 @keys_app.command("caps")
@@ -195,24 +178,12 @@ def keys_caps(
     data_dir: DataDir = None,
 ) -> None:
     """Set a key's spending caps and IP allow-list; an option left out keeps its value."""
-    from imagegate.accounts.model import SpendCaps
-    from imagegate.api.admin_keys import key_view
+    changes = _limits(hourly_cap, daily_cap, total_cap, ip_allow)
 
-    given = [_parse_cap("--hourly-cap", hourly_cap), _parse_cap("--daily-cap", daily_cap),
-             _parse_cap("--total-cap", total_cap)]
-    allow_given, allowed = _parse_allow(ip_allow)
+    async def work(ops: AdminOperations) -> dict[str, Any] | None:
+        return await ops.set_limits(key_id, changes)
 
-    async def work(_backend: Backend, keys: ApiKeys) -> Any:
-        key = await keys.get(key_id)
-        if key is None:
-            fail(f"API key not found: {key_id}")
-        current = (key.caps.hourly_milli, key.caps.daily_milli, key.caps.total_milli)
-        caps = SpendCaps(*(value if set_ else old for (set_, value), old in zip(
-            given, current, strict=True)))
-        updated = await keys.set_limits(
-            key_id, caps, allowed if allow_given else key.ip_allow
-        )
-        assert updated is not None  # no operation deletes a key
-        return key_view(updated, await keys.spend(updated))
-
-    typer.echo(_key_line(run(data_dir, work)))
+    key = run(data_dir, work)
+    if key is None:
+        fail(f"API key not found: {key_id}")
+    typer.echo(_key_line(key))

@@ -3,39 +3,22 @@ refuse new tasks (455) or a model's tasks (505) while running ones finish."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from imagegate.cli.admin.database import DataDir, run
-from imagegate.cli.admin.output import fail
-
-if TYPE_CHECKING:
-    from imagegate.accounts.store import ApiKeyStore as ApiKeys
-    from imagegate.backend import Backend
 
 maintenance_app = typer.Typer(help="Refuse new tasks (455) while running ones finish.",
                               no_args_is_help=True)
 models_app = typer.Typer(help="Turn models off (505) or on.", no_args_is_help=True)
 
-
-def _switches(data_dir: Path | None, change: Callable[[Any], Awaitable[Any]]) -> Any:
-    from imagegate.tasks.switches import ServiceSwitches
-
-    async def work(backend: Backend, _keys: ApiKeys) -> Any:
-        return await change(ServiceSwitches(backend.store))
-
-    return run(data_dir, work)
-
-
-def _echo_maintenance(state: Any) -> None:
-    if state.maintenance_since is None:
+def _echo_maintenance(state: dict[str, Any]) -> None:
+    if not state["on"]:
         typer.echo("maintenance: off")
     else:
-        note = f" ({state.maintenance_message})" if state.maintenance_message else ""
-        typer.echo(f"maintenance: on since {state.maintenance_since} (epoch ms){note}")
+        note = f" ({state['message']})" if state["message"] else ""
+        typer.echo(f"maintenance: on since {state['since']} (epoch ms){note}")
 
 
 @maintenance_app.command("on")
@@ -46,39 +29,28 @@ def maintenance_on(
     data_dir: DataDir = None,
 ) -> None:
     """createTask answers 455 (HTTP 503) within 2 s; running tasks finish, queries answer."""
-    _echo_maintenance(_switches(data_dir, lambda s: s.set_maintenance(True, message)))
+    _echo_maintenance(run(data_dir, lambda ops: ops.set_maintenance(True, message)))
 
 
 @maintenance_app.command("off")
 def maintenance_off(data_dir: DataDir = None) -> None:
     """Accept new tasks again."""
-    _echo_maintenance(_switches(data_dir, lambda s: s.set_maintenance(False)))
+    _echo_maintenance(run(data_dir, lambda ops: ops.set_maintenance(False)))
 
 
 @maintenance_app.command("status")
 def maintenance_status(data_dir: DataDir = None) -> None:
     """Whether maintenance is on, since when, with which message."""
-    _echo_maintenance(_switches(data_dir, lambda s: s.read()))
+    _echo_maintenance(run(data_dir, lambda ops: ops.maintenance()))
 
 
-def _known_model(model: str) -> str:
-    from imagegate.catalog import all_models, get_model
-
-    if get_model(model) is None:
-        known = ", ".join(sorted(m.name for m in all_models()))
-        fail(f"unknown model {model!r} (known models: {known})")
-    return model
-
-
-def _echo_models(state: Any) -> None:
-    from imagegate.catalog import all_models
-
-    for spec in sorted(all_models(), key=lambda m: m.name):
-        if spec.name in state.disabled_models:
-            reason = state.disabled_models[spec.name]
-            typer.echo(f"{spec.name}  disabled" + (f" ({reason})" if reason else ""))
+def _echo_models(models: list[dict[str, Any]]) -> None:
+    for view in models:
+        if view["enabled"]:
+            typer.echo(f"{view['model']}  enabled")
         else:
-            typer.echo(f"{spec.name}  enabled")
+            reason = view["reason"]
+            typer.echo(f"{view['model']}  disabled" + (f" ({reason})" if reason else ""))
 
 
 @models_app.command("disable")
@@ -90,8 +62,7 @@ def models_disable(
     data_dir: DataDir = None,
 ) -> None:
     """createTask of this model answers 505 (HTTP 403) within 2 s."""
-    _known_model(model)
-    _echo_models(_switches(data_dir, lambda s: s.set_model(model, False, reason)))
+    _echo_models(run(data_dir, lambda ops: ops.set_model(model, False, reason)))
 
 
 @models_app.command("enable")
@@ -99,11 +70,10 @@ def models_enable(
     model: Annotated[str, typer.Argument(help="e.g. qwen/image-edit")], data_dir: DataDir = None
 ) -> None:
     """Accept tasks of this model again."""
-    _known_model(model)
-    _echo_models(_switches(data_dir, lambda s: s.set_model(model, True)))
+    _echo_models(run(data_dir, lambda ops: ops.set_model(model, True)))
 
 
 @models_app.command("list")
 def models_list(data_dir: DataDir = None) -> None:
     """Every model of the catalog, enabled or disabled (with the reason)."""
-    _echo_models(_switches(data_dir, lambda s: s.read()))
+    _echo_models(run(data_dir, lambda ops: ops.models()))

@@ -1,0 +1,65 @@
+"""How the commands reach the system (the Runtime part, beside runtime.py): the app that
+``imagegate serve`` runs, the operator's operations on the configured database for one
+``imagegate admin`` command, and each model's route described from the settings alone.
+
+The CLI imports these and never the parts behind them (house.json: Cli → Runtime). Nothing
+here starts a worker, an engine or the callback sender, or loads a model, except the app's
+own lifespan when the server runs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from imagegate.accounts.keys import KeyCache
+from imagegate.api.admin_operations import AdminOperations
+from imagegate.api.app import create_app
+from imagegate.backend import open_backend
+from imagegate.engines.registry import EngineContext, EngineSet
+from imagegate.engines.routing import build_router
+from imagegate.runtime import Runtime
+from imagegate.settings import Settings
+from imagegate.tasks.switches import ServiceSwitches
+
+# AdminOperations is named here for the commands' type hints: what ``operations`` hands out.
+__all__ = ["AdminOperations", "RouteTable", "describe_routes", "operations", "server_app"]
+
+
+def server_app(runtime: Runtime) -> FastAPI:
+    """The HTTP app over ``runtime``; its lifespan starts and stops the runtime."""
+    return create_app(runtime)
+
+
+@contextlib.asynccontextmanager
+async def operations(settings: Settings) -> AsyncIterator[AdminOperations]:
+    """The operator's operations (api/admin_operations.py) on the database ``settings``
+    name, open for one command: SQLite, or a PostgreSQL pool of one connection; closed on
+    the way out. A running server sees a change within its caches' TTL (2 s)."""
+    backend = await open_backend(settings.resolved_database_url, pool_size=1)
+    try:
+        yield AdminOperations(
+            backend.store, KeyCache(backend.store, backend.api_keys),
+            ServiceSwitches(backend.store),
+        )
+    finally:
+        await backend.close()
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    """Each model's engines in failover order, and the upstream providers configured
+    (``{name: {type, baseUrl}}``, never a key)."""
+
+    routes: dict[str, list[str]]
+    providers: dict[str, dict[str, str]]
+
+
+def describe_routes(settings: Settings) -> RouteTable:
+    """The routes ``settings`` give, with the engines built offline: no database, nothing
+    started. A route or provider misconfigured is a ``ValueError`` that says which."""
+    engines = EngineSet(EngineContext.offline(settings))
+    return RouteTable(build_router(settings, engines).describe(), engines.describe_providers())
