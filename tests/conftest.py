@@ -62,7 +62,8 @@ def runtime_factory(tmp_path: Path) -> Iterator[Any]:
 
     yield factory
     for runtime in made:
-        if not runtime.db.conn_closed:
+        # A SQLite file's connection; the memory store has nothing to close.
+        if getattr(runtime.db, "conn_closed", True) is False:
             runtime.db.close()
 
 
@@ -101,9 +102,23 @@ async def open_harness(runtime: Any, *, start: bool) -> tuple[ApiHarness, Any]:
     return ApiHarness(runtime, client, first.default_key, first.admin_key), client
 
 
+# The route tests stand on the memory store (fast, and the same protocols: tests/contract/);
+# the sqlite_ fixtures are for the tests that look at rows with SQL.
+MEMORY = {"database_url": "memory://"}
+
+
 @pytest.fixture
 async def api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
-    """The API in-process, without the background worker (tasks stay waiting)."""
+    """The API in-process over the memory store, without the background worker (tasks stay
+    waiting)."""
+    harness, client = await open_harness(runtime_factory(**MEMORY), start=False)
+    async with client:
+        yield harness
+
+
+@pytest.fixture
+async def sqlite_api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
+    """``api`` over a SQLite file, for the tests that read its rows."""
     harness, client = await open_harness(runtime_factory(), start=False)
     async with client:
         yield harness
@@ -111,7 +126,19 @@ async def api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
 
 @pytest.fixture
 async def live_api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
-    """The API in-process with its worker, callback sender and janitor running."""
+    """The API in-process over the memory store, with its worker, callback sender and janitor
+    running."""
+    harness, client = await open_harness(runtime_factory(**MEMORY), start=True)
+    async with client:
+        yield harness
+    await harness.runtime.worker.stop()
+    await harness.runtime.callbacks.stop()
+    await harness.runtime.janitor.stop()
+
+
+@pytest.fixture
+async def sqlite_live_api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
+    """``live_api`` over a SQLite file, for the tests that read its rows."""
     harness, client = await open_harness(runtime_factory(), start=True)
     async with client:
         yield harness

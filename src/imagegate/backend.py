@@ -108,12 +108,29 @@ class Backend:
     close: Callable[[], Awaitable[None]]
 
 
+MEMORY_URL = "memory://"
+"""The in-memory backend's URL: every row in the process, nothing kept (tests, a quick try)."""
+
+
 def check_url(url: str) -> None:
-    """Refuse a database URL neither backend takes, naming both forms."""
-    if not (url.startswith("sqlite") or is_postgres_url(url)):
+    """Refuse a database URL no backend takes, naming the forms."""
+    if not (url.startswith("sqlite") or is_postgres_url(url) or url == MEMORY_URL):
         raise ValueError(
             f"database URL {url!r}: use sqlite:///PATH or postgresql://user@host:port/database"
+            f" (or {MEMORY_URL}, which keeps nothing)"
         )
+
+
+def open_now(url: str) -> Backend | None:
+    """The backend ``url`` names, opened without an event loop where it can be (SQLite, the
+    memory store: the embedded server is ready before its loop runs); None for PostgreSQL,
+    whose pool belongs to the loop that will use it (``open_backend``)."""
+    check_url(url)
+    if url == MEMORY_URL:
+        return open_memory()
+    if is_postgres_url(url):
+        return None
+    return open_sqlite(url)
 
 
 def open_sqlite(url: str) -> Backend:
@@ -131,11 +148,9 @@ def open_sqlite(url: str) -> Backend:
 
 
 async def open_backend(url: str, *, pool_size: int = 10) -> Backend:
-    """The backend ``url`` names (``check_url``'s two forms), open."""
-    check_url(url)
-    return await open_postgres(url, pool_size=pool_size) if is_postgres_url(url) else (
-        open_sqlite(url)
-    )
+    """The backend ``url`` names (``check_url``'s forms), open, on the running loop."""
+    backend = open_now(url)
+    return backend if backend is not None else await open_postgres(url, pool_size=pool_size)
 
 
 async def open_postgres(url: str, *, pool_size: int = 10) -> Backend:

@@ -23,10 +23,10 @@ from imagegate.accounts.keys import (
 )
 from imagegate.api.ratelimit import RateLimits
 from imagegate.api.services import JsonView, Services
-from imagegate.backend import Backend, Store, check_url, open_postgres, open_sqlite
+from imagegate.backend import Backend, Store, open_backend, open_now
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.db.postgres.creates import wake_payload
-from imagegate.db.postgres.database import TASKS_CHANNEL, UPSTREAM_CHANNEL, is_postgres_url
+from imagegate.db.postgres.database import TASKS_CHANNEL, UPSTREAM_CHANNEL
 from imagegate.engines.cpu import CpuPool
 from imagegate.engines.registry import EngineContext, EngineSet
 from imagegate.engines.routing import build_router
@@ -135,7 +135,6 @@ class Runtime:
         self.data_dir = settings.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = settings.resolved_database_url
-        check_url(self.database_url)
         self.blobs: BlobStore = open_blobstore(settings, self.data_dir)
         self.signer = UrlSigner(self._secret_key(), settings.resolved_public_url)
         self.policy = UrlPolicy(settings.url_allowlist)
@@ -157,18 +156,16 @@ class Runtime:
         )
         self._listening = contextlib.AsyncExitStack()
         self.backend: Backend | None = None
-        if not is_postgres_url(self.database_url):
-            # SQLite opens at once: the embedded server is ready before its loop runs.
-            self._wire(open_sqlite(self.database_url))
-
-    @property
-    def postgres(self) -> bool:
-        return is_postgres_url(self.database_url)
+        # SQLite and the memory store open at once (the embedded server is ready before its
+        # loop runs); PostgreSQL in ``open``, on the loop that will use its pool.
+        backend = open_now(self.database_url)
+        if backend is not None:
+            self._wire(backend)
 
     async def open(self) -> None:
         """Open the database where that needs the event loop (PostgreSQL); idempotent."""
         if self.backend is None:
-            self._wire(await open_postgres(self.database_url))
+            self._wire(await open_backend(self.database_url))
 
     def _wire(self, backend: Backend) -> None:
         """Build everything that keeps rows, over ``backend``."""

@@ -55,7 +55,8 @@ async def test_new_endpoints_need_the_admin_key(api: Any) -> None:
         assert response.status_code == 401 and response.json()["code"] == 401
 
 
-async def test_an_added_key_works_is_listed_and_stops_when_revoked(api: Any) -> None:
+async def test_an_added_key_works_is_listed_and_stops_when_revoked(sqlite_api: Any) -> None:
+    api = sqlite_api  # reads the task's key_id column with SQL
     account = await default_account(api.client, admin(api))
     made = await new_key(api.client, admin(api), account, name="ci")
     assert made["apiKey"].startswith("ig_") and made["status"] == "active"

@@ -35,6 +35,18 @@ async def post(api: Any, path: str, body: dict[str, Any], key: str | None = KEY)
     return await api.client.post(path, json=body, headers=headers)
 
 
+@pytest.fixture
+def api(sqlite_api: Any) -> Any:
+    """These tests count the rows a create writes (tasks, ledger, keys) with SQL: SQLite."""
+    return sqlite_api
+
+
+@pytest.fixture
+def live_api(sqlite_live_api: Any) -> Any:
+    """As ``api``: SQLite, with the worker running."""
+    return sqlite_live_api
+
+
 def task_id_of(response: httpx.Response) -> str:
     assert response.status_code == 200, response.text
     data = response.json()["data"]

@@ -115,13 +115,14 @@ async def test_cancelling_a_waiting_task_ends_it_refunded_and_a_finished_one_is_
     assert unknown.status_code == 404 and unknown.json()["code"] == 404
     missing = await api.client.post("/api/v1/jobs/cancelTask", json={}, headers=api.auth)
     assert missing.status_code == 422 and missing.json()["msg"].startswith("taskId")
-    ledger = await api.runtime.store.ledger(record_account(api))
+    ledger = await api.runtime.store.ledger(await record_account(api))
     assert [r["reason"] for r in ledger if r["task_id"] == task_id] == ["debit", "refund"]
 
 
-def record_account(api: Any) -> str:
-    row = api.runtime.db.conn.execute("SELECT account_id FROM tasks LIMIT 1").fetchone()
-    return str(row[0])
+async def record_account(api: Any) -> str:
+    """The account of the harness's tasks: the default one, the only account."""
+    (account,) = await api.runtime.store.list_accounts()
+    return str(account.id)
 
 
 async def test_cancelling_a_generating_task_stops_its_engine_and_queues_its_callback(
