@@ -107,20 +107,30 @@ async def open_harness(runtime: Any, *, start: bool) -> tuple[ApiHarness, Any]:
 MEMORY = {"database_url": "memory://"}
 
 
+async def harness_over(runtime: Any, *, start: bool) -> AsyncIterator[ApiHarness]:
+    """The harness over ``runtime`` for one test; a started runtime's background parts (worker,
+    callback sender, janitor) are stopped after it."""
+    harness, client = await open_harness(runtime, start=start)
+    async with client:
+        yield harness
+    if start:
+        await harness.runtime.worker.stop()
+        await harness.runtime.callbacks.stop()
+        await harness.runtime.janitor.stop()
+
+
 @pytest.fixture
 async def api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
     """The API in-process over the memory store, without the background worker (tasks stay
     waiting)."""
-    harness, client = await open_harness(runtime_factory(**MEMORY), start=False)
-    async with client:
+    async for harness in harness_over(runtime_factory(**MEMORY), start=False):
         yield harness
 
 
 @pytest.fixture
 async def sqlite_api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
     """``api`` over a SQLite file, for the tests that read its rows."""
-    harness, client = await open_harness(runtime_factory(), start=False)
-    async with client:
+    async for harness in harness_over(runtime_factory(), start=False):
         yield harness
 
 
@@ -128,23 +138,15 @@ async def sqlite_api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
 async def live_api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
     """The API in-process over the memory store, with its worker, callback sender and janitor
     running."""
-    harness, client = await open_harness(runtime_factory(**MEMORY), start=True)
-    async with client:
+    async for harness in harness_over(runtime_factory(**MEMORY), start=True):
         yield harness
-    await harness.runtime.worker.stop()
-    await harness.runtime.callbacks.stop()
-    await harness.runtime.janitor.stop()
 
 
 @pytest.fixture
 async def sqlite_live_api(runtime_factory: Any) -> AsyncIterator[ApiHarness]:
     """``live_api`` over a SQLite file, for the tests that read its rows."""
-    harness, client = await open_harness(runtime_factory(), start=True)
-    async with client:
+    async for harness in harness_over(runtime_factory(), start=True):
         yield harness
-    await harness.runtime.worker.stop()
-    await harness.runtime.callbacks.stop()
-    await harness.runtime.janitor.stop()
 
 
 @pytest.fixture
