@@ -9,6 +9,7 @@ own lifespan when the server runs it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,12 +22,34 @@ from imagegate.api.app import create_app
 from imagegate.backend import open_backend
 from imagegate.engines.registry import EngineContext, EngineSet
 from imagegate.engines.routing import build_router
-from imagegate.runtime import Runtime
+from imagegate.runtime import FirstStart, Runtime
 from imagegate.settings import Settings
 from imagegate.tasks.switches import ServiceSwitches
 
 # AdminOperations is named here for the commands' type hints: what ``operations`` hands out.
-__all__ = ["AdminOperations", "RouteTable", "describe_routes", "operations", "server_app"]
+__all__ = [
+    "AdminOperations", "RouteTable", "describe_routes", "first_start", "operations", "server_app",
+]
+
+
+def first_start(runtime: Runtime) -> FirstStart:
+    """``runtime``'s first start (the admin key and the default account, each key shown once),
+    before the server's loop runs. A backend open already (SQLite, the memory store) is used
+    on a loop of its own, so the keys land in the rows the server will read; a PostgreSQL pool
+    belongs to the loop that opens it, so a runtime of its own does the first start on a
+    throwaway loop and closes, and the server opens its own pool when it starts."""
+    if runtime.backend is not None:
+        return asyncio.run(runtime.first_start())
+    return asyncio.run(_first_start_elsewhere(runtime.settings))
+
+
+async def _first_start_elsewhere(settings: Settings) -> FirstStart:
+    runtime = Runtime(settings)
+    try:
+        return await runtime.first_start()
+    finally:
+        if runtime.backend is not None:
+            await runtime.backend.close()
 
 
 def server_app(runtime: Runtime) -> FastAPI:

@@ -89,3 +89,32 @@ def test_the_routes_come_from_the_settings_alone(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()  # no database, no files
     with pytest.raises(ValueError, match="unknown engine 'nowhere'"):
         describe_routes(Settings(data_dir=tmp_path, routes={"qwen/image-edit": ["nowhere"]}))
+
+
+@pytest.mark.parametrize("database", ["memory", "sqlite", "postgres"])
+def test_the_first_start_keys_open_the_server_s_own_rows(
+    database: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # `imagegate serve` makes its keys before the server's loop runs; the keys it prints must
+    # open the rows that server reads: its own store for memory://, the same file or database.
+    from imagegate.accounts.keys import hash_key
+    from imagegate.launch import first_start
+    from imagegate.runtime import Runtime
+
+    urls = {"memory": "memory://", "sqlite": ""}
+    url = urls[database] if database in urls else request.getfixturevalue("postgres_url")
+    runtime = Runtime(Settings(data_dir=tmp_path / "data", database_url=url, mock=True))
+    first = first_start(runtime)
+    assert first.default_key is not None and first.admin_key is not None
+
+    async def served() -> tuple[object, str | None]:
+        await runtime.open()  # the server's own loop opens PostgreSQL's pool here
+        try:
+            account = await runtime.store.account_by_key_hash(hash_key(first.default_key or ""))
+            return account, await runtime.admin_key_hash()
+        finally:
+            assert runtime.backend is not None
+            await runtime.backend.close()
+
+    account, admin_hash = asyncio.run(served())
+    assert account is not None and admin_hash == hash_key(first.admin_key)

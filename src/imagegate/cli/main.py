@@ -22,7 +22,7 @@ from imagegate.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from imagegate.launch import AdminOperations
-    from imagegate.runtime import FirstStart, Runtime
+    from imagegate.runtime import Runtime
 
 app = typer.Typer(
     help="imagegate: a self-hosted, Kie.ai-compatible server for AI image tasks.",
@@ -57,7 +57,7 @@ def serve(
     """Run the API, the worker, the callback sender and the janitor in one process."""
     import uvicorn
 
-    from imagegate.launch import server_app
+    from imagegate.launch import first_start, server_app
     from imagegate.runtime import Runtime
 
     try:
@@ -69,9 +69,7 @@ def serve(
         runtime = Runtime(settings)
     except ValueError as exc:  # pydantic's ValidationError and build_router's errors too
         _config_error(exc)
-    # A PostgreSQL pool belongs to the server's event loop: the first start uses a runtime of
-    # its own on a loop of its own, then the server opens its pool when it starts.
-    first = asyncio.run(_first_start_elsewhere(settings))
+    first = first_start(runtime)
     _announce(settings, runtime.router.describe(), first.default_key, first.admin_key)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -87,17 +85,6 @@ def serve(
     )
     signal.signal(signal.SIGTERM, _exit_cleanly)
     server.run()
-
-
-async def _first_start_elsewhere(settings: Settings) -> FirstStart:
-    from imagegate.runtime import Runtime
-
-    runtime = Runtime(settings)
-    try:
-        return await runtime.first_start()
-    finally:
-        if runtime.backend is not None:
-            await runtime.backend.close()
 
 
 def _configure_logging(settings: Settings) -> None:
