@@ -13,20 +13,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from imagegate.accounts.memory import MemoryApiKeys
 from imagegate.accounts.store import AccountStore, ApiKeyStore
 from imagegate.accounts.usage import UsageGroups
-from imagegate.db.postgres.api_keys import PgApiKeys
-from imagegate.db.postgres.database import PostgresDatabase, is_postgres_url
-from imagegate.db.postgres.files import PgFileRegistry
-from imagegate.db.postgres.outbox import PgOutbox
-from imagegate.db.postgres.overview import PgOverview
-from imagegate.db.postgres.queue_stats import PgQueueStats
-from imagegate.db.postgres.retention import PgTaskRetention
-from imagegate.db.postgres.tasks import PostgresStore
-from imagegate.db.postgres.workers import PgWorkers
+from imagegate.db.signals import is_postgres_url
 from imagegate.db.sqlite.api_keys import SqliteApiKeys
 from imagegate.db.sqlite.database import SqliteDatabase, sqlite_path_from_url
 from imagegate.db.sqlite.files import SqliteFileRegistry
@@ -52,6 +44,9 @@ from imagegate.tasks.retention import TaskRetention
 from imagegate.tasks.store import TaskStore
 from imagegate.tasks.switches import MetaStore
 from imagegate.tasks.workers_registry import Workers
+
+if TYPE_CHECKING:
+    from imagegate.db.postgres.database import PostgresDatabase
 
 
 class Store(
@@ -154,6 +149,17 @@ async def open_backend(url: str, *, pool_size: int = 10) -> Backend:
 
 
 async def open_postgres(url: str, *, pool_size: int = 10) -> Backend:
+    # Imported here: a SQLite server or command need not load the PostgreSQL driver (0.3 s).
+    from imagegate.db.postgres.api_keys import PgApiKeys
+    from imagegate.db.postgres.database import PostgresDatabase
+    from imagegate.db.postgres.files import PgFileRegistry
+    from imagegate.db.postgres.outbox import PgOutbox
+    from imagegate.db.postgres.overview import PgOverview
+    from imagegate.db.postgres.queue_stats import PgQueueStats
+    from imagegate.db.postgres.retention import PgTaskRetention
+    from imagegate.db.postgres.tasks import PostgresStore
+    from imagegate.db.postgres.workers import PgWorkers
+
     db = await PostgresDatabase.open(url, max_size=pool_size)
     return Backend(
         store=PostgresStore(db), api_keys=PgApiKeys(db), files=PgFileRegistry(db),

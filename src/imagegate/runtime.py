@@ -25,8 +25,7 @@ from imagegate.api.ratelimit import RateLimits
 from imagegate.api.services import JsonView, Services
 from imagegate.backend import Backend, Store, open_backend, open_now
 from imagegate.callbacks.sender import CallbackSender
-from imagegate.db.postgres.creates import wake_payload
-from imagegate.db.postgres.database import TASKS_CHANNEL, UPSTREAM_CHANNEL
+from imagegate.db.signals import TASKS_CHANNEL, UPSTREAM_CHANNEL, wake_payload
 from imagegate.engines.cpu import CpuPool
 from imagegate.engines.registry import EngineContext, EngineSet
 from imagegate.engines.routing import build_router

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from imagegate.db.postgres.creates import wake_payload
-from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase
+from imagegate.db.postgres.database import PostgresDatabase
 from imagegate.db.postgres.tasks import PostgresStore
+from imagegate.db.signals import TASKS_CHANNEL, wake_payload
 from imagegate.tasks.cancel import CANCEL_CHANNEL, cancel_task
 from imagegate.tasks.model import NewTask
 

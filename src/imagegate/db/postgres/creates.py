@@ -27,7 +27,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from imagegate.clock import now_ms
-from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase
+from imagegate.db.postgres.database import PostgresDatabase
+from imagegate.db.signals import TASKS_CHANNEL
 from imagegate.tasks.fairness import SLOT_MS
 from imagegate.tasks.model import NewTask, Task
 
@@ -65,12 +66,6 @@ _SQL = (
     " woke AS (SELECT pg_notify($13, model || ' ' || count(*)) FROM ok GROUP BY model)"
     " SELECT task.* FROM task WHERE (SELECT count(*) FROM woke) >= 0"
 )
-
-
-def wake_payload(payload: str) -> tuple[str, int]:
-    """A NOTIFY on the tasks channel: the model and how many of its tasks were created."""
-    model, _, count = payload.partition(" ")
-    return model, int(count) if count.isdigit() else 1
 
 
 class CreateCombiner:

@@ -17,14 +17,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from imagegate.db.migrate import upgrade_postgres
-
-# The channel a new task is announced on; the payload is its model, so a worker that serves
-# other models need not wake.
-TASKS_CHANNEL = "imagegate_tasks"
-# Upstream callbacks ("provider task-id"), so the process whose engine follows the upstream
-# task wakes, whichever API process the callback reached.
-UPSTREAM_CHANNEL = "imagegate_upstream"
-_SCHEMES = ("postgresql://", "postgres://", "postgresql+asyncpg://")
+from imagegate.db.signals import POSTGRES_SCHEMES
 
 
 def numbered(sql: str) -> str:
@@ -34,13 +27,9 @@ def numbered(sql: str) -> str:
     return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
 
 
-def is_postgres_url(url: str) -> bool:
-    return url.startswith(_SCHEMES)
-
-
 def asyncpg_url(url: str) -> str:
     """The URL as asyncpg takes it (``postgresql://``)."""
-    for scheme in _SCHEMES:
+    for scheme in POSTGRES_SCHEMES:
         if url.startswith(scheme):
             return "postgresql://" + url.removeprefix(scheme)
     raise ValueError(f"not a PostgreSQL URL: {url!r} (postgresql://user@host:port/database)")

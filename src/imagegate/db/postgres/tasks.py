@@ -23,7 +23,8 @@ from imagegate.db import queries
 from imagegate.db.postgres import caps
 from imagegate.db.postgres.accounts import PgAccounts
 from imagegate.db.postgres.creates import CreateCombiner
-from imagegate.db.postgres.database import TASKS_CHANNEL, PostgresDatabase, affected, numbered
+from imagegate.db.postgres.database import PostgresDatabase, affected, numbered
+from imagegate.db.signals import TASKS_CHANNEL
 from imagegate.db.sqlite.tasks import SQL_CANCEL_NOW, SQL_CANCEL_REQUEST, SQL_QUEUE_CALLBACK
 from imagegate.errors import InsufficientCredits
 from imagegate.tasks import idempotency
