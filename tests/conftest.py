@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,43 @@ def harness_opener() -> Any:
     A fixture rather than an import because every test folder may have its own conftest.
     """
     return open_harness
+
+
+BackendOpener = Callable[..., contextlib.AbstractAsyncContextManager[Any]]
+
+
+@pytest.fixture
+def open_backend_named(request: pytest.FixtureRequest, tmp_path: Path) -> BackendOpener:
+    """``async with open_backend_named(name) as backend``: the backend ``name`` names
+    ("memory", "sqlite": a fresh file, "postgres": a fresh database, skipped with the reason
+    where none answers), closed after."""
+    from imagegate.backend import open_memory, open_postgres, open_sqlite
+
+    @contextlib.asynccontextmanager
+    async def opener(name: str, *, pool_size: int = 4) -> AsyncIterator[Any]:
+        if name == "memory":
+            opened = open_memory()
+        elif name == "sqlite":
+            opened = open_sqlite(f"sqlite:///{tmp_path / 'imagegate.db'}")
+        else:
+            url = request.getfixturevalue("postgres_url")
+            opened = await open_postgres(url, pool_size=pool_size)
+        try:
+            yield opened
+        finally:
+            await opened.close()
+
+    return opener
+
+
+@pytest.fixture
+async def pg_store(postgres_url: str) -> AsyncIterator[Any]:
+    """A ``PostgresStore`` on a fresh database, for the tests of what only PostgreSQL does."""
+    from imagegate.db.postgres.database import PostgresDatabase
+    from imagegate.db.postgres.tasks import PostgresStore
+
+    db = await PostgresDatabase.open(postgres_url, max_size=8)
+    try:
+        yield PostgresStore(db)
+    finally:
+        await db.close()

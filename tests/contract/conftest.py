@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
-from imagegate.backend import Backend, open_memory, open_postgres, open_sqlite
+from imagegate.backend import Backend
 from imagegate.errors import InternalError
 
 from contract_kit import Rows, rows_of
@@ -20,17 +20,11 @@ BACKENDS = ["memory", "sqlite", "postgres"]
 
 
 @pytest.fixture(params=BACKENDS)
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    if request.param == "memory":
-        opened = open_memory()
-    elif request.param == "sqlite":
-        opened = open_sqlite(f"sqlite:///{tmp_path / 'imagegate.db'}")
-    else:
-        opened = await open_postgres(request.getfixturevalue("postgres_url"), pool_size=12)
-    try:
+async def backend(
+    request: pytest.FixtureRequest, open_backend_named: Any
+) -> AsyncIterator[Backend]:
+    async with open_backend_named(request.param, pool_size=12) as opened:
         yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture

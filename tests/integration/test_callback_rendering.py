@@ -39,15 +39,11 @@ FAR = 4_102_444_800_000  # 2100-01-01: a result file's expiry
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    if request.param == "sqlite":
-        opened = open_sqlite(f"sqlite:///{tmp_path / 'imagegate.db'}")
-    else:
-        opened = await open_postgres(request.getfixturevalue("postgres_url"), pool_size=4)
-    try:
+async def backend(
+    request: pytest.FixtureRequest, open_backend_named: Any
+) -> AsyncIterator[Backend]:
+    async with open_backend_named(request.param) as opened:
         yield opened
-    finally:
-        await opened.close()
 
 
 def sender_over(backend: Backend) -> CallbackSender:

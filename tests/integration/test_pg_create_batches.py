@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -23,12 +22,8 @@ MODEL = "google/nano-banana"
 
 
 @pytest.fixture
-async def store(postgres_url: str) -> AsyncIterator[PostgresStore]:
-    db = await PostgresDatabase.open(postgres_url, max_size=8)
-    try:
-        yield PostgresStore(db)
-    finally:
-        await db.close()
+def store(pg_store: PostgresStore) -> PostgresStore:
+    return pg_store
 
 
 async def account(store: PostgresStore, credits: int, name: str = "a") -> str:

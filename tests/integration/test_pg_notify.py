@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 
-from imagegate.db.postgres.database import PostgresDatabase
 from imagegate.db.postgres.tasks import PostgresStore
 from imagegate.db.signals import TASKS_CHANNEL, wake_payload
 from imagegate.tasks.cancel import CANCEL_CHANNEL, cancel_task
@@ -23,12 +21,8 @@ BANANA = "google/nano-banana"
 
 
 @pytest.fixture
-async def store(postgres_url: str) -> AsyncIterator[PostgresStore]:
-    db = await PostgresDatabase.open(postgres_url, max_size=4)
-    try:
-        yield PostgresStore(db)
-    finally:
-        await db.close()
+def store(pg_store: PostgresStore) -> PostgresStore:
+    return pg_store
 
 
 async def account(store: PostgresStore) -> str:

@@ -11,7 +11,7 @@ unknown account) checks everything before it changes anything, so it leaves noth
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,10 +20,6 @@ from imagegate.accounts.model import Account, ApiKey, SpendCaps
 from imagegate.accounts.store import NewKey
 from imagegate.clock import now_ms
 from imagegate.errors import InternalError
-
-Charges = Callable[[str, str, int], Iterable[tuple[int, int]]]
-"""(account, spend key, since) → each of the key's tasks created since then: (create time,
-price less its refund). The task store provides it; accounts know no task."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +39,6 @@ class LedgerRow:
                 "delta_milli": self.delta_milli, "created_at": self.created_at}
 
 
-def _no_charges(account_id: str, key_id: str, since: int) -> Iterable[tuple[int, int]]:
-    del account_id, key_id, since
-    return ()
-
-
 class AccountRows:
     """The accounts' rows: accounts, API keys and the credit ledger, with the uniqueness the
     schema gives them (a key hash once; a task's debit once, its refund once)."""
@@ -60,7 +51,13 @@ class AccountRows:
         self.ledger_rows: list[LedgerRow] = []
         # (task_id, reason) → delta: the schema's unique pair, and a task's refund looked up.
         self.task_ledger: dict[tuple[str, str], int] = {}
-        self.charges: Charges = _no_charges
+
+    def charges(self, account_id: str, key_id: str, since: int) -> Iterable[tuple[int, int]]:
+        """The key's tasks created since ``since``: (create time, price less its refund). The
+        tasks are the task store's rows (tasks/memory/database.py overrides this); accounts
+        alone have none."""
+        del account_id, key_id, since
+        return ()
 
     def add_ledger(
         self, account_id: str, task_id: str | None, reason: str, delta_milli: int, now: int

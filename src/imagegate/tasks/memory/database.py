@@ -40,9 +40,8 @@ class MemoryDatabase(AccountRows):
         self.meta: dict[str, str] = {}
         # (account, day, model) → [tasks, succeeded, failed, credits_milli]
         self.usage_days: dict[tuple[str, int, str], list[int]] = {}
-        self.charges = self._charges
 
-    def _charges(self, account_id: str, key_id: str, since: int) -> Iterable[tuple[int, int]]:
+    def charges(self, account_id: str, key_id: str, since: int) -> Iterable[tuple[int, int]]:
         """The key's tasks created since ``since``: (create time, price less its refund)."""
         for row in self.tasks.values():
             if row.account_id == account_id and row.key_id == key_id and (
