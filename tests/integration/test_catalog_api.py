@@ -26,6 +26,10 @@ async def test_every_catalog_model_is_listed_in_catalog_order(api: Any) -> None:
         schema = listed[spec.name]["schema"]
         jsonschema.Draft202012Validator.check_schema(schema)
         assert list(schema["properties"]) == [f.name for f in spec.fields]
+        others = listed[spec.name]["otherSpellings"]
+        assert len(others) == (spec.other_spelling is not None)
+        for other in others:
+            jsonschema.Draft202012Validator.check_schema(other)
 
 
 async def test_reframe_schema_has_the_catalogs_enum_required_and_defaults(api: Any) -> None:

@@ -200,7 +200,6 @@ async def test_inside_the_limits_is_accepted(api: Any, change: dict[str, Any]) -
         ({"inputImage": "not a url"}, "inputImage"),
         ({"prompt": None}, "prompt"),
         ({"promptUpsampling": "no"}, "promptUpsampling"),
-        ({"size": "1:1"}, "size"),
         ({"callBackUrl": "ftp://example.com/cb"}, "callBackUrl"),
     ],
 )

@@ -210,7 +210,6 @@ async def test_inside_the_limits_is_accepted(api: Any, change: dict[str, Any]) -
         ({"prompt": 5}, "prompt"),
         ({"maskUrl": "ftp://example.com/m.png"}, "maskUrl"),
         ({"isEnhance": "yes"}, "isEnhance"),
-        ({"model": "gpt4o-image"}, "model"),
         ({"callBackUrl": "ftp://example.com/cb"}, "callBackUrl"),
     ],
 )

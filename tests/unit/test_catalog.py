@@ -111,7 +111,13 @@ def test_every_models_own_example_validates_and_prices(spec: ModelSpec) -> None:
     # The example's values are kept as sent; fields it leaves out get their defaults.
     assert {name: validated[name] for name in spec.example} == dict(spec.example)
     assert spec.price_milli(validated) > 0
-    assert set(spec.image_url_fields()) <= {f.name for f in spec.fields}
+    spellings = [spec, *([spec.other_spelling] if spec.other_spelling else [])]
+    assert set(spec.image_url_fields()) <= {f.name for s in spellings for f in s.fields}
+    for spelling in spellings[1:]:
+        # Each spelling's own example validates in that spelling.
+        again = spec.validate(spelling.example)
+        assert spec.spelling(again) is spelling
+        assert spec.price_milli(again) > 0
 
 
 def test_validate_does_not_modify_the_callers_input() -> None:
@@ -135,24 +141,33 @@ def test_input_that_is_not_an_object_is_refused(spec: ModelSpec, raw: object) ->
     ("spec", "key"),
     [(REFRAME, "prompt"), (REFRAME, "output_format"), (QWEN, "style"), (QWEN, "rendering_speed")],
 )
-def test_a_field_of_another_model_is_refused_by_name(spec: ModelSpec, key: str) -> None:
-    error = refusal(spec, base_input(spec, **{key: "x"}))
-    assert error.field == f"input.{key}"
-    assert error.problem == f"is not a field of model {spec.name}"
+def test_a_field_of_another_model_is_ignored_and_named(spec: ModelSpec, key: str) -> None:
+    # Kie ignores fields it does not know; so does imagegate, and names them (the API puts
+    # them in a header).
+    raw = base_input(spec, **{key: "x"})
+    validated = spec.validate(raw)
+    assert key not in validated
+    assert validated == spec.validate(base_input(spec))
+    assert spec.ignored_fields(raw) == (f"input.{key}",)
 
 
-def test_unknown_key_with_null_value_is_still_refused() -> None:
-    error = refusal(QWEN, qwen_input(mask_url=None))
-    assert (error.field, error.problem) == (
-        "input.mask_url",
-        "is not a field of model qwen/image-edit",
-    )
+def test_unknown_key_with_null_value_is_ignored_too() -> None:
+    raw = qwen_input(mask_url=None)
+    assert "mask_url" not in QWEN.validate(raw)
+    assert QWEN.ignored_fields(raw) == ("input.mask_url",)
 
 
-def test_misspelt_required_field_is_reported_as_unknown_not_missing() -> None:
+def test_known_fields_are_not_named_as_ignored() -> None:
+    assert QWEN.ignored_fields(qwen_input()) == ()
+    assert QWEN.ignored_fields("not an object") == ()
+
+
+def test_misspelt_required_field_is_named_in_the_missing_fields_error() -> None:
     error = refusal(REFRAME, {"image_url": URL, "imageSize": "square"})
-    assert error.field == "input.imageSize"
-    assert "is not a field of model ideogram/v3-reframe" in str(error)
+    assert error.field == "input.image_size"
+    assert error.problem == (
+        "is required (ignored, as no field of model ideogram/v3-reframe: imageSize)"
+    )
 
 
 # --- required fields -------------------------------------------------------------------------

@@ -291,7 +291,7 @@ def test_optional_url_lists_may_be_absent_or_empty(name: str) -> None:
     [
         ("google/nano-banana", ()),
         ("google/nano-banana-edit", ("image_urls",)),
-        ("nano-banana-pro", ("input_image_input",)),
+        ("nano-banana-pro", ("input_image_input", "image_input")),
         ("bytedance/seedream-v4-text-to-image", ()),
         ("google/imagen4", ()),
         ("ideogram/v3-text-to-image", ()),
@@ -306,11 +306,12 @@ def test_image_url_fields_name_the_lists_the_worker_fetches(
 
 
 def test_url_list_json_schema() -> None:
-    props = model("nano-banana-pro").json_schema()["properties"]
-    schema = props["input_image_input"]
+    spec002, live = model("nano-banana-pro").json_schema()["anyOf"]
+    schema = spec002["properties"]["input_image_input"]
     assert schema["type"] == "array" and schema["maxItems"] == 4
     assert schema["items"]["format"] == "uri" and schema["items"]["maxLength"] == 2048
     assert "image/gif" in schema["items"]["x-accepted-types"]
+    assert live["properties"]["image_input"]["maxItems"] == 8
     edit = model("google/nano-banana-edit").json_schema()
     assert edit["properties"]["image_urls"]["minItems"] == 1
     assert edit["required"] == ["prompt", "image_urls"]

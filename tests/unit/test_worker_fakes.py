@@ -28,7 +28,7 @@ class FakeFetcher:
     def __init__(self) -> None:
         self.fetched: list[str] = []
 
-    async def fetch(self, url: str, field: str) -> Any:
+    async def fetch(self, url: str, field: str, accepted: tuple[str, ...] = ()) -> Any:
         from imagegate.engines.base import SourceImage
 
         self.fetched.append(url)

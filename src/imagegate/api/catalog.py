@@ -32,7 +32,7 @@ _MODEL_ENDPOINTS: Final = {
 _MODEL: Final[dict[str, Any]] = {
     "type": "object",
     "required": ["model", "description", "endpoint", "modelEndpoint", "imageFields",
-                 "needsImages", "schema"],
+                 "needsImages", "schema", "otherSpellings"],
     "properties": {
         "model": {"type": "string", "description": "The wire name createTask takes"},
         "description": {"type": "string"},
@@ -44,6 +44,11 @@ _MODEL: Final[dict[str, Any]] = {
         "needsImages": {"type": "boolean",
                         "description": "Whether an input image is required"},
         "schema": {"type": "object", "description": "The `input` object as JSON Schema"},
+        "otherSpellings": {
+            "type": "array", "items": {"type": "object"},
+            "description": "The same input in other field names the model also takes, as"
+                           " JSON Schema (nano-banana-pro: Kie's live names beside spec 002's)",
+        },
     },
 }
 _MODELS_DOC: Final = schemas.operation(
@@ -70,7 +75,10 @@ def model_view(spec: ModelSpec) -> dict[str, Any]:
         "modelEndpoint": _MODEL_ENDPOINTS.get(spec.name),
         "imageFields": list(spec.image_url_fields()),
         "needsImages": needs_images(spec),
-        "schema": spec.json_schema(),
+        "schema": spec.object_schema(),
+        "otherSpellings": (
+            [spec.other_spelling.object_schema()] if spec.other_spelling is not None else []
+        ),
     }
 
 

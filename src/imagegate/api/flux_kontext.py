@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
+from imagegate.api.jobs import naming_ignored
 from imagegate.api.legacy import (
     IDEMPOTENCY_KEY_PARAMETER,
     SECURITY,
@@ -119,10 +120,10 @@ async def generate(request: Request) -> Response:
         raise ValidationFailed(
             "model", f"must be one of {', '.join(FLUX_KONTEXT_MODELS)} (got {show(model)})"
         )
-    task = await create_mapped(
+    made = await create_mapped(
         request, account, body, model, surface=Surface.FLUX_KONTEXT, routing_keys=("model",)
     )
-    return success(created(task.id))
+    return naming_ignored(success(created(made.task.id)), made.ignored)
 
 
 @router.get(

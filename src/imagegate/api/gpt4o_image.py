@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
+from imagegate.api.jobs import naming_ignored
 from imagegate.api.legacy import (
     IDEMPOTENCY_KEY_PARAMETER,
     SECURITY,
@@ -98,11 +99,11 @@ _RECORD_SCHEMA: dict[str, Any] = {
 async def generate(request: Request) -> Response:
     """Create a GPT-4o Image task (model ``gpt4o-image``); answers ``data.taskId``."""
     account, body = await read_request(request)
-    task = await create_mapped(
+    made = await create_mapped(
         request, account, body, GPT4O_IMAGE_NAME, surface=Surface.GPT4O_IMAGE,
         check=check_prompt_or_files,
     )
-    return success(created(task.id))
+    return naming_ignored(success(created(made.task.id)), made.ignored)
 
 
 @router.get(

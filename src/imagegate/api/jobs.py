@@ -4,9 +4,10 @@ v2 ``createTask`` of spec 002. One create path serves both versions; only the an
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -69,6 +70,39 @@ _RECORD_INFO = schemas.operation(
 )
 
 
+IGNORED_FIELDS_HEADER = "X-Imagegate-Ignored-Fields"
+# The createTask body's own keys; any other is ignored (as Kie ignores it) and named.
+_BODY_KEYS = frozenset({"model", "input", "callBackUrl", "callbackUrl", "priority"})
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A create request's task, and the fields of the request that were ignored: keys that
+    are no field of the model (``input.<key>``) or of the body, which Kie ignores too."""
+
+    task: Task
+    ignored: tuple[str, ...] = ()
+
+
+_MAX_NAMED = 20  # a body of ten thousand junk keys must not make a ten-thousand-name header
+
+
+def naming_ignored(response: Response, ignored: Iterable[str]) -> Response:
+    """``response`` with the ignored fields named in ``X-Imagegate-Ignored-Fields`` (comma
+    separated), so an integrator can still find a typo; no header when none was ignored.
+
+    A header is ASCII: a name with other characters is percent-encoded (``input.gr%C3%B6%C3%9Fe``),
+    each name is cut at 100 characters, and past 20 names the rest are counted."""
+    names = [quote(name[:100], safe="._-[]$@!*+:;=~") for name in ignored]
+    if not names:
+        return response
+    shown = names[:_MAX_NAMED]
+    if len(names) > _MAX_NAMED:
+        shown.append(f"... ({len(names) - _MAX_NAMED} more)")
+    response.headers[IGNORED_FIELDS_HEADER] = ", ".join(shown)
+    return response
+
+
 def callback_url_of(body: dict[str, Any]) -> str | None:
     """``callBackUrl`` (Kie's spelling) or ``callbackUrl`` (spec 002's v2 example)."""
     field = "callBackUrl" if "callBackUrl" in body else "callbackUrl"
@@ -125,8 +159,9 @@ async def create_task(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
     surface: Surface = Surface.JOBS,
-) -> Task:
-    """The one create path (DESIGN.md "A task's path", step 1).
+) -> Created:
+    """The one create path (DESIGN.md "A task's path", step 1): the task, and the request's
+    fields that were ignored (no field of the model or of the body).
 
     ``surface``: the API the task is created through, kept with it; its callback is sent in
     that API's shape (wire/callbacks.py).
@@ -157,6 +192,9 @@ async def create_task(
     if "input" not in body:
         raise ValidationFailed("input", "is required")
     validated = spec.validate(body["input"])
+    ignored = (
+        *(key for key in body if key not in _BODY_KEYS), *spec.ignored_fields(body["input"])
+    )
     callback_url = callback_url_of(body)
     priority = priority_of(body)
     key: IdempotencyKey | None = None
@@ -169,7 +207,7 @@ async def create_task(
         # Before the rate limit: a client retrying a create it already made is not refused.
         made = await services.store.keyed_task(account.id, key)
         if made is not None:
-            return made
+            return Created(made, ignored)
     # The operator's switches (tasks/switches.py): maintenance (455), a model turned off (505).
     await services.switches.check(model)
     if not services.routing.can_serve(model):
@@ -200,13 +238,13 @@ async def create_task(
     log_context.set_task(task.id, account.id, task.model)
     # Counted and announced to a worker unless a same-keyed request came first.
     services.events.publish(created.events)
-    return task
+    return Created(task, ignored)
 
 
 # The three endpoints below are the hot path, so they take the Request alone and authenticate
 # inline: FastAPI's dependency resolution was a quarter of a createTask's time (cProfile under
 # wrk). The OpenAPI document still shows their bodies and security through openapi_extra.
-async def create_from_request(request: Request) -> Task:
+async def create_from_request(request: Request) -> Created:
     """Authenticate, read the body and create the task: what every create surface does."""
     services = services_of(request)
     account = await authenticate(request, services)
@@ -218,15 +256,15 @@ async def create_from_request(request: Request) -> Task:
 @router.post("/api/v1/jobs/createTask", openapi_extra=_CREATE_V1)
 async def create_task_v1(request: Request) -> Response:
     """Create a generation task; answers ``data.taskId`` (and ``recordId``, the same value)."""
-    task = await create_from_request(request)
-    return success(wire.created(task.id))
+    created = await create_from_request(request)
+    return naming_ignored(success(wire.created(created.task.id)), created.ignored)
 
 
 @router.post("/api/v2/jobs/createTask", openapi_extra=_CREATE_V2)
 async def create_task_v2(request: Request) -> Response:
     """Spec 002's v2 create: the same task, answered as ``{code, message, data.task_id}``."""
-    task = await create_from_request(request)
-    return success(wire.created_v2(task.id), v2=True)
+    created = await create_from_request(request)
+    return naming_ignored(success(wire.created_v2(created.task.id), v2=True), created.ignored)
 
 
 @router.get("/api/v1/jobs/recordInfo", openapi_extra=_RECORD_INFO)

@@ -18,7 +18,7 @@ from imagegate.api import schemas
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import services_of
-from imagegate.api.jobs import create_task, idempotency_key_of, task_of_request
+from imagegate.api.jobs import Created, create_task, idempotency_key_of, task_of_request
 from imagegate.catalog import get_model
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
@@ -47,13 +47,14 @@ async def create_mapped(
     surface: Surface,
     routing_keys: Collection[str] = (),
     check: Callable[[Mapping[str, Any]], None] | None = None,
-) -> Task:
+) -> Created:
     """Create the task for an endpoint body, kept as created through ``surface`` (its callback
     takes that surface's shape): its fields (less the callback and ``routing_keys``)
     become the model's ``input``. ``check`` sees the validated input first (rules of the
     endpoint beyond the model's fields). A refused input field is named as the endpoint names
-    it (``size``, not ``input.size``). The request's ``Idempotency-Key`` is honoured as by
-    createTask (the key covers the mapped body: model, input and callback URL)."""
+    it (``size``, not ``input.size``), and so is an ignored one (``uploadCn``). The request's
+    ``Idempotency-Key`` is honoured as by createTask (the key covers the mapped body: model,
+    input and callback URL)."""
     key = idempotency_key_of(request)
     skip = {*CALLBACK_KEYS, *routing_keys}
     mapped: dict[str, Any] = {
@@ -65,8 +66,11 @@ async def create_mapped(
         spec = get_model(model)
         if check is not None and spec is not None:
             check(spec.validate(mapped["input"]))
-        return await create_task(
+        created = await create_task(
             mapped, account, services_of(request), idempotency_key=key, surface=surface
+        )
+        return Created(
+            created.task, tuple(name.removeprefix("input.") for name in created.ignored)
         )
     except ValidationFailed as exc:
         if exc.field.startswith("input."):

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from imagegate.api import schemas
 from imagegate.api.envelope import success
-from imagegate.api.jobs import task_of_request
+from imagegate.api.jobs import naming_ignored, task_of_request
 from imagegate.api.legacy import create_mapped, read_request
 from imagegate.catalog import get_model
 from imagegate.wire import model_endpoints as wire
@@ -55,10 +55,10 @@ _SECURITY: Final[list[dict[str, list[str]]]] = [{"ApiKeyHeader": []}, {"BearerAu
 def _generate(endpoint: ModelEndpoint) -> Callable[[Request], Awaitable[Response]]:
     async def generate(request: Request) -> Response:
         account, body = await read_request(request)
-        task = await create_mapped(
+        made = await create_mapped(
             request, account, body, endpoint.model, surface=Surface.MODEL_ENDPOINTS
         )
-        return success(created(task.id))
+        return naming_ignored(success(created(made.task.id)), made.ignored)
 
     generate.__doc__ = f"Create a {endpoint.model} task from its input (spec 002)."
     return generate

@@ -44,30 +44,82 @@ class ModelSpec:
     # long side each value stands for; the size field then gives the aspect ratio only.
     resolution_field: str | None = None
     resolution_long_side: Mapping[str, int] = field(default_factory=dict)
+    # The model's input in another spelling that the provider also takes: the same fields
+    # under other names, with that spelling's own enums, limits, price and accessors
+    # (nano-banana-pro: spec 002's ``input_*`` names, and Kie's live names as its clients send
+    # them today). An input is read in the one spelling its field names are of (``spelling``).
+    other_spelling: ModelSpec | None = None
 
     def __post_init__(self) -> None:
         if len(self._by_name) != len(self.fields):
             raise ValueError(f"model {self.name}: two fields share a name")
         if self.resolution_field is not None and self.resolution_field not in self._by_name:
             raise ValueError(f"model {self.name}: no field {self.resolution_field}")
+        other = self.other_spelling
+        if other is not None:
+            if other.name != self.name or other.other_spelling is not None:
+                raise ValueError(f"model {self.name}: a spelling must be of the same model")
+            if set(self._by_name) & set(other._by_name):
+                raise ValueError(f"model {self.name}: two spellings share a field name")
 
     @cached_property
     def _by_name(self) -> dict[str, FieldSpec]:
         return {spec.name: spec for spec in self.fields}
 
+    def spelling(self, input: Mapping[str, Any]) -> ModelSpec:
+        """The spelling ``input`` is written in: the other one when it names a field of the
+        other spelling and none of this one, else this one. ``validate`` has refused an input
+        that mixes them, so a validated input is always in one."""
+        other = self.other_spelling
+        if other is None or any(key in self._by_name for key in input):
+            return self
+        return other if any(key in other._by_name for key in input) else self
+
+    def ignored_fields(self, raw_input: object) -> tuple[str, ...]:
+        """The keys of ``input`` that are fields of neither spelling, as ``input.<key>``:
+        ``validate`` ignores them (Kie does too), and the API names them in a header."""
+        if not isinstance(raw_input, Mapping):
+            return ()
+        known = self._by_name
+        other = self.other_spelling._by_name if self.other_spelling is not None else {}
+        return tuple(
+            f"input.{key}" for key in raw_input if key not in known and key not in other
+        )
+
     def validate(self, raw_input: object) -> dict[str, Any]:
         """Check ``input`` against the fields; return it with defaults for absent fields.
 
-        Values are kept as sent (``num_images`` 2 stays 2). Raises ``ValidationFailed`` naming
-        the first field at fault as ``input.<name>``.
+        Values are kept as sent (``num_images`` 2 stays 2). Keys that are no field of the
+        model are left out, as Kie leaves them (``ignored_fields`` names them). Raises
+        ``ValidationFailed`` naming the first field at fault as ``input.<name>``.
         """
         if not isinstance(raw_input, Mapping):
             raise ValidationFailed("input", "must be an object")
-        # Unknown keys first: a misspelt field ("imageSize") is the real cause of the
-        # "is required" that would otherwise be reported.
+        spelling = self.spelling(raw_input)
+        if self.other_spelling is not None:
+            self._refuse_mixed(raw_input, spelling)
+        return spelling._validate_fields(raw_input)
+
+    def _refuse_mixed(self, raw_input: Mapping[str, Any], spelling: ModelSpec) -> None:
+        other = self.other_spelling if spelling is self else self
+        assert other is not None
         for key in raw_input:
-            if key not in self._by_name:
-                raise ValidationFailed(f"input.{key}", f"is not a field of model {self.name}")
+            if key in other._by_name:
+                raise ValidationFailed(
+                    f"input.{key}",
+                    "mixes the model's two spellings of its fields: send either"
+                    f" {', '.join(spelling._by_name)} or {', '.join(other._by_name)}",
+                )
+
+    def _unknown_hint(self, raw_input: Mapping[str, Any]) -> str:
+        # A misspelt field ("imageSize") is the real cause of a missing one: say so, since
+        # the misspelling itself is ignored, not refused.
+        unknown = [key for key in raw_input if key not in self._by_name]
+        if not unknown:
+            return ""
+        return f" (ignored, as no field of model {self.name}: {', '.join(unknown)})"
+
+    def _validate_fields(self, raw_input: Mapping[str, Any]) -> dict[str, Any]:
         validated: dict[str, Any] = {}
         for spec in self.fields:
             path = f"input.{spec.name}"
@@ -75,7 +127,7 @@ class ModelSpec:
             # null counts as absent: spec 004's own example sends "num_images": undefined.
             if value is None:
                 if spec.required:
-                    raise ValidationFailed(path, "is required")
+                    raise ValidationFailed(path, "is required" + self._unknown_hint(raw_input))
                 if spec.has_default:
                     validated[spec.name] = spec.default
                 continue
@@ -84,20 +136,31 @@ class ModelSpec:
 
     def price_milli(self, validated: Mapping[str, Any]) -> int:
         """The task's price in millicredits: the price per image times the images asked for."""
-        return self.pricing.per_image_milli(validated) * self.num_outputs(validated)
+        spelling = self.spelling(validated)
+        return spelling.pricing.per_image_milli(validated) * spelling.num_outputs(validated)
 
     def image_url_fields(self) -> tuple[str, ...]:
-        """Names of the fields whose values are image URLs the worker fetches."""
-        return tuple(
-            spec.name
-            for spec in self.fields
+        """Names of the fields whose values are image URLs the worker fetches (of both
+        spellings: an input holds the fields of one)."""
+        return tuple(self.image_url_types())
+
+    def image_url_types(self) -> dict[str, tuple[str, ...]]:
+        """Each image-URL field (of both spellings) with the MIME types it accepts: what the
+        worker fetches, and checks each image against."""
+        fields = self.fields + (self.other_spelling.fields if self.other_spelling else ())
+        return {
+            spec.name: spec.accepted_types
+            for spec in fields
             if isinstance(spec, ImageUrlField | ImageUrlListField)
-        )
+        }
 
     def _value(self, validated: Mapping[str, Any], name: str | None) -> Any:
         return validated.get(name) if name is not None and name in self._by_name else None
 
     def num_outputs(self, validated: Mapping[str, Any]) -> int:
+        spelling = self.spelling(validated)
+        if spelling is not self:
+            return spelling.num_outputs(validated)
         value = self._value(validated, self.count_field)
         # "2" and 2 both mean two; validate() has already held it to the field's range.
         return 1 if value is None else int(value)
@@ -105,6 +168,9 @@ class ModelSpec:
     def output_size(self, validated: Mapping[str, Any]) -> tuple[int, int] | None:
         """(width, height) of the chosen preset or aspect ratio, scaled to the chosen resolution
         where the model has one; None when the model has no size field or it says "auto"."""
+        spelling = self.spelling(validated)
+        if spelling is not self:
+            return spelling.output_size(validated)
         value = self._value(validated, self.size_field)
         size = output_pixels(value) if isinstance(value, str) else None
         long_side = self.resolution_long_side.get(
@@ -116,23 +182,42 @@ class ModelSpec:
 
     def output_format(self, validated: Mapping[str, Any]) -> str:
         """ "png", "jpeg" or "webp" ("jpg" read as jpeg); png for models without a choice."""
+        spelling = self.spelling(validated)
+        if spelling is not self:
+            return spelling.output_format(validated)
         value = self._value(validated, self.format_field)
         value = _FORMAT_ALIASES.get(value, value) if isinstance(value, str) else None
         return value if value in OUTPUT_FORMATS else "png"
 
     def seed(self, validated: Mapping[str, Any]) -> int | None:
+        spelling = self.spelling(validated)
+        if spelling is not self:
+            return spelling.seed(validated)
         value = self._value(validated, self.seed_field)
         # An integral float (42.0) is kept as sent in the input; engines want an int.
         return None if value is None else int(value)
 
     def json_schema(self) -> dict[str, Any]:
-        """The ``input`` object as JSON Schema, for the API's model documentation."""
+        """The ``input`` object as JSON Schema, for the API's model documentation; a model
+        with two spellings is ``anyOf`` the two objects."""
+        if self.other_spelling is not None:
+            schema: dict[str, Any] = {
+                "title": self.name,
+                "anyOf": [self.object_schema(), self.other_spelling.object_schema()],
+            }
+            if self.description:
+                schema["description"] = self.description
+            return schema
+        return self.object_schema()
+
+    def object_schema(self) -> dict[str, Any]:
+        """This spelling's ``input`` object as JSON Schema. Other keys are allowed (and
+        ignored), as Kie ignores them, so it does not forbid additional properties."""
         schema: dict[str, Any] = {
             "title": self.name,
             "type": "object",
             "properties": {spec.name: spec.json_schema() for spec in self.fields},
             "required": [spec.name for spec in self.fields if spec.required],
-            "additionalProperties": False,
         }
         if self.description:
             schema["description"] = self.description

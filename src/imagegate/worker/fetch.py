@@ -18,12 +18,15 @@ __all__ = ["MAX_REDIRECTS", "ImageFetcher"]
 
 MAX_REDIRECTS = 5
 _REQUEST_HEADERS = {
-    "Accept": "image/jpeg, image/png, image/webp",
+    "Accept": "image/jpeg, image/png, image/webp, image/gif",
     # Images are already compressed; asking for identity keeps a gzip bomb out of the decoder.
     "Accept-Encoding": "identity",
     "User-Agent": "imagegate",
 }
 _SNIFF_BYTES = 12  # enough for every signature below (WebP needs 12)
+# What an input field takes unless its model says otherwise (ImageUrlField.accepted_types).
+DEFAULT_TYPES = ("image/jpeg", "image/png", "image/webp")
+_TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP", "image/gif": "GIF"}
 
 LocalReader = Callable[[str], Awaitable[bytes | None]]
 
@@ -36,6 +39,8 @@ def _sniff(data: bytes | bytearray) -> tuple[str, str] | None:
         return "image/png", "PNG"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp", "WEBP"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif", "GIF"
     return None
 
 
@@ -108,6 +113,17 @@ def _inspect(data: bytes, fmt: str, max_pixels: int, field: str) -> tuple[int, i
     return width, height
 
 
+def _gif_as_png(data: bytes) -> bytes:
+    """A GIF's first frame as PNG: models that take GIF references read one still image, and
+    the engines (and the stored inputs) then only ever see JPEG, PNG or WebP."""
+    with Image.open(io.BytesIO(data), formats=["GIF"]) as img:
+        img.seek(0)
+        frame = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    out = io.BytesIO()
+    frame.save(out, format="PNG")
+    return out.getvalue()
+
+
 class ImageFetcher:
     """Fetches and checks input images for the worker.
 
@@ -134,18 +150,24 @@ class ImageFetcher:
         self._owns_client = client is None
         self._client = client or outbound_client()
 
-    async def fetch(self, url: str, field: str) -> SourceImage:
-        """The checked image at ``url``; raises InputRejected naming ``field`` otherwise."""
+    async def fetch(
+        self, url: str, field: str, accepted: tuple[str, ...] = DEFAULT_TYPES
+    ) -> SourceImage:
+        """The checked image at ``url``, of one of the ``accepted`` types (the field's own, from
+        its model); raises InputRejected naming ``field`` otherwise. A GIF, where accepted,
+        comes back as its first frame in PNG."""
         data: bytes | None = None
         if self._local_reader is not None:
             data = await self._local_reader(url)
         if data is None:
-            data = await self._download(url, field)
+            data = await self._download(url, field, accepted)
         kind = _sniff(data)
-        if kind is None:
-            raise self._not_an_image(field, data)
+        if kind is None or kind[0] not in accepted:
+            raise self._not_an_image(field, data, accepted)
         mime_type, fmt = kind
         width, height = await asyncio.to_thread(_inspect, data, fmt, self._max_pixels, field)
+        if mime_type == "image/gif":
+            data, mime_type = await asyncio.to_thread(_gif_as_png, data), "image/png"
         return SourceImage(url=url, data=data, mime_type=mime_type, width=width, height=height)
 
     async def aclose(self) -> None:
@@ -153,14 +175,19 @@ class ImageFetcher:
             await self._client.aclose()
 
     @staticmethod
-    def _not_an_image(field: str, data: bytes | bytearray) -> InputRejected:
-        return InputRejected(f"{field}: not a JPEG, PNG or WebP image (found {_describe(data)})")
+    def _not_an_image(
+        field: str, data: bytes | bytearray, accepted: tuple[str, ...]
+    ) -> InputRejected:
+        names = [_TYPE_NAMES.get(mime, mime) for mime in accepted]
+        wanted = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+        return InputRejected(f"{field}: not a {wanted} image (found {_describe(data)})")
 
-    async def _download(self, url: str, field: str) -> bytes:
+    async def _download(self, url: str, field: str, accepted: tuple[str, ...]) -> bytes:
         def check_head(head: bytes) -> None:
             # Stop a large page of HTML at its first bytes rather than at max_bytes.
-            if _sniff(head) is None:
-                raise self._not_an_image(field, head)
+            kind = _sniff(head)
+            if kind is None or kind[0] not in accepted:
+                raise self._not_an_image(field, head, accepted)
 
         try:
             downloaded = await download(

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
@@ -236,7 +236,7 @@ class Worker:
         if spec is None:
             return partial(lifecycle.fail, code="422", msg=f"unknown model {task.model}")
         try:
-            images = await self._fetch_inputs(task, spec.image_url_fields())
+            images = await self._fetch_inputs(task, spec.image_url_types())
 
             async def started(engine: str) -> None:
                 # The record shows generating, naming the engine, once it has run a moment
@@ -269,13 +269,16 @@ class Worker:
         return partial(lifecycle.succeed, engine=result.engine, files=files)
 
     async def _fetch_inputs(
-        self, task: Task, fields: tuple[str, ...]
+        self, task: Task, fields: Mapping[str, tuple[str, ...]]
     ) -> dict[str, list[SourceImage]]:
+        """Each image-URL field's images, checked against the types its model accepts."""
         images: dict[str, list[SourceImage]] = {}
-        for field in fields:
+        for field, accepted in fields.items():
             value = task.input.get(field)
             urls = value if isinstance(value, list) else [value] if value else []
-            images[field] = [await self.fetcher.fetch(url, f"input.{field}") for url in urls]
+            images[field] = [
+                await self.fetcher.fetch(url, f"input.{field}", accepted) for url in urls
+            ]
         return images
 
     async def _store_outputs(

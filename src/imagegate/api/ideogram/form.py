@@ -36,12 +36,11 @@ class Form:
         self.form = form
         self.max_image_bytes = max_image_bytes
 
-    def check_known(self, known: tuple[str, ...]) -> None:
-        for name in self.form:
-            if name not in known:
-                raise invalid(
-                    f"{name} is not a field of this endpoint (fields: {', '.join(known)})"
-                )
+    def unknown(self, known: tuple[str, ...]) -> tuple[str, ...]:
+        """The form's fields that are none of ``known``, each named once: ignored, as Kie
+        ignores the fields it does not know, and named in the answer's
+        ``X-Imagegate-Ignored-Fields`` header."""
+        return tuple(dict.fromkeys(name for name in self.form if name not in known))
 
     def text(self, name: str) -> str | None:
         values = self.form.getlist(name)

@@ -26,7 +26,7 @@ _LEGACY_FIELDS = ("image_file", "resolution", "model", "num_images", "seed", "st
 
 
 async def parse_legacy(form: Form) -> Reframe:
-    form.check_known(_LEGACY_FIELDS)
+    ignored = form.unknown(_LEGACY_FIELDS)
     resolution = form.choice("resolution", tuple(LEGACY_RESOLUTIONS))
     model = form.choice("model", LEGACY_MODELS, default="V_2")
     num_images = form.integer("num_images", 1, MAX_NUM_IMAGES) or 1
@@ -46,6 +46,7 @@ async def parse_legacy(form: Form) -> Reframe:
         seed=random_seed() if seed is None else seed,
         style=style_type if style_type in catalog_styles else None,
         style_type=style_type or "AUTO",
+        ignored=ignored,
     )
 
 

@@ -27,7 +27,7 @@ from imagegate.api.envelope import JSONBody
 from imagegate.api.files.naming import clean_file_name, default_file_name
 from imagegate.api.ideogram.answers import error_response, from_api_error
 from imagegate.api.ideogram.form import Form, ImagePart, read_form
-from imagegate.api.jobs import create_task, idempotency_key_of, keyed
+from imagegate.api.jobs import create_task, idempotency_key_of, keyed, naming_ignored
 from imagegate.api.services import Services
 from imagegate.catalog import ModelSpec, StringField, get_model
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
@@ -83,6 +83,8 @@ class Reframe:
     seed: int
     style: str | None  # the task's ``style`` (AUTO, GENERAL, REALISTIC, DESIGN) if any
     style_type: str | None  # what the answer reports
+    # The form's fields that no endpoint field is: ignored, and named in a header.
+    ignored: tuple[str, ...] = ()
 
 
 async def store_image(services: Services, account: Account, image: ImagePart) -> tuple[str, str]:
@@ -168,11 +170,11 @@ async def create_reframe_task(
     if reframe.style is not None:
         task_input["style"] = reframe.style
     try:
-        task = await create_task(
+        task = (await create_task(
             {"model": MODEL, "input": task_input}, account, services, spec=reframe_spec(),
             idempotency_key=idempotency_key, request_hash=request_hash,
             surface=Surface.IDEOGRAM,
-        )
+        )).task
     except ApiError:
         await forget_unused(services, key)
         raise
@@ -257,9 +259,10 @@ async def handle(request: Request, parse: Callable[[Form], Awaitable[Reframe]]) 
             reframe = await parse(form)
         finally:
             await form.form.close()
-        return await run_reframe(
+        answer = await run_reframe(
             services, account, reframe, idempotency_key=idempotency_key, request_hash=request_hash
         )
+        return naming_ignored(answer, reframe.ignored)
     except IdeogramError as error:
         return error_response(error)
     except ApiError as error:

@@ -63,7 +63,7 @@ def check_color_palette(text: str) -> None:
 
 
 async def parse_v3(form: Form) -> Reframe:
-    form.check_known(_V3_FIELDS)
+    ignored = form.unknown(_V3_FIELDS)
     resolution = form.choice("resolution", IDEOGRAM_V3_RESOLUTIONS)
     speed = form.choice("rendering_speed", tuple(V3_SPEEDS), default="DEFAULT")
     num_images = form.integer("num_images", 1, MAX_NUM_IMAGES) or 1
@@ -94,6 +94,7 @@ async def parse_v3(form: Form) -> Reframe:
         seed=random_seed() if seed is None else seed,
         style=None,
         style_type="AUTO",
+        ignored=ignored,
     )
 
 

@@ -1,4 +1,15 @@
-"""nano-banana-pro: 3K/4K images with reference images, on the v2 jobs API (spec 002)."""
+"""nano-banana-pro: Google's Nano Banana Pro (Gemini 3 Pro Image), in two spellings.
+
+- Spec 002: ``POST /api/v2/jobs/createTask`` with ``input_prompt``, ``input_image_input`` (up to
+  4), ``input_aspect_ratio``, ``input_resolution`` sd/hd/4k, ``input_output_format``.
+- Kie's live page (https://docs.kie.ai/market/google/pro-image-to-image), which its clients
+  send today through ``POST /api/v1/jobs/createTask``: ``prompt`` (at most 10000 characters),
+  ``image_input`` (up to 8), ``aspect_ratio`` (with ``auto``), ``resolution`` 1K/2K/4K and
+  ``output_format`` png/jpg.
+
+Both spellings are taken on v1 and v2 (``ModelSpec.other_spelling``); each is exact to its
+document, and ``param`` echoes the request as sent.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +18,66 @@ from imagegate.catalog.fields import ImageUrlListField, StringField
 from imagegate.catalog.pricing import PerImageBy
 from imagegate.catalog.spec import ModelSpec
 
-NANO_BANANA_PRO = ModelSpec(
-    name="nano-banana-pro",
-    description=(
-        "Nano Banana Pro: sharper 3K images, intelligent 4K scaling, improved text rendering"
-        " and enhanced character consistency. Created through POST /api/v2/jobs/createTask."
+NAME = "nano-banana-pro"
+_MB = 1024 * 1024
+_DESCRIPTION = (
+    "Nano Banana Pro: sharper 3K images, intelligent 4K scaling, improved text rendering and"
+    " enhanced character consistency. Takes spec 002's input_* names and Kie's live names."
+)
+
+# Kie's live spelling (its page, read 2026-12): Kie charges 18 credits an image at 1K and 2K,
+# 24 at 4K; imagegate's default prices are those.
+LIVE_SPELLING = ModelSpec(
+    name=NAME,
+    description=_DESCRIPTION,
+    fields=(
+        prompt_field(max_length=10000, description="A text description of the image."),
+        ImageUrlListField(
+            "image_input",
+            max_items=8,
+            max_bytes=30 * _MB,
+            accepted_types=("image/jpeg", "image/png", "image/webp"),
+            description="Images to transform or use as reference (up to 8; JPEG/PNG/WebP,"
+            " at most 30MB each)",
+        ),
+        StringField(
+            "aspect_ratio",
+            enum=("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
+                  "auto"),
+            default="1:1",
+            description="Aspect ratio of the generated image",
+        ),
+        StringField(
+            "resolution",
+            enum=("1K", "2K", "4K"),
+            default="1K",
+            description="Resolution of the generated image",
+        ),
+        StringField(
+            "output_format",
+            enum=("png", "jpg"),
+            default="png",
+            description="Format of the output image",
+        ),
     ),
+    pricing=PerImageBy("resolution", {"1K": 18000, "2K": 18000, "4K": 24000}),
+    size_field="aspect_ratio",
+    # 1K/2K/4K: 1024/2048/4096 pixels on the long side, as the catalog reads them elsewhere.
+    resolution_field="resolution",
+    resolution_long_side={"1K": 1024, "2K": 2048, "4K": 4096},
+    # The live page's request example, its long prompt shortened.
+    example={
+        "prompt": "Comic poster: cool banana hero in shades leaps from sci-fi pad",
+        "image_input": [],
+        "aspect_ratio": "1:1",
+        "resolution": "1K",
+        "output_format": "png",
+    },
+)
+
+NANO_BANANA_PRO = ModelSpec(
+    name=NAME,
+    description=_DESCRIPTION,
     fields=(
         # Spec 002 gives no length limit for this prompt (the notes defer to spec 002).
         prompt_field(name="input_prompt", max_length=None, description="Image description"),
@@ -57,4 +122,5 @@ NANO_BANANA_PRO = ModelSpec(
         "input_resolution": "hd",
         "input_output_format": "png",
     },
+    other_spelling=LIVE_SPELLING,
 )
