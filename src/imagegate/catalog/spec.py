@@ -67,13 +67,18 @@ class ModelSpec:
         return {spec.name: spec for spec in self.fields}
 
     def spelling(self, input: Mapping[str, Any]) -> ModelSpec:
-        """The spelling ``input`` is written in: the other one when it names a field of the
-        other spelling and none of this one, else this one. ``validate`` has refused an input
-        that mixes them, so a validated input is always in one."""
+        """The spelling ``input`` is written in: that of its first key that is a field of
+        either (a client's first field is the one it means; ``validate`` refuses the other
+        spelling's fields after it), this one when none is. A validated input is in one."""
         other = self.other_spelling
-        if other is None or any(key in self._by_name for key in input):
+        if other is None:
             return self
-        return other if any(key in other._by_name for key in input) else self
+        for key in input:
+            if key in self._by_name:
+                return self
+            if key in other._by_name:
+                return other
+        return self
 
     def ignored_fields(self, raw_input: object) -> tuple[str, ...]:
         """The keys of ``input`` that are fields of neither spelling, as ``input.<key>``:
