@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     # Ideogram's own reframe endpoints answer synchronously: how long a request waits for its
     # task to end before answering that it is still running (the task is kept and finishes).
     ideogram_sync_timeout_seconds: float = Field(default=120.0, gt=0)
+    # A createTask whose input has ``sync_mode`` true (spec 004) waits for its task's end this
+    # long before answering with the state reached (api/sync_mode.py).
+    sync_mode_wait_seconds: float = Field(default=120.0, gt=0)
 
     # Kie has been seen answering business errors with HTTP 200; this mirrors that.
     business_errors_http_200: bool = False

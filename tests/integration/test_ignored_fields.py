@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from test_ideogram_api import LEGACY, V3
 from test_ideogram_api import post as ideogram_post
 

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
 from test_api_jobs_models import results, wait_terminal
 
 V1 = "/api/v1/jobs/createTask"

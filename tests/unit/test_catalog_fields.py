@@ -78,13 +78,15 @@ def test_number_step_counts_from_the_minimum(value: float, ok: bool) -> None:
         assert problem(field, value) == f"must be a multiple of 0.5 (got {value})"
 
 
-def test_number_step_is_exact_on_the_decimal_text() -> None:
-    # 0.1 + 0.2 == 0.30000000000000004 in binary; that is not a multiple of 0.1 as written.
-    field = NumberField("n", step=0.1)
+def test_number_step_takes_a_clients_float_arithmetic() -> None:
+    # 0.1 + 0.2 == 0.30000000000000004 in binary: a client that computed its guidance_scale
+    # meant 0.3, and gets it (kept as sent); a value a real step off is still refused.
+    field = NumberField("n", minimum=0, maximum=20, step=0.1)
     assert field.check(0.3, "input.x") == 0.3
-    assert problem(field, 0.30000000000000004) == (
-        "must be a multiple of 0.1 (got 0.30000000000000004)"
-    )
+    assert field.check(0.1 + 0.2, "input.x") == 0.30000000000000004
+    assert field.check(4.1 * 3, "input.x") == 4.1 * 3  # 12.299999999999999
+    assert problem(field, 0.35) == "must be a multiple of 0.1 (got 0.35)"
+    assert problem(field, 0.3001) == "must be a multiple of 0.1 (got 0.3001)"
 
 
 def test_number_huge_value_off_a_fine_step_is_refused_not_crashed() -> None:

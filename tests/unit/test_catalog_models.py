@@ -133,6 +133,7 @@ def test_prompts_without_a_documented_limit_take_long_text(name: str, field: str
 
 # --- enums -----------------------------------------------------------------------------------
 
+KIE_RATIOS = ["1:1", "9:16", "16:9", "3:4", "4:3", "3:2", "2:3", "5:4", "4:5", "21:9"]
 ENUMS: list[tuple[str, str, list[str]]] = [
     ("google/nano-banana", "output_format", ["png", "jpeg"]),
     ("google/nano-banana", "image_size", RATIOS),
@@ -142,15 +143,16 @@ ENUMS: list[tuple[str, str, list[str]]] = [
      ["1:1", "3:2", "2:3", "4:3", "3:4", "16:9", "9:16", "21:9", "9:21"]),
     ("nano-banana-pro", "input_resolution", ["sd", "hd", "4k"]),
     ("nano-banana-pro", "input_output_format", ["jpg", "png", "webp"]),
-    ("bytedance/seedream-v4-text-to-image", "image_size", SEEDREAM_SIZES),
+    # Spec 002's "string (aspect ratio)" beside the notes' presets.
+    ("bytedance/seedream-v4-text-to-image", "image_size", SEEDREAM_SIZES + KIE_RATIOS),
     ("bytedance/seedream-v4-text-to-image", "image_resolution", ["1K", "2K", "4K"]),
     *[(name, "aspect_ratio", ["1:1", "16:9", "9:16", "3:4", "4:3"]) for name in IMAGEN],
     ("ideogram/v3-text-to-image", "rendering_speed", ["TURBO", "BALANCED", "QUALITY"]),
     ("ideogram/v3-text-to-image", "style", ["AUTO", "GENERAL", "REALISTIC", "DESIGN"]),
-    ("ideogram/v3-text-to-image", "image_size", SIZES),
+    ("ideogram/v3-text-to-image", "image_size", SIZES + KIE_RATIOS),
     ("ideogram/character", "rendering_speed", ["TURBO", "BALANCED", "QUALITY"]),
     ("ideogram/character", "style", ["AUTO", "REALISTIC", "FICTION"]),
-    ("ideogram/character", "image_size", SIZES),
+    ("ideogram/character", "image_size", SIZES + KIE_RATIOS),
     ("qwen/text-to-image", "image_size", SIZES),
     ("qwen/text-to-image", "output_format", ["png", "jpeg"]),
     ("qwen/text-to-image", "acceleration", ["none", "regular", "high"]),

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from imagegate.accounts.model import Account
-from imagegate.api import schemas
+from imagegate.api import schemas, sync_mode
 from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import services_of
@@ -244,33 +244,42 @@ async def create_task(
 # The three endpoints below are the hot path, so they take the Request alone and authenticate
 # inline: FastAPI's dependency resolution was a quarter of a createTask's time (cProfile under
 # wrk). The OpenAPI document still shows their bodies and security through openapi_extra.
-async def create_from_request(request: Request) -> Created:
+async def create_from_request(request: Request, surface: Surface) -> Created:
     """Authenticate, read the body and create the task: what every create surface does."""
     services = services_of(request)
     account = await authenticate(request, services)
     body = await read_json_object(request, services.settings.max_json_body_bytes)
     key = idempotency_key_of(request)
-    return await create_task(body, account, services, idempotency_key=key)
+    return await create_task(body, account, services, idempotency_key=key, surface=surface)
 
 
 @router.post("/api/v1/jobs/createTask", openapi_extra=_CREATE_V1)
 async def create_task_v1(request: Request) -> Response:
     """Create a generation task; answers ``data.taskId`` (and ``recordId``, the same value)."""
-    created = await create_from_request(request)
-    return naming_ignored(success(wire.created(created.task.id)), created.ignored)
+    created = await create_from_request(request, Surface.JOBS)
+    data = wire.created(created.task.id)
+    if sync_mode.wants_sync(created.task):
+        data.update(await sync_mode.outcome(services_of(request), created.task))
+    return naming_ignored(success(data), created.ignored)
 
 
 @router.post("/api/v2/jobs/createTask", openapi_extra=_CREATE_V2)
 async def create_task_v2(request: Request) -> Response:
     """Spec 002's v2 create: the same task, answered as ``{code, message, data.task_id}``."""
-    created = await create_from_request(request)
-    return naming_ignored(success(wire.created_v2(created.task.id), v2=True), created.ignored)
+    created = await create_from_request(request, Surface.JOBS_V2)
+    data = wire.created_v2(created.task.id)
+    if sync_mode.wants_sync(created.task):
+        data.update(await sync_mode.outcome(services_of(request), created.task))
+    return naming_ignored(success(data, v2=True), created.ignored)
 
 
 @router.get("/api/v1/jobs/recordInfo", openapi_extra=_RECORD_INFO)
 async def record_info(request: Request) -> Response:
-    """A task's record: state, param, resultJson, failCode/failMsg, times, progress."""
+    """A task's record: state, param, resultJson, failCode/failMsg, times, progress (as spec
+    002 shows it for a task created through v2: ``message``, and "" for no failCode)."""
     services, task = await task_of_request(request)
+    if task.surface is Surface.JOBS_V2:
+        return success(wire.record_data_v2(task, services.signer.url), v2=True)
     return success(wire.record_data(task, services.signer.url))
 
 

@@ -4,18 +4,23 @@ rendering_speed."""
 from __future__ import annotations
 
 from imagegate.catalog.fields import NO_DEFAULT, NumberField, StringField
-from imagegate.catalog.presets import IMAGE_SIZE_NAMES
+from imagegate.catalog.presets import ASPECT_RATIOS, IMAGE_SIZE_NAMES
 
 NUM_IMAGES_CHOICES = ("1", "2", "3", "4")
 
 
 def image_size_field(
-    *, default: object = NO_DEFAULT, required: bool = False, description: str = ""
+    *,
+    default: object = NO_DEFAULT,
+    required: bool = False,
+    description: str = "",
+    ratios: bool = False,
 ) -> StringField:
-    """``image_size``: one of the six named presets."""
+    """``image_size``: one of the six named presets, or (``ratios``: spec 002's "string
+    (aspect ratio)") an aspect ratio such as "16:9" as well."""
     return StringField(
         "image_size",
-        enum=IMAGE_SIZE_NAMES,
+        enum=IMAGE_SIZE_NAMES + (ASPECT_RATIOS if ratios else ()),
         default=default,
         required=required,
         description=description,

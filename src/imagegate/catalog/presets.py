@@ -40,6 +40,13 @@ SEEDREAM_IMAGE_SIZE_NAMES: Final[tuple[str, ...]] = (
     "landscape_21_9",
 )
 
+# The aspect ratios Kie's models take where spec 002 says an ``image_size`` is "string (aspect
+# ratio)" (Seedream 4.0, Ideogram V3, Ideogram Character): the ratios Kie's own pages list for
+# its image models (google/nano-banana's set, "auto" aside), taken beside the named presets.
+ASPECT_RATIOS: Final[tuple[str, ...]] = (
+    "1:1", "9:16", "16:9", "3:4", "4:3", "3:2", "2:3", "5:4", "4:5", "21:9",
+)
+
 # Ideogram v3's 69 output resolutions (provider-notes.md), "WIDTHxHEIGHT". Ideogram's own reframe
 # endpoint takes one of these; engines that reframe accept them next to the named presets.
 _IDEOGRAM_V3_RESOLUTIONS_TEXT = """

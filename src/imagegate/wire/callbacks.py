@@ -23,6 +23,7 @@ signer) → the JSON object to send."""
 # their own).
 SHAPES: Final[Mapping[Surface, CallbackShape]] = MappingProxyType({
     Surface.JOBS: jobs.callback_body,
+    Surface.JOBS_V2: jobs.callback_body_v2,
     Surface.GPT4O_IMAGE: jobs.callback_body,
     Surface.FLUX_KONTEXT: jobs.callback_body,
     Surface.MODEL_ENDPOINTS: jobs.callback_body,

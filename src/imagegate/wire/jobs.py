@@ -46,10 +46,29 @@ def record_data(task: TaskView, url_for: UrlFor) -> dict[str, Any]:
     }
 
 
+def record_data_v2(task: TaskView, url_for: UrlFor) -> dict[str, Any]:
+    """``record_data`` for a task created through spec 002's v2 createTask: its query response
+    shows ``failCode`` and ``failMsg`` as "" where there is none, not null."""
+    data = record_data(task, url_for)
+    data["failCode"] = data["failCode"] or ""
+    data["failMsg"] = data["failMsg"] or ""
+    return data
+
+
 def callback_body(task: TaskView, balance_milli: int, url_for: UrlFor) -> dict[str, Any]:
     """Kie's callback: code 200 on success, 501 on failure, ``data`` as in recordInfo plus the
     credits the task consumed and the balance left."""
-    data = record_data(task, url_for)
+    return _callback(task, record_data(task, url_for), balance_milli)
+
+
+def callback_body_v2(task: TaskView, balance_milli: int, url_for: UrlFor) -> dict[str, Any]:
+    """The callback of a v2-created task: the jobs callback over ``record_data_v2``, with
+    spec 002's ``message`` beside ``msg``."""
+    body = _callback(task, record_data_v2(task, url_for), balance_milli)
+    return {"code": body["code"], "message": body["msg"], **body}
+
+
+def _callback(task: TaskView, data: dict[str, Any], balance_milli: int) -> dict[str, Any]:
     succeeded = task.state is TaskState.SUCCESS
     data["consumeCredits"] = milli_to_credits(task.price_milli) if succeeded else 0
     data["remainedCredits"] = milli_to_credits(balance_milli)

@@ -12,9 +12,12 @@ from enum import StrEnum
 class Surface(StrEnum):
     """The API a task was created through."""
 
-    # Kie's jobs API: /api/v1/jobs/createTask and spec 002's /api/v2/jobs/createTask (one
-    # record, one callback). Rows from before the surface was kept are jobs tasks.
+    # Kie's jobs API: /api/v1/jobs/createTask. Rows from before the surface was kept are jobs
+    # tasks.
     JOBS = "jobs"
+    # Spec 002's /api/v2/jobs/createTask: the same record, answered as spec 002 shows its query
+    # response (``message`` in the envelope, ``failCode``/``failMsg`` "" rather than null).
+    JOBS_V2 = "jobs-v2"
     # Kie's GPT-4o Image endpoints (/api/v1/gpt4o-image/generate).
     GPT4O_IMAGE = "gpt4o-image"
     # Kie's Flux Kontext endpoints (/api/v1/flux/kontext/generate).

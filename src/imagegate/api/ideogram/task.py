@@ -6,7 +6,6 @@ catalog's spec at Ideogram's limits), the handler waits for it to end and render
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import logging
@@ -29,6 +28,7 @@ from imagegate.api.ideogram.answers import error_response, from_api_error
 from imagegate.api.ideogram.form import Form, ImagePart, read_form
 from imagegate.api.jobs import create_task, idempotency_key_of, keyed, naming_ignored
 from imagegate.api.services import Services
+from imagegate.api.waiting import wait_for_end
 from imagegate.catalog import ModelSpec, StringField, get_model
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
 from imagegate.catalog.seeds import image_seed
@@ -205,28 +205,6 @@ async def finish_reframe(services: Services, task: Task, reframe: Reframe) -> Re
             task_id=task.id,
         )
     return JSONBody(answer(finished, reframe, services), headers={"X-Imagegate-Task-Id": task.id})
-
-
-async def wait_for_end(services: Services, task_id: str, timeout: float) -> Task | None:
-    """The task once terminal; None if it is still running after ``timeout`` seconds.
-
-    Polls the store (an indexed read in this thread, microseconds), every 20 ms at first and
-    at most every 250 ms.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    delay = 0.02
-    while True:
-        task = await services.store.get_task(task_id)
-        if task is None:  # pragma: no cover - tasks are never deleted
-            raise IdeogramError(500, f"Task {task_id} disappeared", task_id=task_id)
-        if task.state.is_terminal:
-            return task
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            return None
-        await asyncio.sleep(min(delay, remaining))
-        delay = min(delay * 1.5, 0.25)
 
 
 def answer(task: Task, reframe: Reframe, services: Services) -> dict[str, Any]:

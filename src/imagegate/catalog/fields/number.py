@@ -17,6 +17,9 @@ def _decimal(number: float) -> Decimal:
     return Decimal(number) if isinstance(number, int) else Decimal(repr(number))
 
 
+_STEP_TOLERANCE = Decimal("1e-9")
+
+
 @dataclass(frozen=True, kw_only=True)
 class NumberField(FieldSpec):
     minimum: float | None = None
@@ -64,12 +67,16 @@ class NumberField(FieldSpec):
     def _on_step(self, value: float) -> bool:
         assert self.step is not None
         origin = self.minimum if self.minimum is not None else 0
+        step = _decimal(self.step)
         try:
-            return (_decimal(value) - _decimal(origin)) % _decimal(self.step) == 0
+            remainder = (_decimal(value) - _decimal(origin)) % step
         except InvalidOperation:
             # Only numbers far beyond any sane range get here (the quotient outgrows Decimal's
             # precision); they are off any step a spec could mean.
             return False
+        # A client's float arithmetic lands next to the step, not on it (0.1 + 0.2 is
+        # 0.30000000000000004): within a billionth of a step counts as on it.
+        return min(remainder, step - remainder) <= step * _STEP_TOLERANCE
 
     def type_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "integer" if self.integer else "number"}

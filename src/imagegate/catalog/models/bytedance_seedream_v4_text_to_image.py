@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from imagegate.catalog.common import prompt_field, seed_field
 from imagegate.catalog.fields import NumberField, StringField
-from imagegate.catalog.presets import SEEDREAM_IMAGE_SIZE_NAMES
+from imagegate.catalog.presets import ASPECT_RATIOS, SEEDREAM_IMAGE_SIZE_NAMES
 from imagegate.catalog.pricing import PerImage
 from imagegate.catalog.spec import ModelSpec
 
@@ -17,11 +17,11 @@ BYTEDANCE_SEEDREAM_V4_TEXT_TO_IMAGE = ModelSpec(
     ),
     fields=(
         prompt_field(),
-        # Spec 002 says only "string (aspect ratio)"; the notes name the presets and the
-        # default, so imagegate takes theirs (spec 002 is silent on both).
+        # Spec 002 says "string (aspect ratio)"; the notes name the presets and the default.
+        # Both are taken: the presets and the aspect ratios; the default is the notes'.
         StringField(
             "image_size",
-            enum=SEEDREAM_IMAGE_SIZE_NAMES,
+            enum=SEEDREAM_IMAGE_SIZE_NAMES + ASPECT_RATIOS,
             default="square_hd",
             description="The size (aspect ratio) of the generated image.",
         ),

@@ -50,7 +50,10 @@ IDEOGRAM_CHARACTER = ModelSpec(
             "expand_prompt", default=True, description="Enhance the prompt with MagicPrompt."
         ),
         # Spec 002: "string (aspect ratio)"; the notes: the presets, default square_hd.
-        image_size_field(default="square_hd", description="The size of the generated image."),
+        # Spec 002: "string (aspect ratio)"; the notes: the six presets. Both are taken.
+        image_size_field(
+            default="square_hd", description="The size of the generated image.", ratios=True
+        ),
         num_images_field(default="1"),
         seed_field(),
         StringField("negative_prompt", description="What to leave out of the image."),

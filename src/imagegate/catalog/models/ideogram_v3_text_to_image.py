@@ -31,8 +31,8 @@ IDEOGRAM_V3_TEXT_TO_IMAGE = ModelSpec(
         # Neither document gives a default for expand_prompt or image_size here: absent stays
         # absent (the mock engine then makes 1024x1024, square_hd's pixels).
         BooleanField("expand_prompt", description="Enhance the prompt with MagicPrompt."),
-        # Spec 002: "string (aspect ratio)"; the notes: the six presets, which imagegate takes.
-        image_size_field(description="The size of the generated image."),
+        # Spec 002: "string (aspect ratio)"; the notes: the six presets. Both are taken.
+        image_size_field(description="The size of the generated image.", ratios=True),
         num_images_field(default="1"),
         seed_field(),
         StringField(
