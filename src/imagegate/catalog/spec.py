@@ -11,6 +11,7 @@ from typing import Any
 from imagegate.catalog.fields import FieldSpec, ImageUrlField, ImageUrlListField
 from imagegate.catalog.presets import output_pixels, scale_to_long_side
 from imagegate.catalog.pricing import Pricing
+from imagegate.catalog.rules import InputRule
 from imagegate.errors import ValidationFailed
 
 # The output accessors find their facts by these field names, which most Kie models share; a
@@ -44,12 +45,18 @@ class ModelSpec:
     # long side each value stands for; the size field then gives the aspect ratio only.
     resolution_field: str | None = None
     resolution_long_side: Mapping[str, int] = field(default_factory=dict)
+    # Checks across fields (catalog/rules.py), made once every field has passed its own.
+    rules: tuple[InputRule, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self._by_name) != len(self.fields):
             raise ValueError(f"model {self.name}: two fields share a name")
         if self.resolution_field is not None and self.resolution_field not in self._by_name:
             raise ValueError(f"model {self.name}: no field {self.resolution_field}")
+        for rule in self.rules:
+            for name in rule.field_names():
+                if name not in self._by_name:
+                    raise ValueError(f"model {self.name}: a rule reads no field {name}")
 
     @cached_property
     def _by_name(self) -> dict[str, FieldSpec]:
@@ -80,6 +87,8 @@ class ModelSpec:
                     validated[spec.name] = spec.default
                 continue
             validated[spec.name] = spec.check(value, path)
+        for rule in self.rules:
+            rule.check(validated)
         return validated
 
     def price_milli(self, validated: Mapping[str, Any]) -> int:
