@@ -53,8 +53,9 @@ class StringField(FieldSpec):
                 path, f"must be at most {self.max_length} characters (got {len(value)})"
             )
         if self.min_length is not None and len(value) < self.min_length:
+            unit = "character" if self.min_length == 1 else "characters"
             raise ValidationFailed(
-                path, f"must be at least {self.min_length} characters (got {len(value)})"
+                path, f"must be at least {self.min_length} {unit} (got {len(value)})"
             )
         if self.enum is not None and value not in self.enum:
             raise ValidationFailed(path, self._enum_problem(value))
