@@ -111,7 +111,7 @@ def test_record_and_callback_of_a_succeeded_task() -> None:
 def test_the_surface_names_are_stored_so_they_never_change() -> None:
     # tasks.surface and callbacks.surface hold these strings: renaming one strands its rows.
     assert [s.value for s in Surface] == [
-        "jobs", "gpt4o-image", "flux-kontext", "model-endpoints", "ideogram",
+        "jobs", "jobs-v2", "gpt4o-image", "flux-kontext", "model-endpoints", "ideogram",
     ]
     assert all(Surface(s.value) is s for s in Surface)
 
@@ -120,13 +120,26 @@ def test_every_surface_has_a_callback_shape_and_each_is_the_jobs_one_for_now() -
     assert set(callbacks.SHAPES) == set(Surface)
     done = task(TaskState.SUCCESS, complete_time=5, cost_time=4)
     failed = task(TaskState.FAIL)
-    for surface in Surface:
+    for surface in set(Surface) - {Surface.JOBS_V2}:
         assert callbacks.callback_body(surface, done, 96_500, url_for) == jobs.callback_body(
             done, 96_500, url_for
         )
         assert callbacks.callback_body(surface, failed, 1, url_for) == jobs.callback_body(
             failed, 1, url_for
         )
+
+
+def test_a_v2_tasks_callback_is_the_jobs_one_in_spec_002s_spelling() -> None:
+    failed = task(TaskState.FAIL)
+    body = callbacks.callback_body(Surface.JOBS_V2, failed, 1, url_for)
+    v1 = jobs.callback_body(failed, 1, url_for)
+    assert body["message"] == body["msg"] == v1["msg"] and body["code"] == v1["code"]
+    done = callbacks.callback_body(Surface.JOBS_V2, task(TaskState.SUCCESS), 1, url_for)
+    assert done["data"]["failCode"] == "" and done["data"]["failMsg"] == ""
+    assert {k: v for k, v in done["data"].items() if not k.startswith("fail")} == {
+        k: v for k, v in jobs.callback_body(task(TaskState.SUCCESS), 1, url_for)["data"].items()
+        if not k.startswith("fail")
+    }
 
 
 def test_per_model_records() -> None:

@@ -1,5 +1,5 @@
 """Fields several models share word for word: image_size presets, num_images, seed, prompt,
-rendering_speed."""
+rendering_speed; and the pixels of Kie's 1K/2K/4K resolutions."""
 
 from __future__ import annotations
 
@@ -49,13 +49,19 @@ def seed_field(*, default: object = NO_DEFAULT, description: str = "") -> Number
 
 
 def prompt_field(
-    *, max_length: int | None = 5000, description: str = "", name: str = "prompt"
+    *,
+    max_length: int | None = 5000,
+    description: str = "",
+    name: str = "prompt",
+    min_length: int | None = None,
 ) -> StringField:
-    """``prompt``: required (present; "" passes as in spec 004), at most ``max_length``."""
+    """``prompt``: required (present; "" passes as in spec 004 unless ``min_length`` says
+    otherwise), at most ``max_length``."""
     return StringField(
         name,
         required=True,
         max_length=max_length,
+        min_length=min_length,
         description=description or "The text prompt describing the image to generate.",
     )
 
@@ -71,3 +77,8 @@ def rendering_speed_field() -> StringField:
         default="BALANCED",
         description="The rendering speed to use.",
     )
+
+
+# Kie's "1K" / "2K" / "4K" resolution choice as pixels on the long side (a ModelSpec's
+# resolution_long_side); the aspect ratio field gives the shape.
+K_RESOLUTION_LONG_SIDE = {"1K": 1024, "2K": 2048, "4K": 4096}

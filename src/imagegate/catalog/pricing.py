@@ -27,17 +27,32 @@ class PerImage:
 
 @dataclass(frozen=True, eq=False)
 class PerImageBy:
-    """A price per image that depends on one enum field (e.g. ``rendering_speed``)."""
+    """A price per image that depends on one field's value (an enum such as
+    ``rendering_speed``, or a boolean such as Grok Imagine's ``enable_pro``).
+
+    ``absent`` is the value to price when the field was not sent and has no default: some
+    pages document a field without a default yet say what leaving it out means (GPT Image 2
+    without ``resolution`` makes a 1K image).
+    """
 
     field: str
-    milli: Mapping[str, int]
+    milli: Mapping[Any, int]
+    absent: Any = None
+
+    def __post_init__(self) -> None:
+        if self.absent is not None and self.absent not in self.milli:
+            raise ValueError(f"no price for {self.field}={self.absent!r}, the absent value")
 
     def per_image_milli(self, validated: Mapping[str, Any]) -> int:
         value = validated.get(self.field)
-        if not isinstance(value, str) or value not in self.milli:
-            # validate() guarantees an enum value; getting here means the table misses one.
-            raise KeyError(f"no price for {self.field}={value!r}")
-        return self.milli[value]
+        if value is None:
+            value = self.absent
+        # bool is an int: a table of strings must not price 1 as True, nor True as "1".
+        for key, milli in self.milli.items():
+            if type(key) is type(value) and key == value:
+                return milli
+        # validate() guarantees a priced value; getting here means the table misses one.
+        raise KeyError(f"no price for {self.field}={value!r}")
 
 
 MILLI = 1000

@@ -10,9 +10,27 @@ from imagegate.catalog.models.google_imagen4 import GOOGLE_IMAGEN4
 from imagegate.catalog.models.google_imagen4_fast import GOOGLE_IMAGEN4_FAST
 from imagegate.catalog.models.google_imagen4_ultra import GOOGLE_IMAGEN4_ULTRA
 from imagegate.catalog.models.google_nano_banana import GOOGLE_NANO_BANANA
+from imagegate.catalog.models.google_nano_banana_2 import NANO_BANANA_2, NANO_BANANA_2_LITE
 from imagegate.catalog.models.google_nano_banana_edit import GOOGLE_NANO_BANANA_EDIT
 from imagegate.catalog.models.gpt4o_image import GPT4O_IMAGE
+from imagegate.catalog.models.gpt_image_1_5 import (
+    GPT_IMAGE_1_5_IMAGE_TO_IMAGE,
+    GPT_IMAGE_1_5_TEXT_TO_IMAGE,
+)
+from imagegate.catalog.models.gpt_image_2 import (
+    GPT_IMAGE_2_IMAGE_TO_IMAGE,
+    GPT_IMAGE_2_TEXT_TO_IMAGE,
+)
+from imagegate.catalog.models.grok_imagine import (
+    GROK_IMAGINE_IMAGE_TO_IMAGE,
+    GROK_IMAGINE_TEXT_TO_IMAGE,
+)
 from imagegate.catalog.models.ideogram_character import IDEOGRAM_CHARACTER
+from imagegate.catalog.models.ideogram_character_edit_remix import (
+    IDEOGRAM_CHARACTER_EDIT,
+    IDEOGRAM_CHARACTER_REMIX,
+)
+from imagegate.catalog.models.ideogram_v3_edit_remix import IDEOGRAM_V3_EDIT, IDEOGRAM_V3_REMIX
 from imagegate.catalog.models.ideogram_v3_reframe import IDEOGRAM_V3_REFRAME
 from imagegate.catalog.models.ideogram_v3_text_to_image import IDEOGRAM_V3_TEXT_TO_IMAGE
 from imagegate.catalog.models.nano_banana_pro import NANO_BANANA_PRO
@@ -38,6 +56,22 @@ _MODELS: tuple[ModelSpec, ...] = (
     GPT4O_IMAGE,
     FLUX_KONTEXT_PRO,
     FLUX_KONTEXT_MAX,
+    # Google on Kie's market (issue 19): Nano Banana 2 and its Lite.
+    NANO_BANANA_2,
+    NANO_BANANA_2_LITE,
+    # OpenAI GPT Image on Kie's market (issue 19); gpt4o-image above keeps its own endpoint.
+    GPT_IMAGE_1_5_TEXT_TO_IMAGE,
+    GPT_IMAGE_1_5_IMAGE_TO_IMAGE,
+    GPT_IMAGE_2_TEXT_TO_IMAGE,
+    GPT_IMAGE_2_IMAGE_TO_IMAGE,
+    # xAI Grok Imagine images on Kie's market (issue 19).
+    GROK_IMAGINE_TEXT_TO_IMAGE,
+    GROK_IMAGINE_IMAGE_TO_IMAGE,
+    # Ideogram's edits and remixes on Kie's market (issue 19).
+    IDEOGRAM_V3_EDIT,
+    IDEOGRAM_V3_REMIX,
+    IDEOGRAM_CHARACTER_EDIT,
+    IDEOGRAM_CHARACTER_REMIX,
 )
 
 _BY_NAME: dict[str, ModelSpec] = {spec.name: spec for spec in _MODELS}

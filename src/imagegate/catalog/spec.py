@@ -11,6 +11,7 @@ from typing import Any
 from imagegate.catalog.fields import FieldSpec, ImageUrlField, ImageUrlListField
 from imagegate.catalog.presets import output_pixels, scale_to_long_side
 from imagegate.catalog.pricing import Pricing
+from imagegate.catalog.rules import InputRule
 from imagegate.errors import ValidationFailed
 
 # The output accessors find their facts by these field names, which most Kie models share; a
@@ -49,6 +50,8 @@ class ModelSpec:
     # (nano-banana-pro: spec 002's ``input_*`` names, and Kie's live names as its clients send
     # them today). An input is read in the one spelling its field names are of (``spelling``).
     other_spelling: ModelSpec | None = None
+    # Checks across fields (catalog/rules.py), made once every field has passed its own.
+    rules: tuple[InputRule, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self._by_name) != len(self.fields):
@@ -61,6 +64,10 @@ class ModelSpec:
                 raise ValueError(f"model {self.name}: a spelling must be of the same model")
             if set(self._by_name) & set(other._by_name):
                 raise ValueError(f"model {self.name}: two spellings share a field name")
+        for rule in self.rules:
+            for name in rule.field_names():
+                if name not in self._by_name:
+                    raise ValueError(f"model {self.name}: a rule reads no field {name}")
 
     @cached_property
     def _by_name(self) -> dict[str, FieldSpec]:
@@ -137,6 +144,8 @@ class ModelSpec:
                     validated[spec.name] = spec.default
                 continue
             validated[spec.name] = spec.check(value, path)
+        for rule in self.rules:
+            rule.check(validated)
         return validated
 
     def price_milli(self, validated: Mapping[str, Any]) -> int:

@@ -1,4 +1,4 @@
-"""StringField: a string with an optional enum and maximum length."""
+"""StringField: a string with an optional enum and minimum and maximum length."""
 
 from __future__ import annotations
 
@@ -13,11 +13,17 @@ from imagegate.errors import ValidationFailed
 class StringField(FieldSpec):
     enum: tuple[str, ...] | None = None
     max_length: int | None = None  # in characters (code points), as the specs count them
+    # Most prompts take "" (spec 004: required means present); a page that says minLength 1
+    # (GPT Image 2) refuses it.
+    min_length: int | None = None
     # num_images is documented as a string enum ("1"-"4") yet clients send integers too.
     # DESIGN.md accepts both and echoes the value as sent, so the integer stays an integer.
     accept_integers: bool = False
 
     def __post_init__(self) -> None:
+        low, high = self.min_length, self.max_length
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"field {self.name}: min_length above max_length")
         if self.accept_integers and not self._integer_choices():
             raise ValueError(f"field {self.name}: accept_integers needs an enum of integers")
         super().__post_init__()
@@ -46,6 +52,11 @@ class StringField(FieldSpec):
             raise ValidationFailed(
                 path, f"must be at most {self.max_length} characters (got {len(value)})"
             )
+        if self.min_length is not None and len(value) < self.min_length:
+            unit = "character" if self.min_length == 1 else "characters"
+            raise ValidationFailed(
+                path, f"must be at least {self.min_length} {unit} (got {len(value)})"
+            )
         if self.enum is not None and value not in self.enum:
             raise ValidationFailed(path, self._enum_problem(value))
         return value
@@ -57,6 +68,8 @@ class StringField(FieldSpec):
             schema["enum"] = [*(self.enum or ()), *sorted(self._integer_choices())]
         elif self.enum is not None:
             schema["enum"] = list(self.enum)
+        if self.min_length is not None:
+            schema["minLength"] = self.min_length
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
         return schema

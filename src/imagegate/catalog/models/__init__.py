@@ -1,1 +1,2 @@
-"""One module per model, each defining exactly one ModelSpec."""
+"""One module per model, or per family of close variants sharing their fields (each module's
+docstring names its source pages); each spec is listed in catalog/registry.py."""

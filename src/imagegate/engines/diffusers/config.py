@@ -58,8 +58,8 @@ PIPELINE_KINDS: dict[str, str] = {
 }
 
 # The models each kind can serve (catalog names). Text-to-image models that take reference
-# images (nano-banana-pro, gpt4o-image, ideogram/character) are left out: an open
-# text-to-image pipeline would silently ignore the references.
+# images (nano-banana-pro, gpt4o-image, ideogram/character, nano-banana-2 and its Lite) are
+# left out: an open text-to-image pipeline would silently ignore the references.
 EDIT_MODELS = frozenset({"qwen/image-edit"})
 KONTEXT_MODELS = frozenset({"flux-kontext-pro", "flux-kontext-max"})
 OUTPAINT_MODELS = frozenset({"ideogram/v3-reframe"})
@@ -71,6 +71,12 @@ TEXT_MODELS = frozenset({
     "bytedance/seedream-v4-text-to-image",
     "ideogram/v3-text-to-image",
     "google/nano-banana",
+    # Kie's market (issue 19): plain prompt-and-size models. GPT Image 2's transparent
+    # background and Grok Imagine's quality mode are not open pipeline switches (the text
+    # pipeline makes an opaque image in the pipeline's steps).
+    "gpt-image/1.5-text-to-image",
+    "gpt-image-2-text-to-image",
+    "grok-imagine/text-to-image",
 })
 _SERVES: dict[str, frozenset[str]] = {
     "edit": EDIT_MODELS,
