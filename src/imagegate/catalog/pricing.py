@@ -31,9 +31,12 @@ class PerImageBy:
 
     field: str
     milli: Mapping[str, int]
+    # The value to price by when the field is absent and has no default: Qwen 3 Pro's
+    # text-to-image page documents no default resolution, yet its price depends on it.
+    absent: str | None = None
 
     def per_image_milli(self, validated: Mapping[str, Any]) -> int:
-        value = validated.get(self.field)
+        value = validated.get(self.field, self.absent)
         if not isinstance(value, str) or value not in self.milli:
             # validate() guarantees an enum value; getting here means the table misses one.
             raise KeyError(f"no price for {self.field}={value!r}")
