@@ -125,3 +125,38 @@ async def test_qwen21_webp_transparent_output(live_api: Any) -> None:
     assert await result_sizes(live_api, await live_api.create(body)) == [
         ("image/webp", (880, 2048))
     ]
+
+
+async def test_market_text_models_run_on_a_tiny_flux_pipeline(
+    harness_opener: Any, runtime_factory: Any, tmp_path: Any
+) -> None:
+    """The diffusers engine serves the plain text-to-image market models: a real (tiny) FLUX
+    pipeline on the CPU generates at 64 pixels and the result has the size the tier asks."""
+    pytest.importorskip("torch", reason="the diffusers engine's tests need torch")
+    pytest.importorskip("diffusers", reason="the diffusers engine's tests need diffusers")
+    import diffusers_tiny as tiny
+
+    weights = tiny.save_flux(tmp_path / "flux")
+    models = ["seedream/5-pro-text-to-image", "z-image", "qwen3/pro-text-to-image"]
+    engines = {"diffusers": {"device": "cpu", "pipelines": {"text": {
+        "pipeline": "FluxPipeline", "weights": str(weights), "models": models,
+        "max_long_side": 64, "steps": 2}}}}  # fmt: skip
+    routes = {name: ["diffusers"] for name in models}
+    runtime = runtime_factory(mock=False, engines=engines, routes=routes)
+    api, client = await harness_opener(runtime, start=True)
+    async with client:
+        asks = [
+            ("seedream/5-pro-text-to-image", {"prompt": "a red kite", "aspect_ratio": "16:9",
+                                              "quality": "high", "output_format": "jpeg"},
+             [("image/jpeg", (2048, 1152))]),
+            ("z-image", {"prompt": "a red kite", "aspect_ratio": "3:4"},
+             [("image/png", (768, 1024))]),
+            ("qwen3/pro-text-to-image", {"prompt": "a red kite", "image_size": "1:1"},
+             [("image/png", (1024, 1024))]),
+        ]  # fmt: skip
+        for name, raw, expected in asks:
+            response = await api.create({"model": name, "input": raw})
+            assert await result_sizes(api, response) == expected, name
+            task = await api.runtime.store.get_task(response.json()["data"]["taskId"])
+            assert task.engine == "diffusers"
+    await api.runtime.stop()

@@ -6,16 +6,21 @@ model (its example, its enums and ranges, a run on the mock engine) are the cata
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
 
 import jsonschema
 import pytest
+from PIL import Image
 
 from imagegate.catalog import ModelSpec, NumberField, PerImageBy, StringField, get_model
 from imagegate.catalog.fields import ArrayField, ObjectField
-from imagegate.errors import ValidationFailed
+from imagegate.engines.base import EngineJob, SourceImage
+from imagegate.engines.diffusers.config import parse_diffusers
+from imagegate.engines.diffusers.mapping import build_request
+from imagegate.errors import InputRejected, ValidationFailed
 
 URL = "https://example.com/photo.png"
 
@@ -313,3 +318,96 @@ def test_wan_schema_carries_the_structured_fields() -> None:
     box = schema["properties"]["bbox_list"]["items"]["items"]
     assert (box["minItems"], box["maxItems"], box["items"]["type"]) == (4, 4, "integer")
     json.dumps(schema)
+
+
+# --- the diffusers engine: which of these models it serves, and how ------------------------
+
+NEW_TEXT_MODELS = [
+    "bytedance/seedream",
+    "seedream/4.5-text-to-image",
+    "seedream/5-lite-text-to-image",
+    "seedream/5-pro-text-to-image",
+    "seedream/5-flash-text-to-image",
+    "flux-2/pro-text-to-image",
+    "flux-2/flex-text-to-image",
+    "qwen2/text-to-image",
+    "qwen3/text-to-image",
+    "qwen3/pro-text-to-image",
+    "z-image",
+]
+
+
+def diffusers_request(
+    model_name: str,
+    fields: dict[str, Any],
+    pipeline: str = "FluxPipeline",
+    images: dict[str, list[SourceImage]] | None = None,
+) -> Any:
+    config = parse_diffusers(
+        {"pipelines": {"p": {"pipeline": pipeline, "weights": "/w", "models": [model_name]}}}
+    )
+    job = EngineJob("t", model_name, model(model_name).validate(fields), images or {})
+    return build_request("p", config.pipelines["p"], job)
+
+
+@pytest.mark.parametrize("name", NEW_TEXT_MODELS)
+def test_text_pipelines_serve_the_plain_text_to_image_models_at_their_size(name: str) -> None:
+    spec = model(name)
+    validated = spec.validate(spec.example)
+    request = diffusers_request(name, dict(spec.example))
+    assert request.size == spec.output_size(validated)
+    assert len(request.rows) == spec.num_outputs(validated)
+    assert request.rows[0].prompt == spec.example["prompt"]
+    assert request.rows[0].image is None
+
+
+def test_qwen3_on_a_qwen_pipeline_passes_its_negative_prompt_and_default_seed() -> None:
+    request = diffusers_request(
+        "qwen3/text-to-image",
+        {"prompt": "a koi pond", "negative_prompt": "text", "resolution": "2K"},
+        pipeline="QwenImagePipeline",
+    )
+    assert [(row.seed, row.negative_prompt) for row in request.rows] == [(1, "text")]
+    assert request.size == (2048, 1152)
+
+
+def png(size: tuple[int, int]) -> SourceImage:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    return SourceImage(URL, buffer.getvalue(), "image/png", *size)
+
+
+def test_qwen2_image_edit_runs_on_the_edit_pipeline_with_its_source() -> None:
+    request = diffusers_request(
+        "qwen2/image-edit",
+        {"prompt": "make it blue", "image_url": URL, "image_size": "4:3", "seed": 3},
+        pipeline="QwenImageEditPipeline",
+        images={"image_url": [png((64, 48))]},
+    )
+    assert request.size == (1024, 768)
+    assert [row.seed for row in request.rows] == [3]
+    assert request.rows[0].image is not None and request.rows[0].image.size == (64, 48)
+    with pytest.raises(InputRejected, match=r"input\.image_url: no image to edit"):
+        diffusers_request(
+            "qwen2/image-edit",
+            {"prompt": "p", "image_url": URL},
+            pipeline="QwenImageEditPipeline",
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "pipeline"),
+    [
+        ("qwen/image-to-image", "QwenImageEditPipeline"),
+        ("qwen2-1/text-to-image", "FluxPipeline"),
+        ("wan/2-7-image", "FluxPipeline"),
+        ("seedream/5-lite-image-to-image", "FluxPipeline"),
+        ("flux-2/pro-image-to-image", "FluxKontextPipeline"),
+    ],
+)
+def test_models_a_pipeline_would_serve_only_in_part_are_refused_by_the_config(
+    name: str, pipeline: str
+) -> None:
+    with pytest.raises(ValueError, match=f"{pipeline} cannot serve '{name}'"):
+        parse_diffusers({"pipelines": {"p": {"pipeline": pipeline, "weights": "/w",
+                                             "models": [name]}}})  # fmt: skip
