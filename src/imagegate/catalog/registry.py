@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from imagegate.catalog.models.bytedance_seedream_v3 import BYTEDANCE_SEEDREAM_V3
+from imagegate.catalog.models.bytedance_seedream_v4_edit import BYTEDANCE_SEEDREAM_V4_EDIT
 from imagegate.catalog.models.bytedance_seedream_v4_text_to_image import (
     BYTEDANCE_SEEDREAM_V4_TEXT_TO_IMAGE,
+)
+from imagegate.catalog.models.flux2 import (
+    FLUX2_FLEX_IMAGE_TO_IMAGE,
+    FLUX2_FLEX_TEXT_TO_IMAGE,
+    FLUX2_PRO_IMAGE_TO_IMAGE,
+    FLUX2_PRO_TEXT_TO_IMAGE,
 )
 from imagegate.catalog.models.flux_kontext import FLUX_KONTEXT_MAX, FLUX_KONTEXT_PRO
 from imagegate.catalog.models.google_imagen4 import GOOGLE_IMAGEN4
@@ -34,8 +42,28 @@ from imagegate.catalog.models.ideogram_v3_edit_remix import IDEOGRAM_V3_EDIT, ID
 from imagegate.catalog.models.ideogram_v3_reframe import IDEOGRAM_V3_REFRAME
 from imagegate.catalog.models.ideogram_v3_text_to_image import IDEOGRAM_V3_TEXT_TO_IMAGE
 from imagegate.catalog.models.nano_banana_pro import NANO_BANANA_PRO
+from imagegate.catalog.models.qwen2 import QWEN2_IMAGE_EDIT, QWEN2_TEXT_TO_IMAGE
+from imagegate.catalog.models.qwen2_1 import QWEN21_IMAGE_TO_IMAGE, QWEN21_TEXT_TO_IMAGE
+from imagegate.catalog.models.qwen3 import (
+    QWEN3_IMAGE_TO_IMAGE,
+    QWEN3_PRO_IMAGE_TO_IMAGE,
+    QWEN3_PRO_TEXT_TO_IMAGE,
+    QWEN3_TEXT_TO_IMAGE,
+)
 from imagegate.catalog.models.qwen_image_edit import QWEN_IMAGE_EDIT
+from imagegate.catalog.models.qwen_image_to_image import QWEN_IMAGE_TO_IMAGE
 from imagegate.catalog.models.qwen_text_to_image import QWEN_TEXT_TO_IMAGE
+from imagegate.catalog.models.seedream_v5 import (
+    SEEDREAM_5_FLASH_IMAGE_TO_IMAGE,
+    SEEDREAM_5_FLASH_TEXT_TO_IMAGE,
+    SEEDREAM_5_LITE_IMAGE_TO_IMAGE,
+    SEEDREAM_5_LITE_TEXT_TO_IMAGE,
+    SEEDREAM_5_PRO_IMAGE_TO_IMAGE,
+    SEEDREAM_5_PRO_TEXT_TO_IMAGE,
+)
+from imagegate.catalog.models.seedream_v45 import SEEDREAM_45_EDIT, SEEDREAM_45_TEXT_TO_IMAGE
+from imagegate.catalog.models.wan_image import WAN_27_IMAGE, WAN_27_IMAGE_PRO
+from imagegate.catalog.models.z_image import Z_IMAGE
 from imagegate.catalog.spec import ModelSpec
 
 # Adding a model: write its module under models/ and list its spec here.
@@ -72,6 +100,36 @@ _MODELS: tuple[ModelSpec, ...] = (
     IDEOGRAM_V3_REMIX,
     IDEOGRAM_CHARACTER_EDIT,
     IDEOGRAM_CHARACTER_REMIX,
+    # Kie's market pages (docs.kie.ai/market/...), issue 19: ByteDance Seedream.
+    BYTEDANCE_SEEDREAM_V3,
+    BYTEDANCE_SEEDREAM_V4_EDIT,
+    SEEDREAM_45_TEXT_TO_IMAGE,
+    SEEDREAM_45_EDIT,
+    SEEDREAM_5_LITE_TEXT_TO_IMAGE,
+    SEEDREAM_5_LITE_IMAGE_TO_IMAGE,
+    SEEDREAM_5_PRO_TEXT_TO_IMAGE,
+    SEEDREAM_5_PRO_IMAGE_TO_IMAGE,
+    SEEDREAM_5_FLASH_TEXT_TO_IMAGE,
+    SEEDREAM_5_FLASH_IMAGE_TO_IMAGE,
+    # Black Forest Labs Flux-2.
+    FLUX2_PRO_TEXT_TO_IMAGE,
+    FLUX2_PRO_IMAGE_TO_IMAGE,
+    FLUX2_FLEX_TEXT_TO_IMAGE,
+    FLUX2_FLEX_IMAGE_TO_IMAGE,
+    # Qwen Image 1, 2, 2.1 and 3.
+    QWEN_IMAGE_TO_IMAGE,
+    QWEN2_TEXT_TO_IMAGE,
+    QWEN2_IMAGE_EDIT,
+    QWEN21_TEXT_TO_IMAGE,
+    QWEN21_IMAGE_TO_IMAGE,
+    QWEN3_TEXT_TO_IMAGE,
+    QWEN3_IMAGE_TO_IMAGE,
+    QWEN3_PRO_TEXT_TO_IMAGE,
+    QWEN3_PRO_IMAGE_TO_IMAGE,
+    # Z-Image and Alibaba Wan.
+    Z_IMAGE,
+    WAN_27_IMAGE,
+    WAN_27_IMAGE_PRO,
 )
 
 _BY_NAME: dict[str, ModelSpec] = {spec.name: spec for spec in _MODELS}

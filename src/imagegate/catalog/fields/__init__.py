@@ -5,13 +5,16 @@ from imagegate.catalog.fields.boolean import BooleanField
 from imagegate.catalog.fields.image_url import ImageUrlField, ImageUrlListField
 from imagegate.catalog.fields.number import NumberField
 from imagegate.catalog.fields.string import StringField
+from imagegate.catalog.fields.structured import ArrayField, ObjectField
 
 __all__ = [
     "NO_DEFAULT",
+    "ArrayField",
     "BooleanField",
     "FieldSpec",
     "ImageUrlField",
     "ImageUrlListField",
     "NumberField",
+    "ObjectField",
     "StringField",
 ]

@@ -1,7 +1,8 @@
-"""StringField: a string with an optional enum and minimum and maximum length."""
+"""StringField: a string with an optional enum, length bounds and pattern."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,19 +14,23 @@ from imagegate.errors import ValidationFailed
 class StringField(FieldSpec):
     enum: tuple[str, ...] | None = None
     max_length: int | None = None  # in characters (code points), as the specs count them
-    # Most prompts take "" (spec 004: required means present); a page that says minLength 1
-    # (GPT Image 2) refuses it.
+    # Kie's newer pages give a floor too ("3-5000 characters"); same unit as max_length.
     min_length: int | None = None
+    # A regular expression the whole value must match (Wan's colour "#C2D1E6"). Written in the
+    # subset Python and JSON Schema (ECMA 262) read alike, since the schema shows it as given.
+    pattern: str | None = None
     # num_images is documented as a string enum ("1"-"4") yet clients send integers too.
     # DESIGN.md accepts both and echoes the value as sent, so the integer stays an integer.
     accept_integers: bool = False
 
     def __post_init__(self) -> None:
-        low, high = self.min_length, self.max_length
-        if low is not None and high is not None and low > high:
-            raise ValueError(f"field {self.name}: min_length above max_length")
         if self.accept_integers and not self._integer_choices():
             raise ValueError(f"field {self.name}: accept_integers needs an enum of integers")
+        low, high = self.min_length or 0, self.max_length
+        if low < 0 or (high is not None and low > high):
+            raise ValueError(f"field {self.name}: need 0 <= min_length <= max_length")
+        if self.pattern is not None:
+            re.compile(self.pattern)  # a typo in a spec fails at import
         super().__post_init__()
 
     def _integer_choices(self) -> frozenset[int]:
@@ -57,6 +62,8 @@ class StringField(FieldSpec):
             raise ValidationFailed(
                 path, f"must be at least {self.min_length} {unit} (got {len(value)})"
             )
+        if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
+            raise ValidationFailed(path, f"must match {self.pattern} (got {show(value)})")
         if self.enum is not None and value not in self.enum:
             raise ValidationFailed(path, self._enum_problem(value))
         return value
@@ -72,4 +79,6 @@ class StringField(FieldSpec):
             schema["minLength"] = self.min_length
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
+        if self.pattern is not None:
+            schema["pattern"] = self.pattern
         return schema

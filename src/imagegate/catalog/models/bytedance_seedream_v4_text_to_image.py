@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from imagegate.catalog.common import prompt_field, seed_field
 from imagegate.catalog.fields import NumberField, StringField
+from imagegate.catalog.market import nsfw_checker_field
 from imagegate.catalog.presets import ASPECT_RATIOS, SEEDREAM_IMAGE_SIZE_NAMES
 from imagegate.catalog.pricing import PerImage
 from imagegate.catalog.spec import ModelSpec
@@ -41,6 +42,9 @@ BYTEDANCE_SEEDREAM_V4_TEXT_TO_IMAGE = ModelSpec(
             description="How many images to generate, 1-6.",
         ),
         seed_field(description="Seed for reproducibility."),
+        # Kie's live page (docs.kie.ai/market/seedream/seedream-v4-text-to-image) adds its
+        # content filter switch; spec 002 predates it.
+        nsfw_checker_field(),
     ),
     # imagegate's default price: 5 credits per image; operators set their own.
     pricing=PerImage(5000),

@@ -60,7 +60,9 @@ PIPELINE_KINDS: dict[str, str] = {
 # The models each kind can serve (catalog names). Text-to-image models that take reference
 # images (nano-banana-pro, gpt4o-image, ideogram/character, nano-banana-2 and its Lite) are
 # left out: an open text-to-image pipeline would silently ignore the references.
-EDIT_MODELS = frozenset({"qwen/image-edit"})
+# qwen2/image-edit: one image_url, a prompt and a ratio, all of which the edit pipeline honours.
+# qwen/image-to-image is left out: its ``strength`` has no counterpart in the edit pipeline.
+EDIT_MODELS = frozenset({"qwen/image-edit", "qwen2/image-edit"})
 KONTEXT_MODELS = frozenset({"flux-kontext-pro", "flux-kontext-max"})
 OUTPAINT_MODELS = frozenset({"ideogram/v3-reframe"})
 TEXT_MODELS = frozenset({
@@ -77,6 +79,20 @@ TEXT_MODELS = frozenset({
     "gpt-image/1.5-text-to-image",
     "gpt-image-2-text-to-image",
     "grok-imagine/text-to-image",
+    # The market pages' plain text-to-image models: a prompt and a ratio (with a resolution
+    # tier the catalog turns into pixels). Left out: qwen2-1/text-to-image, whose transparent
+    # background no open pipeline makes, and Wan 2.7 Image, which mixes editing and groups.
+    "bytedance/seedream",
+    "seedream/4.5-text-to-image",
+    "seedream/5-lite-text-to-image",
+    "seedream/5-pro-text-to-image",
+    "seedream/5-flash-text-to-image",
+    "flux-2/pro-text-to-image",
+    "flux-2/flex-text-to-image",
+    "qwen2/text-to-image",
+    "qwen3/text-to-image",
+    "qwen3/pro-text-to-image",
+    "z-image",
 })
 _SERVES: dict[str, frozenset[str]] = {
     "edit": EDIT_MODELS,
