@@ -16,8 +16,12 @@ from imagegate.catalog.models.ideogram_character import IDEOGRAM_CHARACTER
 from imagegate.catalog.models.ideogram_v3_reframe import IDEOGRAM_V3_REFRAME
 from imagegate.catalog.models.ideogram_v3_text_to_image import IDEOGRAM_V3_TEXT_TO_IMAGE
 from imagegate.catalog.models.nano_banana_pro import NANO_BANANA_PRO
+from imagegate.catalog.models.nano_banana_upscale import NANO_BANANA_UPSCALE
 from imagegate.catalog.models.qwen_image_edit import QWEN_IMAGE_EDIT
 from imagegate.catalog.models.qwen_text_to_image import QWEN_TEXT_TO_IMAGE
+from imagegate.catalog.models.recraft_crisp_upscale import RECRAFT_CRISP_UPSCALE
+from imagegate.catalog.models.recraft_remove_background import RECRAFT_REMOVE_BACKGROUND
+from imagegate.catalog.models.topaz_image_upscale import TOPAZ_IMAGE_UPSCALE
 from imagegate.catalog.spec import ModelSpec
 
 # Adding a model: write its module under models/ and list its spec here.
@@ -38,6 +42,12 @@ _MODELS: tuple[ModelSpec, ...] = (
     GPT4O_IMAGE,
     FLUX_KONTEXT_PRO,
     FLUX_KONTEXT_MAX,
+    # Upscalers and background removal (docs/catalog/upscale.md): the output is the source's
+    # size times a factor (ModelSpec.scaled_size), or the source's size.
+    NANO_BANANA_UPSCALE,
+    TOPAZ_IMAGE_UPSCALE,
+    RECRAFT_CRISP_UPSCALE,
+    RECRAFT_REMOVE_BACKGROUND,
 )
 
 _BY_NAME: dict[str, ModelSpec] = {spec.name: spec for spec in _MODELS}
