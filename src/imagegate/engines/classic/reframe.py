@@ -43,7 +43,9 @@ def _resize_premultiplied(image: np.ndarray, size: tuple[int, int], interpolatio
     alpha = image[..., 3:].astype(np.float32) / 255.0
     premultiplied = np.concatenate([image[..., :3] * alpha, alpha * 255.0], axis=2)
     scaled = cv2.resize(premultiplied, size, interpolation=interpolation)
-    np.clip(scaled, 0.0, 255.0, out=scaled)
+    # Colour is premultiplied colour over alpha as Lanczos left them, before either is
+    # clipped: clipping an alpha that overshot 255 first would inflate the colour beside
+    # every opaque edge (a flat red shape would get a brighter rim).
     scaled_alpha = scaled[..., 3:] / 255.0
     colour = scaled[..., :3]
     np.divide(colour, np.maximum(scaled_alpha, 1e-6), out=colour)
