@@ -25,7 +25,7 @@ from skimage import data
 from imagegate.catalog.presets import IMAGE_SIZE_PRESETS
 from imagegate.catalog.seeds import image_seed
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
-from imagegate.engines.classic.engine import CLASSIC_MODELS, ClassicEngine
+from imagegate.engines.classic.engine import CLASSIC_MODELS, REFRAME_MODELS, ClassicEngine
 from imagegate.engines.classic.render import ReframeWork, image_deadlines, render
 from imagegate.engines.cpu import CpuPool
 from imagegate.errors import EngineUnavailable, GenerationFailed, InputRejected
@@ -351,7 +351,7 @@ async def test_undecodable_bytes_are_input_rejected() -> None:
 
 async def test_models_it_does_not_serve() -> None:
     engine = ClassicEngine()
-    assert engine.supports(REFRAME) and {REFRAME} == CLASSIC_MODELS
+    assert engine.supports(REFRAME) and {REFRAME} == REFRAME_MODELS <= CLASSIC_MODELS
     assert not engine.supports("qwen/image-edit")
     job = EngineJob("t1", "qwen/image-edit", {"image_size": "square"})
     with pytest.raises(EngineUnavailable):

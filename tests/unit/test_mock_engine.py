@@ -9,7 +9,7 @@ from PIL import Image
 
 from imagegate.engines.base import EngineJob, SourceImage
 from imagegate.engines.mock import MOCK_NOTICE, MockEngine
-from imagegate.errors import GenerationFailed
+from imagegate.errors import GenerationFailed, InputRejected
 
 REFRAME = "ideogram/v3-reframe"
 
@@ -82,3 +82,16 @@ async def test_supports_catalog_models_only() -> None:
     engine = MockEngine()
     assert engine.supports(REFRAME) and engine.supports("qwen/image-edit")
     assert not engine.supports("no/such-model")
+
+
+async def test_an_upscale_is_its_source_size_times_its_scale_up_to_the_mocks_cap() -> None:
+    params = {"image_url": "https://example.com/a.png", "upscale_factor": "4"}
+    [image] = await MockEngine().run(
+        EngineJob("t1", "topaz/image-upscale", params, {"image_url": [source()]})
+    )
+    assert (image.width, image.height) == (256, 192)
+    assert Image.open(io.BytesIO(image.data)).size == (256, 192)
+    # 4000 x 3000 at 4x is 192 megapixels: refused before anything is drawn.
+    big = SourceImage("https://example.com/a.png", source().data, "image/png", 4000, 3000)
+    with pytest.raises(InputRejected, match=r"^input\.upscale_factor: .* mock engine's limit"):
+        await MockEngine().run(EngineJob("t1", "topaz/image-upscale", params, {"image_url": [big]}))

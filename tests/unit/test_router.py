@@ -89,14 +89,17 @@ def test_describe_lists_routes_in_order() -> None:
 
 
 @pytest.mark.parametrize("mock", [False, True])
-def test_built_routes_classic_for_reframe_mock_for_the_rest_or_all_mock(mock: bool) -> None:
+def test_built_routes_classic_for_reframe_and_upscales_mock_for_the_rest_or_all_mock(
+    mock: bool,
+) -> None:
     from imagegate.catalog import all_models
     from imagegate.runtime import build_router
     from imagegate.settings import Settings
 
     routes = build_router(Settings(mock=mock)).describe()
     assert set(routes) == {spec.name for spec in all_models()}
-    assert routes.pop(MODEL) == (["mock"] if mock else ["classic"])
+    for model in (MODEL, "nano-banana-upscale", "topaz/image-upscale", "recraft/crisp-upscale"):
+        assert routes.pop(model) == (["mock"] if mock else ["classic"])
     assert all(engines == ["mock"] for engines in routes.values())
 
 

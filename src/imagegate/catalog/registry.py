@@ -42,6 +42,7 @@ from imagegate.catalog.models.ideogram_v3_edit_remix import IDEOGRAM_V3_EDIT, ID
 from imagegate.catalog.models.ideogram_v3_reframe import IDEOGRAM_V3_REFRAME
 from imagegate.catalog.models.ideogram_v3_text_to_image import IDEOGRAM_V3_TEXT_TO_IMAGE
 from imagegate.catalog.models.nano_banana_pro import NANO_BANANA_PRO
+from imagegate.catalog.models.nano_banana_upscale import NANO_BANANA_UPSCALE
 from imagegate.catalog.models.qwen2 import QWEN2_IMAGE_EDIT, QWEN2_TEXT_TO_IMAGE
 from imagegate.catalog.models.qwen2_1 import QWEN21_IMAGE_TO_IMAGE, QWEN21_TEXT_TO_IMAGE
 from imagegate.catalog.models.qwen3 import (
@@ -53,6 +54,8 @@ from imagegate.catalog.models.qwen3 import (
 from imagegate.catalog.models.qwen_image_edit import QWEN_IMAGE_EDIT
 from imagegate.catalog.models.qwen_image_to_image import QWEN_IMAGE_TO_IMAGE
 from imagegate.catalog.models.qwen_text_to_image import QWEN_TEXT_TO_IMAGE
+from imagegate.catalog.models.recraft_crisp_upscale import RECRAFT_CRISP_UPSCALE
+from imagegate.catalog.models.recraft_remove_background import RECRAFT_REMOVE_BACKGROUND
 from imagegate.catalog.models.seedream_v5 import (
     SEEDREAM_5_FLASH_IMAGE_TO_IMAGE,
     SEEDREAM_5_FLASH_TEXT_TO_IMAGE,
@@ -62,6 +65,7 @@ from imagegate.catalog.models.seedream_v5 import (
     SEEDREAM_5_PRO_TEXT_TO_IMAGE,
 )
 from imagegate.catalog.models.seedream_v45 import SEEDREAM_45_EDIT, SEEDREAM_45_TEXT_TO_IMAGE
+from imagegate.catalog.models.topaz_image_upscale import TOPAZ_IMAGE_UPSCALE
 from imagegate.catalog.models.wan_image import WAN_27_IMAGE, WAN_27_IMAGE_PRO
 from imagegate.catalog.models.z_image import Z_IMAGE
 from imagegate.catalog.spec import ModelSpec
@@ -130,6 +134,12 @@ _MODELS: tuple[ModelSpec, ...] = (
     Z_IMAGE,
     WAN_27_IMAGE,
     WAN_27_IMAGE_PRO,
+    # Upscalers and background removal (docs/catalog/upscale.md): the output is the source's
+    # size times a factor (ModelSpec.scaled_size), or the source's size.
+    NANO_BANANA_UPSCALE,
+    TOPAZ_IMAGE_UPSCALE,
+    RECRAFT_CRISP_UPSCALE,
+    RECRAFT_REMOVE_BACKGROUND,
 )
 
 _BY_NAME: dict[str, ModelSpec] = {spec.name: spec for spec in _MODELS}

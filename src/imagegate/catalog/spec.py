@@ -52,12 +52,23 @@ class ModelSpec:
     other_spelling: ModelSpec | None = None
     # Checks across fields (catalog/rules.py), made once every field has passed its own.
     rules: tuple[InputRule, ...] = ()
+    # For upscalers, whose output is the source image's size times a factor: the field that
+    # holds the factor (Topaz's "upscale_factor", nano-banana-upscale's "scale"; a number or a
+    # numeric string), or ``fixed_scale`` for a model that has no such field. The longest
+    # output side the model's page allows, if it names one, is ``max_output_side``; engines
+    # refuse a larger output when they learn the source's size (``scaled_size``).
+    scale_field: str | None = None
+    fixed_scale: float | None = None
+    max_output_side: int | None = None
 
     def __post_init__(self) -> None:
         if len(self._by_name) != len(self.fields):
             raise ValueError(f"model {self.name}: two fields share a name")
-        if self.resolution_field is not None and self.resolution_field not in self._by_name:
-            raise ValueError(f"model {self.name}: no field {self.resolution_field}")
+        for name in (self.resolution_field, self.scale_field):
+            if name is not None and name not in self._by_name:
+                raise ValueError(f"model {self.name}: no field {name}")
+        if self.fixed_scale is not None and self.fixed_scale <= 0:
+            raise ValueError(f"model {self.name}: fixed_scale must be positive")
         other = self.other_spelling
         if other is not None:
             if other.name != self.name or other.other_spelling is not None:
@@ -193,6 +204,26 @@ class ModelSpec:
         if size is None or long_side is None:
             return size
         return scale_to_long_side(size, long_side)
+
+    def scale(self, validated: Mapping[str, Any]) -> float | None:
+        """The factor an upscaler multiplies the source image's sides by: the scale field's
+        value ("2" and 2 both mean two), else ``fixed_scale``; None for other models."""
+        value = self._value(validated, self.scale_field)
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            # validate() has held the value to the field's enum or range.
+            return float(value)
+        return self.fixed_scale
+
+    def scaled_size(
+        self, validated: Mapping[str, Any], source: tuple[int, int]
+    ) -> tuple[int, int] | None:
+        """An upscaler's output (width, height) for a source of ``source`` = (width, height):
+        each side times ``scale``, rounded, at least one pixel; None for other models."""
+        factor = self.scale(validated)
+        if factor is None:
+            return None
+        width, height = source
+        return max(1, round(width * factor)), max(1, round(height * factor))
 
     def output_format(self, validated: Mapping[str, Any]) -> str:
         """ "png", "jpeg" or "webp" ("jpg" read as jpeg); png for models without a choice."""

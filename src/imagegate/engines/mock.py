@@ -1,8 +1,9 @@
 """The mock engine: deterministic, clearly labelled images for testing integrations offline.
 
-It honours what a real engine would (pixel size from ``image_size``, ``num_images``,
-``output_format``, the seed) and draws the source image into the frame when there is one, but
-every image it makes says MOCK across it, so nobody mistakes it for a result.
+It honours what a real engine would (pixel size from ``image_size``, an upscaler's source
+size times its scale, ``num_images``, ``output_format``, the seed) and draws the source image
+into the frame when there is one, but every image it makes says MOCK across it, so nobody
+mistakes it for a result.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-from imagegate.catalog import get_model
+from imagegate.catalog import ModelSpec, get_model
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
 from imagegate.engines.cpu import CpuPool
+from imagegate.engines.upscaling import upscaled_size
 from imagegate.errors import GenerationFailed
 
 _DEFAULT_SIZE = (1024, 1024)
@@ -29,6 +31,12 @@ _DEFAULT_SIZE = (1024, 1024)
 MOCK_NOTICE = "imagegate mock engine: a test image, not a generation"
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 _KEPT_RENDERS = 32  # requests' worth of images (a few hundred KB each) kept in the server
+# The largest image the mock draws: about 12 bytes a pixel while drawing, so under 500 MB. An
+# upscale asking for more is refused (an upscaler's output grows with its source).
+MAX_PIXELS = 40_000_000
+# Sizes whose ramp and MOCK marking are kept for reuse: up to a 4K preset's, as before
+# upscales; an upscale's larger one-off sizes are drawn each time instead of filling the cache.
+_CACHED_PIXELS = 4096 * 4096
 
 
 class MockEngine:
@@ -65,7 +73,7 @@ class MockEngine:
                 f"mock engine: simulated failure (fail rate {self.fail_rate:g})"
             )
         sources = [img for images in job.images.values() for img in images]
-        size = spec.output_size(job.input) or _source_size(sources) or _DEFAULT_SIZE
+        size = spec.output_size(job.input) or _source_based_size(spec, job.input, sources)
         fmt = spec.output_format(job.input)
         count = spec.num_outputs(job.input)
         job.report_progress(50)
@@ -87,8 +95,16 @@ class MockEngine:
         return list(images)
 
 
-def _source_size(sources: list[SourceImage]) -> tuple[int, int] | None:
-    return (sources[0].width, sources[0].height) if sources else None
+def _source_based_size(
+    spec: ModelSpec, params: Mapping[str, Any], sources: list[SourceImage]
+) -> tuple[int, int]:
+    """The size of a model without a size field: an upscaler's source size times its scale,
+    another model's first source's size, or 1024 x 1024 without a source."""
+    if not sources:
+        return _DEFAULT_SIZE
+    source = (sources[0].width, sources[0].height)
+    scaled = upscaled_size(spec, params, source, engine=MockEngine.name, max_pixels=MAX_PIXELS)
+    return scaled or source
 
 
 def _render_all(
@@ -158,16 +174,26 @@ def _render(
     return OutputImage(buffer.getvalue(), _MIME.get(fmt, "image/png"), width, height)
 
 
-@functools.lru_cache(maxsize=16)
 def _ramp(size: tuple[int, int]) -> Image.Image:
     """A vertical 0-255 ramp of the output size; colours are mapped onto it per image."""
+    return _cached_ramp(size) if _cacheable(size) else _draw_ramp(size)
+
+
+def _overlay(size: tuple[int, int], model: str) -> Image.Image:
+    """The MOCK marking of one size and model: drawn once and pasted on every image (drawing
+    the text is most of a mock image's cost, and holds the GIL), kept for reuse when small."""
+    return _cached_overlay(size, model) if _cacheable(size) else _draw_overlay(size, model)
+
+
+def _cacheable(size: tuple[int, int]) -> bool:
+    return size[0] * size[1] <= _CACHED_PIXELS
+
+
+def _draw_ramp(size: tuple[int, int]) -> Image.Image:
     return Image.linear_gradient("L").resize(size)
 
 
-@functools.lru_cache(maxsize=16)
-def _overlay(size: tuple[int, int], model: str) -> Image.Image:
-    """The MOCK marking of one size and model, drawn once and pasted on every image (drawing
-    the text is most of a mock image's cost, and holds the GIL)."""
+def _draw_overlay(size: tuple[int, int], model: str) -> Image.Image:
     width, height = size
     overlay = Image.new("RGBA", size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
@@ -186,6 +212,10 @@ def _overlay(size: tuple[int, int], model: str) -> Image.Image:
         anchor="mm", fill=(255, 255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0, 255),
     )
     return overlay
+
+
+_cached_ramp = functools.lru_cache(maxsize=16)(_draw_ramp)
+_cached_overlay = functools.lru_cache(maxsize=16)(_draw_overlay)
 
 
 def _fingerprint(image: Image.Image, text: str) -> None:

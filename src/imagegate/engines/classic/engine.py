@@ -1,4 +1,5 @@
-"""ClassicEngine: the CPU reframe engine behind the Engine protocol (no weights, no GPU)."""
+"""ClassicEngine: the CPU reframe and upscale engine behind the Engine protocol (no weights,
+no GPU)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,26 @@ from imagegate.catalog.seeds import image_seed
 from imagegate.engines.base import EngineJob, OutputImage
 from imagegate.engines.classic.progress import ProgressBlock
 from imagegate.engines.classic.render import MIME_TYPES, ReframeWork, render
+from imagegate.engines.classic.upscale import (
+    MAX_OUTPUT_PIXELS,
+    UpscaleWork,
+    render_upscale,
+    upscale_work,
+)
 from imagegate.engines.cpu import CpuPool
 from imagegate.errors import EngineUnavailable, InputRejected
 
 # The models this engine reframes. Each takes ``image_url``, ``image_size`` (a named preset or an
 # Ideogram v3 "WxH" resolution), ``rendering_speed``, ``num_images`` and ``seed``; Ideogram's
 # own reframe endpoint, once adapted, joins this set.
-CLASSIC_MODELS: Final = frozenset({"ideogram/v3-reframe"})
+REFRAME_MODELS: Final = frozenset({"ideogram/v3-reframe"})
+# The plain upscalers: one source image and a factor (ModelSpec.scale). Their AI extras
+# (nano-banana-upscale's face_enhance) are accepted and have no effect here. Background
+# removal needs a segmentation model, so recraft/remove-background stays on mock or upstream.
+UPSCALE_MODELS: Final = frozenset(
+    {"nano-banana-upscale", "topaz/image-upscale", "recraft/crisp-upscale"}
+)
+CLASSIC_MODELS: Final = REFRAME_MODELS | UPSCALE_MODELS
 RENDERING_SPEEDS: Final = ("TURBO", "BALANCED", "QUALITY")
 DEFAULT_SPEED: Final = "BALANCED"
 SOURCE_FIELD: Final = "image_url"
@@ -35,6 +49,9 @@ class ClassicEngine:
     it has 0 processes); ``time_budget`` seconds bound the work of a task's images together,
     after which the synthesis finishes with what it has. Progress is read from the work every
     ``poll_interval`` seconds.
+
+    It also upscales (``UPSCALE_MODELS``): Lanczos resampling and a mild unsharp mask
+    (``upscale.py``), refusing an output of more than ``max_output_pixels``.
     """
 
     name = "classic"
@@ -45,10 +62,12 @@ class ClassicEngine:
         *,
         time_budget: float = 120.0,
         poll_interval: float = 0.25,
+        max_output_pixels: int = MAX_OUTPUT_PIXELS,
     ) -> None:
         self.cpu = cpu or CpuPool(processes=0)
         self.time_budget = time_budget
         self.poll_interval = poll_interval
+        self.max_output_pixels = max_output_pixels
 
     def supports(self, model: str) -> bool:
         return model in CLASSIC_MODELS
@@ -58,7 +77,12 @@ class ClassicEngine:
         with ProgressBlock() as block:
             relay = asyncio.create_task(block.relay(job.report_progress, self.poll_interval))
             try:
-                images = await self.cpu.run(render, replace(work, progress_name=block.name))
+                if isinstance(work, UpscaleWork):
+                    images = await self.cpu.run(
+                        render_upscale, replace(work, progress_name=block.name)
+                    )
+                else:
+                    images = await self.cpu.run(render, replace(work, progress_name=block.name))
             finally:
                 relay.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -66,12 +90,21 @@ class ClassicEngine:
             job.report_progress(block.read())
         return images
 
-    def work_for(self, job: EngineJob) -> ReframeWork:
+    def work_for(self, job: EngineJob) -> ReframeWork | UpscaleWork:
         """The job's input checked and resolved into the work a CpuPool process does."""
         spec = get_model(job.model)
         if spec is None or not self.supports(job.model):
             # A route that sends this engine a model it does not serve: another engine may.
             raise EngineUnavailable(f"classic engine does not serve model {job.model}")
+        if job.model in UPSCALE_MODELS:
+            field = spec.image_url_fields()[0]
+            sources = job.images.get(field) or ()
+            if not sources:
+                raise InputRejected(f"input.{field}: no image to upscale")
+            return upscale_work(
+                spec, job.input, sources[0], source_field=f"input.{field}",
+                max_pixels=self.max_output_pixels,
+            )
         sources = job.images.get(SOURCE_FIELD) or ()
         if not sources:
             raise InputRejected(f"input.{SOURCE_FIELD}: no image to reframe")

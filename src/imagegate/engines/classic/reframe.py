@@ -19,25 +19,40 @@ Progress = Callable[[float], None]
 
 def scale_source(image: np.ndarray, placement: Placement) -> np.ndarray:
     """The source at the size it takes on the canvas (area filter down, Lanczos up)."""
-    size = (placement.inner_width, placement.inner_height)
+    return resize(image, (placement.inner_width, placement.inner_height))
+
+
+def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` (H x W x C uint8) at ``size`` = (width, height): an area filter down, Lanczos
+    up, colour premultiplied by alpha where there is alpha."""
     if (image.shape[1], image.shape[0]) == size:
         return image
     shrinking = size[0] < image.shape[1]
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4
     if image.shape[2] == 4:
-        # Scale colour premultiplied by alpha, or transparent pixels' (invisible) colour bleeds
-        # into the visible edge as a dark or coloured fringe.
-        alpha = image[..., 3:].astype(np.float32) / 255.0
-        premultiplied = np.concatenate([image[..., :3] * alpha, alpha * 255.0], axis=2)
-        scaled = cv2.resize(premultiplied, size, interpolation=interpolation)
-        scaled = np.clip(scaled, 0.0, 255.0)
-        scaled_alpha = scaled[..., 3:] / 255.0
-        colour = np.where(scaled_alpha > 0, scaled[..., :3] / np.maximum(scaled_alpha, 1e-6), 0)
-        return np.concatenate([colour, scaled[..., 3:]], axis=2).round().clip(0, 255).astype(
-            np.uint8
-        )
+        return _resize_premultiplied(image, size, interpolation)
     scaled = cv2.resize(image, size, interpolation=interpolation)
     return scaled.reshape(size[1], size[0], image.shape[2])
+
+
+def _resize_premultiplied(image: np.ndarray, size: tuple[int, int], interpolation: int
+                          ) -> np.ndarray:
+    # Scale colour premultiplied by alpha, or transparent pixels' (invisible) colour bleeds
+    # into the visible edge as a dark or coloured fringe. The scaled array is worked in place:
+    # an upscale's output can be 16 megapixels, 256 MB as float32 RGBA.
+    alpha = image[..., 3:].astype(np.float32) / 255.0
+    premultiplied = np.concatenate([image[..., :3] * alpha, alpha * 255.0], axis=2)
+    scaled = cv2.resize(premultiplied, size, interpolation=interpolation)
+    # Colour is premultiplied colour over alpha as Lanczos left them, before either is
+    # clipped: clipping an alpha that overshot 255 first would inflate the colour beside
+    # every opaque edge (a flat red shape would get a brighter rim).
+    scaled_alpha = scaled[..., 3:] / 255.0
+    colour = scaled[..., :3]
+    np.divide(colour, np.maximum(scaled_alpha, 1e-6), out=colour)
+    np.copyto(colour, 0.0, where=scaled_alpha <= 0)
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0.0, 255.0, out=scaled)
+    return scaled.astype(np.uint8)
 
 
 def reframe_array(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 from imagegate.engines.base import OutputImage
 from imagegate.engines.classic.progress import ProgressWriter
@@ -54,13 +55,26 @@ def image_deadlines(started: float, budget: float, count: int) -> list[float]:
     return [started + budget * (index + 1) / count for index in range(count)]
 
 
-def render(work: ReframeWork) -> list[OutputImage]:
-    """The task's images. Raises ``InputRejected`` for an undecodable source,
-    ``EngineUnavailable`` when out of memory and ``GenerationFailed`` for anything else."""
+class Work(Protocol):
+    """What every piece of the engine's work carries: the ProgressBlock it writes to."""
+
+    @property
+    def progress_name(self) -> str | None: ...
+
+
+W = TypeVar("W", bound=Work)
+
+
+def guarded(
+    body: Callable[[W, float, ProgressWriter], list[OutputImage]], work: W
+) -> list[OutputImage]:
+    """``body(work, started, progress)`` with its failures as imagegate errors: its own
+    ``TaskError`` as raised, ``EngineUnavailable`` when out of memory and
+    ``GenerationFailed`` for anything else."""
     started = time.monotonic()
     progress = ProgressWriter(work.progress_name)
     try:
-        return _render(work, started, progress)
+        return body(work, started, progress)
     except TaskError:
         raise
     except MemoryError as exc:
@@ -71,6 +85,12 @@ def render(work: ReframeWork) -> list[OutputImage]:
         raise GenerationFailed(f"classic engine failed: {type(exc).__name__}: {exc}") from exc
     finally:
         progress.close()
+
+
+def render(work: ReframeWork) -> list[OutputImage]:
+    """The task's reframed images. Raises ``InputRejected`` for an undecodable source,
+    ``EngineUnavailable`` when out of memory and ``GenerationFailed`` for anything else."""
+    return guarded(_render, work)
 
 
 def _render(work: ReframeWork, started: float, progress: ProgressWriter) -> list[OutputImage]:
