@@ -9,9 +9,11 @@ maps nothing. The result links are downloaded into imagegate like every upstream
 
 Pricing is the provider's: ``pass_through_price = "fixed"`` charges
 ``pass_through_price_credits`` per task; ``"upstream"`` holds that much at create and, when the
-task succeeds, settles to the credits the upstream reports it cost (``consumeCredits``, as Kie
-writes it in a finished task's record and callback), never more than the hold. An upstream
-that reports no cost keeps the hold. A failure refunds the whole hold, as for any task.
+task succeeds, settles to the credits the upstream's finished record says it cost
+(``consumeCredits``: Kie's name for it in its callbacks' ``data``, which is the record), never
+more than the hold. The record is the one read with the operator's key, never a callback's body
+(engines/upstream/events.py: nothing in a callback is trusted). A record without the field
+keeps the hold. A failure refunds the whole hold, as for any task.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from imagegate.catalog.pricing import credits_to_milli
 
 log = logging.getLogger(__name__)
 
-# Kie's name for the credits a finished task cost (its callbacks' ``data``; Kie's records).
+# Kie's name for the credits a finished task cost (https://docs.kie.ai/market/ pages'
+# "Callback Notifications": ``data.consumeCredits``, beside ``remainedCredits``).
 COST_FIELD = "consumeCredits"
 
 
