@@ -28,7 +28,7 @@ from imagegate.callbacks.sender import CallbackSender
 from imagegate.db.signals import TASKS_CHANNEL, UPSTREAM_CHANNEL, wake_payload
 from imagegate.engines.cpu import CpuPool
 from imagegate.engines.registry import EngineContext, EngineSet
-from imagegate.engines.routing import build_router
+from imagegate.engines.routing import build_router, pass_through_price
 from imagegate.engines.upstream.events import UpstreamEvents
 from imagegate.errors import BlobNotFound
 from imagegate.outbound import UrlPolicy
@@ -99,6 +99,9 @@ class EngineFacts:
 
     def can_serve(self, model: str) -> bool:
         return self._runtime.router.can_serve(model)
+
+    def pass_through_price(self, model: str) -> int | None:
+        return pass_through_price(self._runtime.router, model)
 
     def describe(self) -> dict[str, list[str]]:
         return self._runtime.router.describe()

@@ -100,6 +100,35 @@ async def test_a_failure_is_refunded_exactly_once_before_its_callback(backend: B
     assert await callback_of(backend, "t1") == (Surface.JOBS, 10_000, None)
 
 
+@pytest.mark.parametrize("callback", [HOOK, None], ids=["callback", "no-callback"])
+async def test_a_success_settling_a_hold_gives_the_rest_back_once(
+    backend: Backend, callback: str | None
+) -> None:
+    # A pass-through task priced by its upstream: 7 credits held, 2.5 of them spent. With a
+    # callback URL and without (PostgreSQL finishes those two in different statements).
+    store = backend.store
+    owner = await account(backend, credits=10)
+    await store.create_task(new_task(owner, "t1", callback=callback))
+    claim = await store.claim("w1", 60_000)
+    assert claim is not None
+    settled = Finish(TaskState.SUCCESS, result_json='{"files":[]}', engine="kie",
+                     refund_milli=4500)
+    done = await store.finish("t1", claim.lease_token, settled)
+    assert done is not None and done.state is TaskState.SUCCESS
+    assert done.price_milli == 2500
+    assert await store.finish("t1", claim.lease_token, settled) is None
+    assert await store.finish("t1", claim.lease_token, FAILED) is None
+    assert (await store.get_account(owner)).credits_milli == 7_500  # type: ignore[union-attr]
+    assert (await store.get_task("t1")).price_milli == 2500  # type: ignore[union-attr]
+    assert await task_reasons(backend, owner, "t1") == ["debit", "refund"]
+    ledger = [r["delta_milli"] for r in await store.ledger(owner) if r["task_id"] == "t1"]
+    assert ledger == [-7000, 4500]
+    if callback:
+        assert await callback_of(backend, "t1") == (Surface.JOBS, 7_500, None)
+    else:
+        assert await backend.outbox.get("t1") is None
+
+
 async def test_a_finish_writes_its_files_and_only_under_its_lease(backend: Backend) -> None:
     store = backend.store
     owner = await account(backend)

@@ -64,3 +64,21 @@ def test_serve_refuses_a_bad_route_before_listening(
     assert result.exit_code == 2
     assert "engine 'classic' cannot serve model 'qwen/image-edit'" in result.stderr
     assert "listening" not in result.stdout
+
+
+def test_pass_through_upstreams_show_as_the_route_of_uncatalogued_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "imagegate.toml"
+    config.write_text(
+        '[providers.kie]\ntype = "upstream_kie"\napi_key = "k"\npass_through = true\n'
+        "pass_through_price_credits = 5\n"
+    )
+    monkeypatch.setenv("IMAGEGATE_CONFIG", str(config))
+    code, out, _ = invoke()
+    assert code == 0 and "* -> kie" in out.splitlines()
+    # Off by default, and refused where it cannot work, naming the field.
+    config.write_text('[providers.ideo]\ntype = "upstream_ideogram"\napi_key = "k"\n'
+                      "pass_through = true\n")
+    code, out, err = invoke()
+    assert code == 2 and "providers.ideo.pass_through: only an upstream_kie provider" in err

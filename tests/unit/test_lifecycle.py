@@ -139,6 +139,29 @@ async def test_succeed_ends_the_task_with_its_files_and_queues_its_callback(
     assert not await lifecycle.beat(task, 30_000)
 
 
+@pytest.mark.parametrize(
+    ("cost", "charged"),
+    [(1500, 1500), (0, 0), (4000, 4000), (9000, 4000), (-5, 0), (None, 4000)],
+)
+async def test_a_success_settles_a_held_price_to_its_cost_never_above_the_hold(
+    backend: Backend, lifecycle: Lifecycle, cost: int | None, charged: int
+) -> None:
+    # A pass-through task priced by its upstream: 4000 held at create, settled at the end.
+    owner = await account(backend)
+    task = await claimed(lifecycle, owner)
+    ended = await lifecycle.succeed(task, engine="kie", files=(), cost_milli=cost)
+    assert ended is not None and ended.task.state is TaskState.SUCCESS
+    assert ended.task.price_milli == charged
+    assert await balance(backend, owner) == 10_000 - charged
+    given_back = [("refund", 4000 - charged)] if charged < 4000 else []
+    assert await ledger(backend, owner) == [("debit", -4000), *given_back]
+    # The callback row keeps the balance after the settlement.
+    row = await backend.outbox.get("t1")
+    assert row is not None and row.balance_milli == 10_000 - charged
+    assert await lifecycle.fail(task, "500", "late") is None  # and nothing is refunded again
+    assert await balance(backend, owner) == 10_000 - charged
+
+
 async def test_fail_refunds_once_and_a_task_without_a_url_queues_no_callback(
     backend: Backend, lifecycle: Lifecycle
 ) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from imagegate.client.settings import KIE_UPLOAD_BASE_URL
-from imagegate.engines.routing import build_router
+from imagegate.engines.routing import build_router, pass_through_price
 from imagegate.engines.upstream.config import IdeogramProvider, KieProvider, parse_providers
+from imagegate.engines.upstream.pass_through import reported_cost_milli
 from imagegate.settings import Settings
 
 
@@ -101,3 +102,84 @@ def test_a_provider_may_be_limited_to_the_models_it_sells() -> None:
     ).describe()["google/imagen4"] == ["r"]
     with pytest.raises(ValueError, match="engine 'r' cannot serve model 'google/nano-banana'"):
         build_router(Settings(providers=providers, routes={"google/nano-banana": ["r"]}))
+
+
+# ------------------------------------------------------------------ pass-through
+
+UNCATALOGUED = "acme/brand-new-model"
+
+
+def test_pass_through_is_off_by_default() -> None:
+    kie = parse_providers({"kie": {"type": "upstream_kie", "api_key": "k"}})["kie"]
+    assert isinstance(kie, KieProvider)
+    assert not kie.pass_through and kie.pass_through_milli is None
+    router = build_router(Settings(providers={"kie": {"type": "upstream_kie", "api_key": "k"}}))
+    assert not router.can_serve(UNCATALOGUED) and "*" not in router.describe()
+    assert pass_through_price(router, UNCATALOGUED) is None
+    # Nor does any built-in engine take a model the catalog does not know: not even the mock.
+    assert not build_router(Settings(mock=True)).can_serve(UNCATALOGUED)
+    assert not build_router(Settings()).can_serve(UNCATALOGUED)
+
+
+def test_pass_through_upstreams_are_the_route_of_uncatalogued_models_in_their_order() -> None:
+    passing = {"pass_through": True, "pass_through_price_credits": 4.5}
+    providers = {
+        "reseller": {"type": "upstream_kie", "api_key": "k", **passing},
+        "plain": {"type": "upstream_kie", "api_key": "k"},
+        "kie": {"type": "upstream_kie", "api_key": "k", **passing,
+                "pass_through_price": "upstream", "pass_through_price_credits": 9},
+    }
+    router = build_router(Settings(providers=providers))
+    assert router.describe()["*"] == ["reseller", "kie"]
+    assert [e.name for e in router.route(UNCATALOGUED)] == ["reseller", "kie"]
+    # The route's head prices the task: 4.5 credits, in millicredits.
+    assert pass_through_price(router, UNCATALOGUED) == 4500
+    # Catalogued models keep their own routes and prices.
+    assert [e.name for e in router.route("google/nano-banana")] == ["mock"]
+    assert pass_through_price(router, "google/nano-banana") is None
+    # --mock puts the catalog on the mock engine and passes nothing through.
+    mocked = build_router(Settings(providers=providers, mock=True))
+    assert not mocked.can_serve(UNCATALOGUED)
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ({"type": "upstream_ideogram", "api_key": "k", "pass_through": True},
+         "providers.p.pass_through: only an upstream_kie provider can pass uncatalogued models"
+         " through; 'p' is upstream_ideogram"),
+        ({"type": "upstream_ideogram", "api_key": "k", "pass_through_price_credits": 3},
+         "providers.p.pass_through_price_credits: only an upstream_kie provider"),
+        ({"type": "upstream_kie", "api_key": "k", "pass_through": True},
+         "providers.p: pass_through_price_credits: is required with pass_through = true"),
+        ({"type": "upstream_kie", "api_key": "k", "pass_through": True,
+          "pass_through_price_credits": -1},
+         "providers.p: pass_through_price_credits: Input should be greater than or equal to 0"),
+        ({"type": "upstream_kie", "api_key": "k", "pass_through": True,
+          "pass_through_price_credits": 1, "pass_through_price": "cheapest"},
+         "providers.p: pass_through_price: Input should be 'fixed' or 'upstream'"),
+    ],
+)
+def test_a_bad_pass_through_names_the_field(table: dict[str, Any], said: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_providers({"p": table})
+    assert said in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("record", "milli"),
+    [
+        ({"consumeCredits": 2.5}, 2500),
+        ({"consumeCredits": 100}, 100_000),
+        ({"consumeCredits": "12"}, 12_000),
+        ({"consumeCredits": 0}, 0),
+        ({}, None),
+        ({"consumeCredits": None}, None),
+        ({"consumeCredits": -3}, None),
+        ({"consumeCredits": "a lot"}, None),
+        ({"consumeCredits": True}, None),
+        ({"consumeCredits": float("nan")}, None),
+    ],
+)
+def test_the_cost_an_upstream_reports(record: dict[str, Any], milli: int | None) -> None:
+    assert reported_cost_milli(record) == milli

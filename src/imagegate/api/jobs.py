@@ -18,8 +18,9 @@ from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
+from imagegate.api.pass_through import passed_through
 from imagegate.api.services import Services
-from imagegate.catalog import ModelSpec, all_models, get_model
+from imagegate.catalog import ModelSpec, get_model
 from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
 from imagegate.logs import context as log_context
 from imagegate.tasks import idempotency
@@ -187,14 +188,17 @@ async def create_task(
         raise ValueError(f"variant spec {spec.name!r} is not of model {model!r}")
     spec = spec or get_model(model)
     if spec is None:
-        known = ", ".join(sorted(m.name for m in all_models()))
-        raise ValidationFailed("model", f"unknown model {model!r} (known models: {known})")
-    if "input" not in body:
-        raise ValidationFailed("input", "is required")
-    validated = spec.validate(body["input"])
-    ignored = (
-        *(key for key in body if key not in _BODY_KEYS), *spec.ignored_fields(body["input"])
-    )
+        # Not catalogued: a pass-through route's, forwarded as sent, or the usual 422.
+        validated, price_milli = passed_through(model, body, services.routing)
+        ignored: tuple[str, ...] = tuple(key for key in body if key not in _BODY_KEYS)
+    else:
+        if "input" not in body:
+            raise ValidationFailed("input", "is required")
+        validated = spec.validate(body["input"])
+        price_milli = spec.price_milli(validated)
+        ignored = (
+            *(key for key in body if key not in _BODY_KEYS), *spec.ignored_fields(body["input"])
+        )
     callback_url = callback_url_of(body)
     priority = priority_of(body)
     key: IdempotencyKey | None = None
@@ -225,7 +229,7 @@ async def create_task(
             param=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
             input=validated,
             callback_url=callback_url,
-            price_milli=spec.price_milli(validated),
+            price_milli=price_milli,
             priority=priority,
             key_id=account.key.spend_key if account.key else None,
             caps=account.key.caps if account.key and account.key.caps else None,

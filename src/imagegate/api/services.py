@@ -46,9 +46,15 @@ class JsonView(Protocol):
 
 class Routing(Protocol):
     """The engine facts the API checks and shows, without running an engine: whether a model
-    is served, each model's route, the breakers and the upstream providers configured."""
+    is served (and, uncatalogued, passed through at which price), each model's route, the
+    breakers and the upstream providers configured."""
 
     def can_serve(self, model: str) -> bool: ...
+
+    def pass_through_price(self, model: str) -> int | None:
+        """For a model the catalog does not know: the millicredits its task is charged at
+        create when a pass-through route serves it; None when none does (the usual 422)."""
+        ...
 
     def describe(self) -> dict[str, list[str]]:
         """``{model: [engine names]}``."""

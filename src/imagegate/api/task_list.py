@@ -132,7 +132,9 @@ async def list_jobs(request: Request) -> Response:
     if unknown := [s for s in states if s not in _STATES]:
         raise ValidationFailed("state", f"unknown state {unknown[0]!r} (one of {_STATES})")
     model = params.get("model") or None
-    if model is not None and get_model(model) is None:
+    if model is not None and get_model(model) is None and (
+        services.routing.pass_through_price(model) is None  # a pass-through model's tasks
+    ):
         raise ValidationFailed("model", f"unknown model {model!r}")
     cursor = params.get("cursor")
     page = await list_tasks(services.store, TaskQuery(

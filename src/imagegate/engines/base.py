@@ -29,6 +29,10 @@ def _ignore_progress(_percent: int) -> None:
     return None
 
 
+def _ignore_cost(_milli: int) -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class EngineJob:
     """Everything an engine needs for one task."""
@@ -40,6 +44,9 @@ class EngineJob:
     images: Mapping[str, Sequence[SourceImage]] = field(default_factory=dict)
     # Engines may report 0-100; the worker records it as the task's ``progress``.
     report_progress: Callable[[int], None] = _ignore_progress
+    # An upstream that settles a task to the cost it reports (a pass-through route priced
+    # "upstream") reports it here, in millicredits, as its last step before it returns.
+    report_cost: Callable[[int], None] = _ignore_cost
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,14 @@ class EngineSet:
                 )
         return self._built[name]
 
+    def passing_through(self) -> list[Engine]:
+        """The ``upstream_kie`` providers with ``pass_through`` on, in the order configured:
+        the route of every model the catalog does not know (upstream/pass_through.py)."""
+        return [
+            self.get(name) for name, provider in self.providers.items()
+            if isinstance(provider, KieProvider) and provider.pass_through
+        ]
+
     def describe_providers(self) -> dict[str, dict[str, str]]:
         """``{name: {type, baseUrl}}`` — never the key."""
         return {

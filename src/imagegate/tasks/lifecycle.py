@@ -93,13 +93,22 @@ class Lifecycle:
         return await self.store.heartbeat(task.id, task.lease_token, lease_ms, progress)
 
     async def succeed(
-        self, task: Task, *, engine: str | None, files: tuple[StoredFile, ...]
+        self, task: Task, *, engine: str | None, files: tuple[StoredFile, ...],
+        cost_milli: int | None = None,
     ) -> Ended | None:
-        """→ ``success`` with its result files' rows; None when the lease is lost."""
+        """→ ``success`` with its result files' rows; None when the lease is lost.
+
+        ``cost_milli``: what the task turned out to cost, when its price at create was a hold
+        (a pass-through route priced by the upstream's report): the rest of the hold is given
+        back in the same step. Never more than the hold is charged, and never twice."""
         result = result_files_json([(f.key, f.expires_at) for f in files])
-        return await self._end(
-            task, Finish(TaskState.SUCCESS, result_json=result, engine=engine, files=files)
-        )
+        refund = 0
+        if cost_milli is not None:
+            refund = task.price_milli - min(max(cost_milli, 0), task.price_milli)
+        return await self._end(task, Finish(
+            TaskState.SUCCESS, result_json=result, engine=engine, files=files,
+            refund_milli=refund,
+        ))
 
     async def fail(
         self, task: Task, code: str, msg: str, engine: str | None = None

@@ -46,6 +46,10 @@ class Finish:
     # The result files' registry rows, written with the final state: a success is never
     # recorded without its files, and the finish stays one write.
     files: tuple[StoredFile, ...] = ()
+    # A success that cost less than the price charged at create (a pass-through task settled to
+    # the upstream's reported cost): this much is given back in the same step, as the task's
+    # one refund, and the task's price becomes what it cost. At most the price; 0 on a failure.
+    refund_milli: int = 0
 
 
 class TaskReader(Protocol):
@@ -104,10 +108,10 @@ class TaskStore(TaskReader, Protocol):
         ...
 
     async def finish(self, task_id: str, token: int, outcome: Finish) -> Task | None:
-        """End a claimed task: its final state, the refund of a failure, the result files' rows
-        and, when it has a callback URL, its callback row (tasks/outbox.py: the task, its
-        surface and the account's balance after the refund), in one transaction; None when the
-        lease token is stale."""
+        """End a claimed task: its final state, the refund of a failure (or a success's
+        ``refund_milli``), the result files' rows and, when it has a callback URL, its callback
+        row (tasks/outbox.py: the task, its surface and the account's balance after the
+        refund), in one transaction; None when the lease token is stale."""
         ...
 
     async def release(self, task_id: str, token: int) -> bool:

@@ -233,21 +233,24 @@ class Worker:
         settled, so that no write of it lands after the end)."""
         lifecycle = self.lifecycle
         spec = get_model(task.model)
-        if spec is None:
-            return partial(lifecycle.fail, code="422", msg=f"unknown model {task.model}")
+        # A model the catalog does not know came through a pass-through route: its input goes
+        # up as sent, so there is nothing to fetch, and only that route's upstreams serve it.
+        fields = spec.image_url_types() if spec is not None else {}
+        costs: list[int] = []  # what the engine that served reports the task cost, if any
         try:
-            images = await self._fetch_inputs(task, spec.image_url_types())
+            images = await self._fetch_inputs(task, fields)
 
             async def started(engine: str) -> None:
                 # The record shows generating, naming the engine, once it has run a moment
                 # (worker/generating.py); a failover names the next engine.
                 log_context.set_engine(engine)
+                costs.clear()
                 await mark.engine_started(engine)
 
             def report(percent: int) -> None:
                 progress["value"] = max(progress["value"], min(99, 10 + percent * 89 // 100))
 
-            job = EngineJob(task.id, task.model, task.input, images, report)
+            job = EngineJob(task.id, task.model, task.input, images, report, costs.append)
             result = await self.router.run(job, started)
             files = await self._store_outputs(task, result.images)
         except InputRejected as exc:
@@ -266,7 +269,8 @@ class Worker:
             return partial(
                 lifecycle.fail, code="500", msg=f"internal error: {type(exc).__name__}"
             )
-        return partial(lifecycle.succeed, engine=result.engine, files=files)
+        cost = costs[-1] if costs else None
+        return partial(lifecycle.succeed, engine=result.engine, files=files, cost_milli=cost)
 
     async def _fetch_inputs(
         self, task: Task, fields: Mapping[str, tuple[str, ...]]

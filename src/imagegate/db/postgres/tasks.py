@@ -244,18 +244,27 @@ class PostgresStore(PgAccounts):
         A task without a callback URL (the statement says so itself) finishes in one
         statement, autocommit. One with a URL needs its callback row, which keeps the balance
         after the refund, so it is finished again by the same statement inside a transaction,
-        followed by the row."""
+        followed by the row; so is a success that settles a hold (``refund_milli``), with its
+        refund before the row."""
         args = _finish_args(task_id, token, outcome)
         sql = _finish_sql(outcome.state)
+        settle = outcome.refund_milli if outcome.state is TaskState.SUCCESS else 0
         async with self.db.pool.acquire() as conn:
-            row = await conn.fetchrow(sql, *args, False)
-            if row is not None:
-                return Task.from_row(row)
+            if not settle:
+                row = await conn.fetchrow(sql, *args, False)
+                if row is not None:
+                    return Task.from_row(row)
             async with conn.transaction():
                 row = await conn.fetchrow(sql, *args, True)
                 if row is None:
                     return None
                 task = Task.from_row(row)
+                if await _refund(conn, task, settle, int(args[5])):  # $6: its time
+                    # A settled hold: the task's price becomes what it cost.
+                    task = Task.from_row(await conn.fetchrow(
+                        "UPDATE tasks SET price_milli = price_milli - $1 WHERE id = $2"
+                        " RETURNING *", settle, task.id,
+                    ))
                 await queue_callback(conn, task)
                 return task
 
@@ -278,7 +287,7 @@ class PostgresStore(PgAccounts):
             )
             if row is not None:
                 task = Task.from_row(row)
-                await _refund(conn, task, now)
+                await _refund(conn, task, task.price_milli, now)
                 await queue_callback(conn, task)
                 return Cancelled(task, ended=True)
             row = await conn.fetchrow(
@@ -299,22 +308,24 @@ class PostgresStore(PgAccounts):
         return {str(r["state"]): int(r["n"]) for r in rows}
 
 
-async def _refund(conn: asyncpg.Connection, task: Task, now: int) -> None:
-    """A cancelled task's refund, once (the ledger's unique (task, reason)), in the caller's
-    transaction."""
-    if not task.price_milli:
-        return
+async def _refund(conn: asyncpg.Connection, task: Task, amount: int, now: int) -> bool:
+    """Give ``amount`` of the task's price back, once (the ledger's unique (task, reason)), in
+    the caller's transaction: a cancel's whole price, a settled hold's rest; whether it was."""
+    if not amount:
+        return False
     refunded = await conn.fetchval(
         "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
         " VALUES ($1, $2, 'refund', $3, $4) ON CONFLICT (task_id, reason) DO NOTHING"
         " RETURNING id",
-        task.account_id, task.id, task.price_milli, now,
+        task.account_id, task.id, amount, now,
     )
-    if refunded is not None:
-        await conn.execute(
-            "UPDATE accounts SET credits_milli = credits_milli + $1 WHERE id = $2",
-            task.price_milli, task.account_id,
-        )
+    if refunded is None:
+        return False
+    await conn.execute(
+        "UPDATE accounts SET credits_milli = credits_milli + $1 WHERE id = $2",
+        amount, task.account_id,
+    )
+    return True
 
 
 async def queue_callback(conn: asyncpg.Connection, task: Task) -> None:

@@ -262,7 +262,10 @@ class SqliteStore(SqliteAccounts):
             if row is None:
                 return None
             conn.executemany(SQL_UPSERT_FILE, [file.values() for file in outcome.files])
-            return self._after_terminal(conn, Task.from_row(row), now)
+            task = Task.from_row(row)
+            if outcome.state is TaskState.SUCCESS and outcome.refund_milli > 0:
+                task = self._settle(conn, task, outcome.refund_milli, now)
+            return self._after_terminal(conn, task, now)
 
         return await self.db.write(tx)
 
@@ -302,6 +305,27 @@ class SqliteStore(SqliteAccounts):
             return Cancelled(Task.from_row(row), ended=False) if row is not None else None
 
         return await self.db.write(tx)
+
+    @staticmethod
+    def _settle(conn: sqlite3.Connection, task: Task, refund: int, now: int) -> Task:
+        """A success's ``Finish.refund_milli``: given back once (its ledger row is the task's
+        one refund) and taken off the task's price, in the finish's transaction."""
+        refunded = conn.execute(
+            "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
+            " VALUES (?, ?, 'refund', ?, ?) ON CONFLICT (task_id, reason) DO NOTHING",
+            (task.account_id, task.id, refund, now),
+        ).rowcount
+        if not refunded:
+            return task
+        conn.execute(
+            "UPDATE accounts SET credits_milli = credits_milli + ? WHERE id = ?",
+            (refund, task.account_id),
+        )
+        row = conn.execute(
+            "UPDATE tasks SET price_milli = price_milli - ? WHERE id = ? RETURNING *",
+            (refund, task.id),
+        ).fetchone()
+        return Task.from_row(row)
 
     @staticmethod
     def _after_terminal(conn: sqlite3.Connection, task: Task, now: int) -> Task:

@@ -5,6 +5,7 @@
     results.py    an upstream's result links downloaded into imagegate (links expire)
     events.py     upstream callbacks waking the engine that polls the upstream task
     kie.py        ``upstream_kie``: any Kie-compatible jobs API (Kie.ai, resellers, imagegate)
+    pass_through.py  uncatalogued models forwarded as sent to a Kie upstream, and their price
     ideogram.py   ``upstream_ideogram``: Ideogram's own reframe endpoints
     sizes.py      imagegate's image sizes in an upstream's terms
 """

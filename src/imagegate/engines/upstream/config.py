@@ -14,6 +14,10 @@ In the TOML file::
     [routes]
     "ideogram/v3-reframe" = ["ideogram", "kie", "classic"]
 
+An ``upstream_kie`` provider may also pass through the models the catalog does not know
+(``pass_through = true``, priced by ``pass_through_price_credits``; see
+``engines/upstream/pass_through.py``). That is off by default and refused on other types.
+
 or as JSON in ``IMAGEGATE_PROVIDERS``. A provider's name is the engine name routes use; the key
 is given inline (``api_key``) or, better, by the name of the environment variable that holds
 it (``api_key_env``), so the file can be shared without the secret.
@@ -27,8 +31,17 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from imagegate.catalog.pricing import credits_to_milli
 from imagegate.client.settings import KIE_BASE_URL, KIE_UPLOAD_BASE_URL
 
 IDEOGRAM_BASE_URL = "https://api.ideogram.ai"
@@ -95,6 +108,32 @@ class KieProvider(_Provider):
     # Ask the upstream to call back (needs imagegate's public_url); polling goes on, slower,
     # in case a callback is lost.
     callbacks: bool = False
+    # Models the catalog does not know are forwarded to this upstream as sent (input untouched,
+    # results re-hosted); off by default, so an unknown model stays a 422.
+    pass_through: bool = False
+    # What such a task costs: "fixed" charges pass_through_price_credits; "upstream" holds
+    # pass_through_price_credits at create and settles to the cost the upstream reports for
+    # the task when it succeeds (never more than the hold).
+    pass_through_price: Literal["fixed", "upstream"] = "fixed"
+    pass_through_price_credits: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _priced_pass_through(self) -> KieProvider:
+        # No default price: a forgotten one would hand out an upstream's models for free.
+        if self.pass_through and self.pass_through_price_credits is None:
+            raise ValueError(
+                "pass_through_price_credits: is required with pass_through = true (the credits"
+                " a task of an uncatalogued model costs, or with pass_through_price ="
+                ' "upstream" the most it may cost)'
+            )
+        return self
+
+    @property
+    def pass_through_milli(self) -> int | None:
+        """The millicredits a pass-through task is charged at create (None: pass-through off)."""
+        if not self.pass_through or self.pass_through_price_credits is None:
+            return None
+        return credits_to_milli(self.pass_through_price_credits)
 
     @field_validator("upload_base_url")
     @classmethod
@@ -124,6 +163,15 @@ _PROVIDER = TypeAdapter(Provider)
 PROVIDER_TYPES = ("upstream_kie", "upstream_ideogram")
 
 
+def _problem(error: Any) -> str:
+    """One validation error as ``field: message``; a check across fields (a model validator,
+    no location) names its field in its own message."""
+    where = ".".join(str(part) for part in error["loc"][1:])
+    if not where:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {error['msg']}"
+
+
 def parse_providers(
     raw: Mapping[str, Mapping[str, Any]], reserved: tuple[str, ...] = ()
 ) -> dict[str, KieProvider | IdeogramProvider]:
@@ -144,13 +192,16 @@ def parse_providers(
             raise ValueError(
                 f"providers.{name}.type: must be one of {', '.join(PROVIDER_TYPES)}, not {got!r}"
             )
+        passing = sorted(field for field in table if str(field).startswith("pass_through"))
+        if passing and table.get("type") != "upstream_kie":
+            raise ValueError(
+                f"providers.{name}.{passing[0]}: only an upstream_kie provider can pass"
+                f" uncatalogued models through; {name!r} is {table.get('type')}"
+            )
         try:
             provider = _PROVIDER.validate_python(dict(table))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'][1:]) or 'table'}: {err['msg']}"
-                for err in exc.errors()
-            )
+            problems = "; ".join(_problem(err) for err in exc.errors())
             raise ValueError(f"providers.{name}: {problems}") from None
         try:
             provider.key()

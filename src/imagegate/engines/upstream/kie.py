@@ -8,6 +8,7 @@ same task instead of a second paid one), ``recordInfo`` polled on Kie's advised 
 short by the upstream's callback when imagegate has a public URL), and the result links
 downloaded, because they expire. Requests are built and answers parsed by the Python client's
 pure core (``imagegate.client.core``): one reading of Kie's wire shapes in the code base.
+With ``pass_through`` on, it also serves the models the catalog does not know (pass_through.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from imagegate.engines.base import EngineJob, OutputImage, SourceImage
 from imagegate.engines.upstream import failures
 from imagegate.engines.upstream.config import KieProvider
 from imagegate.engines.upstream.events import UpstreamEvents, Watch
-from imagegate.engines.upstream.kie_surfaces import Surface, surface_of
+from imagegate.engines.upstream.kie_surfaces import JOBS_V1, Surface, surface_of
+from imagegate.engines.upstream.pass_through import reported_cost_milli
 from imagegate.engines.upstream.patience import RateLimitWaits
 from imagegate.engines.upstream.results import ResultDownloader
 from imagegate.engines.upstream.sizes import fit, kie_image_size
@@ -88,9 +90,19 @@ class KieUpstream:
         self._random = random.Random().random
 
     def supports(self, model: str) -> bool:
+        if get_model(model) is None:
+            # An uncatalogued model: only where the operator turned pass-through on.
+            return self.provider.pass_through
         if self.provider.models:
             return model in self.provider.models
-        return get_model(model) is not None
+        return True
+
+    def pass_through_price(self, model: str) -> int | None:
+        """The millicredits a task of uncatalogued ``model`` is charged at create when this
+        upstream heads its route (engines/routing.py); None when it does not take the model."""
+        if get_model(model) is not None:
+            return None
+        return self.provider.pass_through_milli
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -98,10 +110,11 @@ class KieUpstream:
 
     async def run(self, job: EngineJob) -> list[OutputImage]:
         spec = get_model(job.model)
-        if spec is None:  # the worker checks the catalog first
+        if spec is None and not self.provider.pass_through:  # supports() said no
             raise GenerationFailed(f"upstream {self.name}: unknown model {job.model}")
         upstream_input = dict(job.input)
-        fit_to = self._sizes(upstream_input, spec.size_field)
+        # An uncatalogued model's input (pass_through.py) goes up as sent: no size to map.
+        fit_to = None if spec is None else self._sizes(upstream_input, spec.size_field)
         if self.provider.upload_inputs == "always":
             for field, sources in job.images.items():
                 urls = [
@@ -110,9 +123,12 @@ class KieUpstream:
                 if field in upstream_input:
                     value = upstream_input[field]
                     upstream_input[field] = urls if isinstance(value, list) else urls[0]
-        surface = surface_of(job.model)
+        # Kie's jobs API takes any model; an uncatalogued one goes there with its fields as
+        # sent, empty ones included (the upstream's defaults are its own business then).
+        surface = JOBS_V1 if spec is None else surface_of(job.model)
+        sent = upstream_input if spec is None else _present(upstream_input)
         request = surface.create(
-            self.settings, job.model, _present(upstream_input), callback_url=self.callback_url,
+            self.settings, job.model, sent, callback_url=self.callback_url,
             idempotency_key=f"imagegate-{job.task_id}",
         )
         created = await self._call(surface.create_name, request, core.parse_response)
@@ -131,6 +147,11 @@ class KieUpstream:
         if fit_to is not None:
             size = fit_to
             images = [await asyncio.to_thread(fit, image, size) for image in images]
+        if spec is None and self.provider.pass_through_price == "upstream":
+            # Last, so that only the engine whose images the task keeps reports its cost.
+            cost = reported_cost_milli(finished.raw)
+            if cost is not None:
+                job.report_cost(cost)
         return images
 
     # ---------------------------------------------------------------- steps

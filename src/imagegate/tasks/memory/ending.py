@@ -30,6 +30,12 @@ def finish(
         row.engine = outcome.engine
     if outcome.state is TaskState.SUCCESS:
         row.progress = 100
+        # A settled hold (Finish.refund_milli): the rest given back, once, like a refund.
+        if outcome.refund_milli > 0 and db.add_ledger(
+            row.account_id, row.id, "refund", outcome.refund_milli, now
+        ):
+            row.price_milli -= outcome.refund_milli
+            db.credit(row.account_id, outcome.refund_milli)
     db.settle(row)
     for file in outcome.files:
         db.upsert_file(file)
