@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from test_api_jobs_models import wait_terminal
 
 from imagegate.catalog import (
     BooleanField,
@@ -26,7 +27,6 @@ from imagegate.catalog import (
     StringField,
     all_models,
 )
-from test_api_jobs_models import wait_terminal
 
 SOURCE_SIZE = (96, 64)
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
