@@ -234,7 +234,7 @@ async def test_every_create_route_keeps_its_surface(
     store = live_api.runtime.store
     for surface, task_id in ids.items():
         assert (await store.get_task(task_id)).surface is surface
-    assert (await store.get_task(v2.json()["data"]["task_id"])).surface is Surface.JOBS
+    assert (await store.get_task(v2.json()["data"]["task_id"])).surface is Surface.JOBS_V2
     ideogram = await store.get_task(reframe.headers["X-Imagegate-Task-Id"])
     assert ideogram.surface is Surface.IDEOGRAM and ideogram.callback_url is None
     # Each surface's callback is the jobs shape for now (issue 19 gives some their own).

@@ -49,12 +49,12 @@ async def test_without_sync_mode_the_answer_is_immediate(
 
 
 async def test_past_the_wait_it_answers_the_state_reached(
-    runtime_factory: Any, loopback: Any
+    harness_opener: Any, runtime_factory: Any, loopback: Any
 ) -> None:
-    from conftest import MEMORY, harness_over
-
-    runtime = runtime_factory(**MEMORY, sync_mode_wait_seconds=0.2)
-    async for api in harness_over(runtime, start=False):
+    # No worker: the task stays waiting, and the answer comes after the wait.
+    runtime = runtime_factory(database_url="memory://", sync_mode_wait_seconds=0.2)
+    api, client = await harness_opener(runtime, start=False)
+    async with client:
         response = await api.create(edit(loopback, sync_mode=True))
-        data = response.json()["data"]
-        assert response.status_code == 200 and data["state"] == "waiting", data
+    data = response.json()["data"]
+    assert response.status_code == 200 and data["state"] == "waiting", data
