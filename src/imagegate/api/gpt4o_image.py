@@ -92,7 +92,7 @@ _RECORD_SCHEMA: dict[str, Any] = {
         "security": SECURITY,
         "responses": answer_schema(
             {"type": "object", "properties": {"taskId": {"type": "string"}}},
-            {"taskId": "3f1c0e9a2b7d4c8e9f0a1b2c3d4e5f60"},
+            {"taskId": "3f1c0e9a2b7d4c8e9f0a1b2c3d4e5f60"}, creates=True,
         ),
     },
 )

@@ -92,9 +92,13 @@ def request_schema(
     return schemas.json_body(schemas.flat_body(spec, extra), dict(example))
 
 
-def answer_schema(data: Mapping[str, Any], example: Mapping[str, Any]) -> dict[str, Any]:
-    """OpenAPI responses: ``data`` in Kie's envelope, and the refusals in the same one."""
+def answer_schema(
+    data: Mapping[str, Any], example: Mapping[str, Any], *, creates: bool = False
+) -> dict[str, Any]:
+    """OpenAPI responses: ``data`` in Kie's envelope, and the refusals in the same one
+    (``creates``: a generate's answer, with its ignored-fields header)."""
     return schemas.responses(
         data, errors=(*schemas.JOBS_ERRORS, 404), example=dict(example),
         description="Success (refusals: the same envelope with the error's code)",
+        creates=creates,
     )

@@ -96,7 +96,7 @@ def _generate_doc(model: str) -> dict[str, Any]:
     if spec is None:
         raise LookupError(f"spec 002 endpoint for {model}, which is not in the catalog")
     return schemas.operation(
-        schemas.responses(schemas.TASK_ID_DATA, errors=schemas.JOBS_ERRORS),
+        schemas.responses(schemas.TASK_ID_DATA, errors=schemas.JOBS_ERRORS, creates=True),
         body=schemas.json_body(schemas.flat_body(spec), spec.example),
         parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER],
         security=_SECURITY,

@@ -13,7 +13,7 @@ envelope's ``code``; code 505 (feature disabled) is HTTP 403 and code 455 (maint
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from imagegate.catalog import ModelSpec, all_models
 
@@ -169,6 +169,17 @@ def error_responses(
     return answers
 
 
+# A create answer's header naming what the request sent that the model does not know.
+IGNORED_FIELDS_HEADER: Final = {
+    "X-Imagegate-Ignored-Fields": {
+        "description": "The request's fields that were ignored, comma separated, as Kie"
+                       " ignores fields it does not know (input fields as input.<name>;"
+                       " non-ASCII percent-encoded; at most 20 named). Absent when none was.",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def responses(
     data: Mapping[str, Any],
     *,
@@ -176,8 +187,10 @@ def responses(
     errors: Iterable[int] = (),
     example: Any = None,
     description: str = "Success",
+    creates: bool = False,
 ) -> dict[str, Any]:
-    """The 200 answer (``data`` in the surface's envelope) and the surface's refusals."""
+    """The 200 answer (``data`` in the surface's envelope) and the surface's refusals;
+    ``creates``: a create's answer, which may name ignored fields in a header."""
     content: dict[str, Any] = {"schema": envelope(data, surface)}
     if example is not None:
         body: dict[str, Any] = {"code": 200, "msg": "success", "data": example}
@@ -186,10 +199,10 @@ def responses(
         if surface == "upload":
             body = {"success": True, **body, "msg": "File uploaded successfully"}
         content["example"] = body
-    return {
-        "200": {"description": description, "content": {"application/json": content}},
-        **error_responses(errors, ref(_ERROR_SCHEMA[surface])),
-    }
+    ok: dict[str, Any] = {"description": description, "content": {"application/json": content}}
+    if creates:
+        ok["headers"] = dict(IGNORED_FIELDS_HEADER)
+    return {"200": ok, **error_responses(errors, ref(_ERROR_SCHEMA[surface]))}
 
 
 def operation(
