@@ -33,6 +33,10 @@ from imagegate.catalog.models.grok_imagine import (
     GROK_IMAGINE_IMAGE_TO_IMAGE,
     GROK_IMAGINE_TEXT_TO_IMAGE,
 )
+from imagegate.catalog.models.grok_imagine_image_2 import (
+    GROK_IMAGINE_IMAGE_2_IMAGE_EDIT,
+    GROK_IMAGINE_IMAGE_2_TEXT_TO_IMAGE,
+)
 from imagegate.catalog.models.ideogram_character import IDEOGRAM_CHARACTER
 from imagegate.catalog.models.ideogram_character_edit_remix import (
     IDEOGRAM_CHARACTER_EDIT,
@@ -99,6 +103,9 @@ _MODELS: tuple[ModelSpec, ...] = (
     # xAI Grok Imagine images on Kie's market (issue 19).
     GROK_IMAGINE_TEXT_TO_IMAGE,
     GROK_IMAGINE_IMAGE_TO_IMAGE,
+    # xAI Grok Imagine Image 2.0 on Kie's market (docs/catalog/cat-new.md).
+    GROK_IMAGINE_IMAGE_2_TEXT_TO_IMAGE,
+    GROK_IMAGINE_IMAGE_2_IMAGE_EDIT,
     # Ideogram's edits and remixes on Kie's market (issue 19).
     IDEOGRAM_V3_EDIT,
     IDEOGRAM_V3_REMIX,

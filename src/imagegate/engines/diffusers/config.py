@@ -79,6 +79,7 @@ TEXT_MODELS = frozenset({
     "gpt-image/1.5-text-to-image",
     "gpt-image-2-text-to-image",
     "grok-imagine/text-to-image",
+    "grok-imagine-image-2-0/text-to-image",
     # The market pages' plain text-to-image models: a prompt and a ratio (with a resolution
     # tier the catalog turns into pixels). Left out: qwen2-1/text-to-image, whose transparent
     # background no open pipeline makes, and Wan 2.7 Image, which mixes editing and groups.
