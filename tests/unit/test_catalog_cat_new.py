@@ -1,4 +1,4 @@
-"""What is special to Grok Imagine Image 2.0 on Kie's market (docs/catalog/cat-new.md): an
+"""What is special to Grok Imagine Image 2.0 on Kie's market (docs/catalog.md): an
 aspect ratio that must be sent (Grok Imagine 1 defaulted it), an edit that needs one to five
 images and follows the first one's shape at "auto", and the text pipelines' reading of the
 text-to-image model."""

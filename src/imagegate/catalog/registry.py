@@ -103,7 +103,7 @@ _MODELS: tuple[ModelSpec, ...] = (
     # xAI Grok Imagine images on Kie's market (issue 19).
     GROK_IMAGINE_TEXT_TO_IMAGE,
     GROK_IMAGINE_IMAGE_TO_IMAGE,
-    # xAI Grok Imagine Image 2.0 on Kie's market (docs/catalog/cat-new.md).
+    # xAI Grok Imagine Image 2.0 on Kie's market (docs/catalog.md).
     GROK_IMAGINE_IMAGE_2_TEXT_TO_IMAGE,
     GROK_IMAGINE_IMAGE_2_IMAGE_EDIT,
     # Ideogram's edits and remixes on Kie's market (issue 19).
@@ -141,7 +141,7 @@ _MODELS: tuple[ModelSpec, ...] = (
     Z_IMAGE,
     WAN_27_IMAGE,
     WAN_27_IMAGE_PRO,
-    # Upscalers and background removal (docs/catalog/upscale.md): the output is the source's
+    # Upscalers and background removal (docs/catalog.md): the output is the source's
     # size times a factor (ModelSpec.scaled_size), or the source's size.
     NANO_BANANA_UPSCALE,
     TOPAZ_IMAGE_UPSCALE,

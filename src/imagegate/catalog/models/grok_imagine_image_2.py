@@ -6,7 +6,7 @@ Sources: https://docs.kie.ai/market/grok-imagine-image-2-0/text-to-image ("Grok 
 ("Grok Imagine Image 2.0 Image Edit": its URL says image-to-image, its model id image-edit).
 Both pages require an ``aspect_ratio`` with no default, where Grok Imagine 1 had one. Neither
 page states a price; the prices here are imagegate's defaults. (The family's segment-map and
-segment-edit pages work on Kie task ids and are not catalogued: docs/catalog/cat-new.md.)
+segment-edit pages work on Kie task ids and are not catalogued: docs/catalog.md.)
 """
 
 from __future__ import annotations
