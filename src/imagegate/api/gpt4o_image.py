@@ -58,6 +58,7 @@ _RECORD_EXAMPLE = {
     "errorMessage": None,
     "createTime": 1698765400000,
     "progress": "1.00",
+    "imageUrl": "https://imagegate.example/files/results/0.png?expires=1&sig=x",
 }
 
 _RECORD_SCHEMA: dict[str, Any] = {
@@ -79,6 +80,10 @@ _RECORD_SCHEMA: dict[str, Any] = {
         "errorMessage": {"type": ["string", "null"]},
         "createTime": {"type": "integer"},
         "progress": {"type": "string", "description": '"0.00" to "1.00"'},
+        # Spec 002's generic field; its status and 0-100 progress would clash with Kie's above.
+        "imageUrl": {"type": ["string", "null"],
+                     "description": "The first image (spec 002's generic field); null before"
+                                    " success"},
     },
 }
 
@@ -114,6 +119,7 @@ async def generate(request: Request) -> Response:
     },
 )
 async def record_info(request: Request) -> Response:
-    """A GPT-4o Image task's record: status, successFlag, progress, resultUrls."""
+    """A GPT-4o Image task's record: status, successFlag, progress, resultUrls, and spec
+    002's imageUrl."""
     task = await read_task(request, (GPT4O_IMAGE_NAME,))
     return success(wire.record(task, services_of(request).signer.url))
