@@ -216,18 +216,3 @@ async def test_jobs_shape_failure_is_code_501_with_the_fail_code(
     assert sent["data"]["state"] == "fail" and sent["data"]["failCode"] == "501"
     assert sent["data"]["consumeCredits"] == 0 and sent["data"]["resultJson"] is None
     assert sent["data"]["remainedCredits"] == 1000  # refunded before the callback
-
-
-# ---------------------------------------------------------------- v2 createTask
-
-
-async def test_v2_create_answers_task_id_and_task_id_in_both_spellings(api: ApiHarness) -> None:
-    answer = await api.client.post("/api/v2/jobs/createTask", headers=api.auth, json={
-        "model": "nano-banana-pro", "input": {"input_prompt": "x"},
-    })
-    assert answer.status_code == 200, answer.text
-    body = answer.json()
-    assert (body["code"], body["message"], body["msg"]) == (200, "success", "success")
-    data = body["data"]
-    assert data["task_id"] == data["taskId"] == data["recordId"]
-    assert (await api.record(data["task_id"])).json()["data"]["taskId"] == data["taskId"]
