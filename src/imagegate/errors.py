@@ -26,6 +26,7 @@
     ├── LeaseLost                   another worker holds the task now; this one must stop
     ├── OutboundError               a request to a user-given URL failed; the message is a phrase
     │   ├── OutboundRefused         the URL, or a redirect's target, breaks the policy
+    │   │   └── OwnLinkRefused      a link to this server's own file: forged, expired or gone
     │   ├── TooManyRedirects        more redirects than the caller allows
     │   ├── DownloadStatus          the server answered neither 2xx nor a redirect
     │   ├── DownloadTooLarge        the body, declared or streamed, is over the byte cap
@@ -266,6 +267,16 @@ class OutboundRefused(OutboundError):
         self.reason = reason
         self.url = url
         self.hop = hop
+
+
+class OwnLinkRefused(OutboundRefused):
+    """A URL of this server's own files that cannot be used: its signature is not this
+    server's, it has expired, or its file is gone. Such a URL is read from the BlobStore, never
+    fetched over HTTP (storage/own_files.py), so this is the whole answer about it."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"this server's file link {problem}")
+        self.problem = problem
 
 
 class TooManyRedirects(OutboundError):

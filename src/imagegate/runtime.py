@@ -30,11 +30,11 @@ from imagegate.engines.cpu import CpuPool
 from imagegate.engines.registry import EngineContext, EngineSet
 from imagegate.engines.routing import build_router, pass_through_price
 from imagegate.engines.upstream.events import UpstreamEvents
-from imagegate.errors import BlobNotFound
 from imagegate.outbound import UrlPolicy
 from imagegate.settings import Settings
 from imagegate.storage.blobstore import BlobStore
 from imagegate.storage.factory import open_blobstore
+from imagegate.storage.own_files import read_own_file
 from imagegate.storage.urls import UrlSigner
 from imagegate.tasks.cancel import CANCEL_CHANNEL
 from imagegate.tasks.events import (
@@ -339,12 +339,7 @@ class Runtime:
         return account.webhook_secret if account else None
 
     async def read_own_file(self, url: str) -> bytes | None:
-        """The bytes of a file this server serves under ``url``; None for any other URL."""
-        key = self.signer.key_of_own_url(url)
-        if key is None:
-            return None
-        try:
-            return await self.blobs.get(key)
-        except BlobNotFound:
-            return None
+        """The bytes of a file this server serves under ``url``; None for any other URL;
+        OwnLinkRefused for a link of this server's that cannot be used (storage/own_files.py)."""
+        return await read_own_file(self.signer, self.blobs, url)
 

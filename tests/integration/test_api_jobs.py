@@ -77,6 +77,8 @@ async def test_v2_create_answers_in_spec_002_shape(api: Any) -> None:
     body = response.json()
     assert body["code"] == 200 and body["message"] == "success"
     task_id = body["data"]["task_id"]
+    # Both spellings, so a client written for v1's answer reads it too (issue 19).
+    assert body["data"] == {"task_id": task_id, "taskId": task_id, "recordId": task_id}
     record = (await api.record(task_id)).json()["data"]
     assert json.loads(record["param"])["callbackUrl"] == "https://example.com/cb"
     task = await api.runtime.store.get_task(task_id)

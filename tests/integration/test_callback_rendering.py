@@ -237,9 +237,16 @@ async def test_every_create_route_keeps_its_surface(
     assert (await store.get_task(v2.json()["data"]["task_id"])).surface is Surface.JOBS_V2
     ideogram = await store.get_task(reframe.headers["X-Imagegate-Task-Id"])
     assert ideogram.surface is Surface.IDEOGRAM and ideogram.callback_url is None
-    # Each surface's callback is the jobs shape for now (issue 19 gives some their own).
+    # Each callback in its surface's shape (test_callback_shapes.py has them in full).
     posts = await asyncio.to_thread(loopback.wait_for_posts, "/hook", len(ids) + 1)
-    for post in posts:
-        sent = post.json()
-        assert sent["code"] == 200 and sent["data"]["state"] == "success", sent
-        assert "remainedCredits" in sent["data"] and "resultJson" in sent["data"]
+    info = {"gpt4o-image": {"result_urls"}, "flux-kontext": {"originImageUrl", "resultImageUrl"}}
+    by_task = {post.json()["data"]["taskId"]: post.json() for post in posts}
+    for surface, task_id in [*ids.items(), (Surface.JOBS, v2.json()["data"]["task_id"])]:
+        sent = by_task[task_id]
+        assert sent["code"] == 200, sent
+        if surface.value in info:
+            assert set(sent["data"]) == {"taskId", "info"}
+            assert set(sent["data"]["info"]) == info[surface.value]
+        else:
+            assert sent["data"]["state"] == "success", sent
+            assert "remainedCredits" in sent["data"] and "resultJson" in sent["data"]

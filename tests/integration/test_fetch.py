@@ -18,7 +18,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from imagegate.errors import InputRejected
+from imagegate.errors import InputRejected, OwnLinkRefused
 from imagegate.outbound import UrlPolicy
 from imagegate.worker.fetch import ImageFetcher
 
@@ -486,6 +486,20 @@ async def test_local_reader_none_falls_back_to_http(base_url: str) -> None:
         await fetcher.aclose()
     assert calls == [base_url + "/img.jpg"]
     assert image.mime_type == "image/jpeg"
+
+
+async def test_an_own_link_that_cannot_be_used_is_rejected_without_the_network() -> None:
+    own = "https://imagegate.invalid/files/out/a.png?expires=1&sig=x"
+
+    async def refuse(url: str) -> bytes | None:
+        raise OwnLinkRefused("has expired (ask for a fresh link)")
+
+    fetcher = _fetcher(UrlPolicy(), local_reader=refuse)
+    try:
+        message = await _rejected(fetcher, own)
+    finally:
+        await fetcher.aclose()
+    assert message == f"{FIELD}: this server's file link has expired (ask for a fresh link)"
 
 
 @pytest.mark.parametrize(

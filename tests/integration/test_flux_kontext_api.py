@@ -1,5 +1,6 @@
 """Kie's Flux Kontext endpoints in-process: generate → record-info through the states, every
-documented limit (generate and edit mode), errors, credits and callbacks (mock engine)."""
+documented limit (generate and edit mode), errors and credits (mock engine; its
+callbacks: test_callback_shapes.py)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ SPEC_002_EXAMPLE = {
 RECORD_FIELDS = {
     "taskId", "paramJson", "completeTime", "response", "successFlag", "errorCode",
     "errorMessage", "createTime",
+    "status", "imageUrl", "progress",  # spec 002's generic fields
 }
 URL = "https://example.com/a.png"
 
@@ -99,6 +101,7 @@ async def test_record_of_a_waiting_task(api: Any) -> None:
     data = answer["data"]
     assert set(data) == RECORD_FIELDS
     assert data["taskId"] == task_id and data["successFlag"] == 0
+    assert (data["status"], data["imageUrl"], data["progress"]) == ("pending", None, 0)
     assert data["response"] is None and data["completeTime"] is None
     assert data["errorCode"] is None and data["errorMessage"] is None
     assert json.loads(data["paramJson"]) == KIE_EXAMPLE
@@ -125,6 +128,8 @@ async def test_task_runs_to_success_with_its_image(
     assert data["completeTime"] >= data["createTime"]
     response = data["response"]
     assert set(response) == {"originImageUrl", "resultImageUrl"}
+    assert (data["status"], data["progress"]) == ("completed", 100)
+    assert data["imageUrl"] == response["resultImageUrl"]
     assert await fetch_image(live_api, response["resultImageUrl"]) == (mime, pixels)
 
 
@@ -146,6 +151,7 @@ async def test_failed_generation_is_flag_3_and_refunds(
         assert await balance(harness) == 1000 - 10
         data = await wait_done(harness, task_id)
         assert data["successFlag"] == 3 and data["response"] is None
+        assert (data["status"], data["imageUrl"]) == ("failed", None)
         assert data["errorCode"] == 501 and "simulated failure" in data["errorMessage"]
         assert await balance(harness) == 1000
     await harness.runtime.worker.stop()
@@ -254,7 +260,8 @@ async def test_create_rate_limit_is_429(harness_opener: Any, runtime_factory: An
         assert refused.status_code == 429 and refused.json()["code"] == 429
 
 
-# ---------------------------------------------------------------- credits, jobs API, callbacks
+# ---------------------------------------------------------------- credits, jobs API
+# (Callbacks in this surface's shape: tests/integration/test_callback_shapes.py.)
 
 
 @pytest.mark.parametrize("model", list(PRICES))
@@ -269,31 +276,6 @@ async def test_both_models_are_reachable_through_create_task_too(api: Any) -> No
         assert response.status_code == 200, response.text
         data = (await record(api, response.json()["data"]["taskId"])).json()["data"]
         assert json.loads(data["paramJson"]) == {"model": model, "prompt": "x"}
-
-
-async def test_callback_is_posted_in_the_jobs_shape(live_api: Any, loopback: Any) -> None:
-    body = {"prompt": "x", "model": "flux-kontext-max", "callBackUrl": loopback.url("/cb")}
-    task_id = await task_id_of(live_api, body)
-    (post,) = await asyncio.to_thread(loopback.wait_for_posts, "/cb", 1)
-    callback = post.json()
-    assert callback["code"] == 200
-    data = callback["data"]
-    assert data["taskId"] == task_id and data["model"] == "flux-kontext-max"
-    assert data["state"] == "success" and data["consumeCredits"] == 10
-    assert len(json.loads(data["resultJson"])["resultUrls"]) == 1
-
-
-async def test_failure_callback_is_code_501(
-    harness_opener: Any, runtime_factory: Any, loopback: Any
-) -> None:
-    harness, client = await harness_opener(runtime_factory(mock_fail_rate=1.0), start=True)
-    async with client:
-        await task_id_of(harness, {"prompt": "x", "callBackUrl": loopback.url("/fail")})
-        (post,) = await asyncio.to_thread(loopback.wait_for_posts, "/fail", 1)
-        assert post.json()["code"] == 501 and post.json()["data"]["state"] == "fail"
-        assert post.json()["data"]["consumeCredits"] == 0
-    await harness.runtime.worker.stop()
-    await harness.runtime.callbacks.stop()
 
 
 async def test_openapi_documents_both_endpoints(api: Any) -> None:

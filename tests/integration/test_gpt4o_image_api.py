@@ -1,5 +1,6 @@
 """Kie's GPT-4o Image endpoints in-process: generate → record-info through the states, every
-documented limit, errors in the envelope, credits and callbacks (mock engine)."""
+documented limit, errors in the envelope and credits (mock engine; its callbacks:
+test_callback_shapes.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ KIE_EXAMPLE = {
 RECORD_FIELDS = {
     "taskId", "paramJson", "completeTime", "response", "successFlag", "status", "errorCode",
     "errorMessage", "createTime", "progress",
+    "imageUrl",  # spec 002's generic field (its status and progress are Kie's here)
 }
 URL = "https://example.com/a.png"
 
@@ -88,7 +90,7 @@ async def test_record_of_a_waiting_task_is_generating(api: Any) -> None:
     assert set(data) == RECORD_FIELDS
     assert data["taskId"] == task_id
     assert data["status"] == "GENERATING" and data["successFlag"] == 0
-    assert data["progress"] == "0.00"
+    assert data["progress"] == "0.00" and data["imageUrl"] is None
     assert data["response"] is None and data["completeTime"] is None
     assert data["errorCode"] is None and data["errorMessage"] is None
     assert isinstance(data["createTime"], int)
@@ -114,6 +116,7 @@ async def test_task_runs_to_success_with_result_urls(live_api: Any, loopback: An
     assert data["completeTime"] >= data["createTime"]
     urls = data["response"]["resultUrls"]
     assert set(data["response"]) == {"resultUrls"} and len(urls) == 2
+    assert data["imageUrl"] == urls[0]
     for url in urls:
         image = await live_api.client.get(url.removeprefix("http://testserver"))
         assert image.status_code == 200 and image.headers["content-type"] == "image/png"
@@ -288,7 +291,8 @@ async def test_record_rate_limit_is_429(api: Any) -> None:
     assert statuses.count(200) == 10 and statuses[-1] == 429
 
 
-# ---------------------------------------------------------------- credits, jobs API, callbacks
+# ---------------------------------------------------------------- credits, jobs API
+# (Callbacks in this surface's shape: tests/integration/test_callback_shapes.py.)
 
 
 @pytest.mark.parametrize(("count", "cost"), [(1, 6), (2, 12), (4, 24)])
@@ -304,18 +308,6 @@ async def test_the_model_is_reachable_through_create_task_too(api: Any) -> None:
     data = (await record(api, task_id)).json()["data"]
     assert json.loads(data["paramJson"]) == {"prompt": "x", "size": "2:3"}
     assert (await api.record(task_id)).json()["data"]["model"] == "gpt4o-image"
-
-
-async def test_callback_is_posted_in_the_jobs_shape(live_api: Any, loopback: Any) -> None:
-    body = {"prompt": "x", "nVariants": 2, "callBackUrl": loopback.url("/cb")}
-    task_id = await task_id_of(live_api, body)
-    (post,) = await asyncio.to_thread(loopback.wait_for_posts, "/cb", 1)
-    callback = post.json()
-    assert callback["code"] == 200
-    data = callback["data"]
-    assert data["taskId"] == task_id and data["model"] == "gpt4o-image"
-    assert data["state"] == "success" and data["consumeCredits"] == 2 * PRICE
-    assert len(json.loads(data["resultJson"])["resultUrls"]) == 2
 
 
 async def test_openapi_documents_both_endpoints(api: Any) -> None:

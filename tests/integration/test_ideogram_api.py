@@ -228,6 +228,16 @@ async def test_limits_outside_are_422(api: Any, path: str, extra: dict[str, str]
 
 
 @pytest.mark.parametrize("path", [V3, LEGACY])
+async def test_a_missing_key_is_asked_for_as_ideogram_names_it(api: Any, path: str) -> None:
+    resolution = "1024x1024" if path == V3 else "RESOLUTION_1024_1024"
+    message = ideogram_error(await post(api, path, {"resolution": resolution}, headers={}), 401)
+    assert message == "Authentication failed: no API key (send Api-Key: YOUR_API_KEY)"
+    # Kie's surfaces keep asking for their Bearer token.
+    jobs = await api.client.post("/api/v1/jobs/createTask", json={"model": "x"})
+    assert jobs.json()["msg"].endswith("(send Authorization: Bearer YOUR_API_KEY)")
+
+
+@pytest.mark.parametrize("path", [V3, LEGACY])
 async def test_refusals_in_ideogram_shape(sqlite_api: Any, path: str) -> None:
     api = sqlite_api  # counts the files' rows with SQL
     image = "image" if path == V3 else "image_file"

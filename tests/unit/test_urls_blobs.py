@@ -1,4 +1,5 @@
-"""UrlSigner (sign, verify, expiry, tampering, own-URL recognition) and LocalBlobStore."""
+"""UrlSigner (sign, verify, expiry, tampering, own-URL recognition), reading our own links
+from the store, and LocalBlobStore."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from imagegate.errors import BlobNotFound
+from imagegate.errors import BlobNotFound, OwnLinkRefused
 from imagegate.storage.blobstore import LocalBlobStore, MemoryBlobStore
-from imagegate.storage.urls import UrlSigner
+from imagegate.storage.own_files import OwnFile, open_own_link, read_own_file
+from imagegate.storage.urls import OwnFileUrl, UrlSigner
 
 PUBLIC = "https://img.example.com"
 
@@ -83,6 +85,41 @@ def test_key_of_own_url_refuses_other_hosts_and_bad_links() -> None:
     assert signer.key_of_own_url("https://elsewhere.example/files/a/b.png") is None
     expired = signer.url("a/b.png", int((time.time() - 10) * 1000))
     assert signer.key_of_own_url(expired) is None
+
+
+def test_own_file_url_says_why_a_link_of_ours_cannot_be_used() -> None:
+    signer = UrlSigner(b"secret", PUBLIC)
+    url = signer.url("a/b.png", in_an_hour_ms())
+    assert signer.own_file_url(url) == OwnFileUrl("a/b.png", None)
+    assert signer.own_file_url("https://elsewhere.example/files/a/b.png") is None
+    assert signer.own_file_url(PUBLIC + "/other/a/b.png") is None
+    forged = signer.own_file_url(url.replace("sig=", "sig=x"))
+    assert forged is not None and forged.key == "a/b.png"
+    assert forged.problem == "is not signed by this server (wrong signature)"
+    unsigned = signer.own_file_url(url.split("?")[0])
+    assert unsigned is not None and unsigned.problem is not None
+    assert "no expires and sig" in unsigned.problem
+    expired = signer.own_file_url(signer.url("a/b.png", int((time.time() - 10) * 1000)))
+    assert expired == OwnFileUrl("a/b.png", "has expired (ask for a fresh link)")
+    # A forged link is reported as forged even when its expiry has passed too.
+    old_forged = signer.url("a/b.png", int((time.time() - 10) * 1000)).replace("sig=", "sig=x")
+    assert signer.own_file_url(old_forged) == OwnFileUrl(
+        "a/b.png", "is not signed by this server (wrong signature)"
+    )
+
+
+async def test_open_own_link_reads_the_store_or_says_why_not() -> None:
+    signer = UrlSigner(b"secret", PUBLIC)
+    blobs = MemoryBlobStore()
+    await blobs.put("a/b.png", b"bytes", "image/png")
+    url = signer.url("a/b.png", in_an_hour_ms())
+    assert await open_own_link(signer, blobs, f"  {url} ") == OwnFile("a/b.png", b"bytes")
+    assert await read_own_file(signer, blobs, url) == b"bytes"
+    assert await read_own_file(signer, blobs, "https://elsewhere.example/x.png") is None
+    with pytest.raises(OwnLinkRefused, match="this server's file link has expired"):
+        await open_own_link(signer, blobs, signer.url("a/b.png", 1000))
+    with pytest.raises(OwnLinkRefused, match="no longer has"):
+        await open_own_link(signer, blobs, signer.url("a/gone.png", in_an_hour_ms()))
 
 
 # ------------------------------------------------------------------ LocalBlobStore

@@ -116,17 +116,64 @@ def test_the_surface_names_are_stored_so_they_never_change() -> None:
     assert all(Surface(s.value) is s for s in Surface)
 
 
-def test_every_surface_has_a_callback_shape_and_each_is_the_jobs_one_for_now() -> None:
+def test_every_surface_has_a_callback_shape() -> None:
     assert set(callbacks.SHAPES) == set(Surface)
     done = task(TaskState.SUCCESS, complete_time=5, cost_time=4)
     failed = task(TaskState.FAIL)
-    for surface in set(Surface) - {Surface.JOBS_V2}:
+    # Spec 002's per-model endpoints and Ideogram keep the jobs shape.
+    for surface in (Surface.JOBS, Surface.MODEL_ENDPOINTS, Surface.IDEOGRAM):
         assert callbacks.callback_body(surface, done, 96_500, url_for) == jobs.callback_body(
             done, 96_500, url_for
         )
         assert callbacks.callback_body(surface, failed, 1, url_for) == jobs.callback_body(
             failed, 1, url_for
         )
+    assert callbacks.callback_body(Surface.GPT4O_IMAGE, done, 1, url_for) == (
+        gpt4o_image.callback_body(done, 1, url_for)
+    )
+    assert callbacks.callback_body(Surface.FLUX_KONTEXT, failed, 1, url_for) == (
+        flux_kontext.callback_body(failed, 1, url_for)
+    )
+
+
+LINK = "https://h/files/results/t1/0.png?expires=9"
+
+
+def test_gpt4o_image_callback_in_kies_shape() -> None:
+    done = gpt4o_image.callback_body(task(TaskState.SUCCESS), 1, url_for)
+    assert done == {"code": 200, "msg": "success",
+                    "data": {"taskId": "t1", "info": {"result_urls": [LINK]}}}
+    cases = {
+        # failCode → Kie's code: the input's fault is 400, anything else 500 (no 501 there).
+        "422": 400, "500": 500, "501": 500, "CANCELED": 500,
+    }
+    for fail_code, code in cases.items():
+        body = gpt4o_image.callback_body(task(TaskState.FAIL, fail_code=fail_code), 1, url_for)
+        assert body == {"code": code, "msg": "boom", "data": {"taskId": "t1", "info": None}}
+    silent = gpt4o_image.callback_body(task(TaskState.FAIL, fail_msg=None), 1, url_for)
+    assert silent["msg"].startswith("Server Error")
+
+
+def test_flux_kontext_callback_in_kies_shape() -> None:
+    done = flux_kontext.callback_body(
+        task(TaskState.SUCCESS, model="flux-kontext-pro"), 1, url_for
+    )
+    assert done == {"code": 200, "msg": "BFL image generated successfully.", "data": {
+        "taskId": "t1", "info": {"originImageUrl": LINK, "resultImageUrl": LINK},
+    }}
+    cases = {"422": 400, "500": 500, "501": 501, "CANCELED": 501}
+    empty = {"originImageUrl": "", "resultImageUrl": ""}
+    for fail_code, code in cases.items():
+        body = flux_kontext.callback_body(task(TaskState.FAIL, fail_code=fail_code), 1, url_for)
+        assert body == {"code": code, "msg": "boom", "data": {"taskId": "t1", "info": empty}}
+    kie_messages = {
+        "422": "Your prompt was flagged by Website as violating content policies.",
+        "500": "Internal Error, Please try again later.",
+        "501": "Image generation task failed",
+    }
+    for fail_code, msg in kie_messages.items():
+        silent = task(TaskState.FAIL, fail_code=fail_code, fail_msg=None)
+        assert flux_kontext.callback_body(silent, 1, url_for)["msg"] == msg
 
 
 def test_a_v2_tasks_callback_is_the_jobs_one_in_spec_002s_spelling() -> None:
@@ -147,9 +194,21 @@ def test_per_model_records() -> None:
     record = gpt4o_image.record(done, url_for)
     assert record["paramJson"] == '{"prompt":"x","callBackUrl":"https://c/b"}'
     assert (record["status"], record["successFlag"], record["progress"]) == ("SUCCESS", 1, "1.00")
+    assert record["imageUrl"] == LINK == record["response"]["resultUrls"][0]
+    running = gpt4o_image.record(task(TaskState.GENERATING, progress=40), url_for)
+    assert (running["status"], running["progress"], running["imageUrl"]) == (
+        "GENERATING", "0.40", None
+    )
     flux = flux_kontext.record(task(TaskState.FAIL, model="flux-kontext-pro"), url_for)
     assert flux["paramJson"].startswith('{"model":"flux-kontext-pro","prompt":"x"')
     assert (flux["errorCode"], flux["errorMessage"], flux["response"]) == (500, "boom", None)
+    assert (flux["status"], flux["imageUrl"], flux["progress"]) == ("failed", None, 0)
+    flux_done = flux_kontext.record(task(TaskState.SUCCESS, model="flux-kontext-pro"), url_for)
+    assert (flux_done["status"], flux_done["imageUrl"], flux_done["progress"]) == (
+        "completed", LINK, 100
+    )
+    flux_running = flux_kontext.record(task(TaskState.WAITING, progress=0), url_for)
+    assert (flux_running["status"], flux_running["progress"]) == ("pending", 0)
     spec_002 = model_endpoints.record(done, url_for)
     assert spec_002["status"] == "completed" and spec_002["imageUrls"] == [spec_002["imageUrl"]]
 

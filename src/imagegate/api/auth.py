@@ -28,17 +28,24 @@ async def current_account(request: Request, services: Services = Depends(get_ser
     return await authenticate(request, services)
 
 
-async def authenticate(request: Request, services: Services) -> Account:
+# How each surface's documentation tells a client to send its key, for the 401 of a request
+# without one: Kie's Bearer token, Ideogram's Api-Key header (all three are accepted anywhere).
+SEND_BEARER = "Authorization: Bearer YOUR_API_KEY"
+SEND_API_KEY = "Api-Key: YOUR_API_KEY"
+
+
+async def authenticate(
+    request: Request, services: Services, *, send: str = SEND_BEARER
+) -> Account:
     """The calling account (its ``key`` set); 401 when the key is missing, unknown, revoked,
     expired or disabled, or not accepted from the caller's address (its IP allow-list).
+    ``send`` is the header the missing key's message asks for (the surface's own).
 
     The allow-list refusal is a 401 rather than a 403: Kie documents 401 for every problem of
     a key and no 403, and a client cannot fix either without the operator."""
     key = presented_key(request)
     if not key:
-        raise Unauthorized(
-            "Authentication failed: no API key (send Authorization: Bearer YOUR_API_KEY)"
-        )
+        raise Unauthorized(f"Authentication failed: no API key (send {send})")
     account = await services.keys.lookup(hash_key(key))
     if account is None or account.disabled:
         raise Unauthorized("Authentication failed: the API key is not valid")

@@ -70,6 +70,9 @@ _RECORD_EXAMPLE = {
     "errorCode": None,
     "errorMessage": None,
     "createTime": 1698765400000,
+    "status": "completed",
+    "imageUrl": _RESULT_URL,
+    "progress": 100,
 }
 
 _RECORD_SCHEMA: dict[str, Any] = {
@@ -93,6 +96,11 @@ _RECORD_SCHEMA: dict[str, Any] = {
         "errorCode": {"type": ["integer", "null"]},
         "errorMessage": {"type": ["string", "null"]},
         "createTime": {"type": "integer"},
+        # Spec 002's generic fields (its "Response Format"); Kie's Flux record has none of them.
+        "status": {"type": "string", "enum": ["pending", "processing", "completed", "failed"]},
+        "imageUrl": {"type": ["string", "null"],
+                     "description": "resultImageUrl once the task succeeded, else null"},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
     },
 }
 
@@ -135,6 +143,7 @@ async def generate(request: Request) -> Response:
     },
 )
 async def record_info(request: Request) -> Response:
-    """A Flux Kontext task's record: successFlag and, on success, resultImageUrl."""
+    """A Flux Kontext task's record: successFlag and, on success, resultImageUrl; spec 002's
+    status, imageUrl and progress beside them."""
     task = await read_task(request, FLUX_KONTEXT_MODELS)
     return success(wire.record(task, services_of(request).signer.url))

@@ -28,10 +28,14 @@ def param_json(task: TaskView, *, with_model: bool = False) -> str:
     return json.dumps(request, separators=(",", ":"), ensure_ascii=False)
 
 
+def progress_percent(task: TaskView) -> int:
+    """Progress 0-100 as spec 002's records show it: 100 only once the task succeeded."""
+    return 100 if task.state is TaskState.SUCCESS else min(max(task.progress, 0), 99)
+
+
 def progress_text(task: TaskView) -> str:
     """Progress as Kie's GPT-4o record shows it: "0.00" to "1.00"."""
-    percent = 100 if task.state is TaskState.SUCCESS else min(max(task.progress, 0), 99)
-    return f"{percent / 100:.2f}"
+    return f"{progress_percent(task) / 100:.2f}"
 
 
 def error_code(task: TaskView) -> int | str | None:

@@ -58,9 +58,15 @@ def result_files_json(files: list[tuple[str, int]]) -> str:
     return json.dumps({"files": [{"key": k, "expires": e} for k, e in files]})
 
 
-def result_urls(task: TaskView, url_for: UrlFor) -> list[str]:
-    """Signed links to the task's stored files, in order (none before it succeeded)."""
+def result_files(task: TaskView) -> list[tuple[str, int]]:
+    """The task's stored files, in order: (blob key, expiry in epoch ms); none before it
+    succeeded."""
     if not task.result_json:
         return []
     stored = json.loads(task.result_json)
-    return [url_for(f["key"], int(f["expires"])) for f in stored.get("files", [])]
+    return [(f["key"], int(f["expires"])) for f in stored.get("files", [])]
+
+
+def result_urls(task: TaskView, url_for: UrlFor) -> list[str]:
+    """Signed links to the task's stored files, in order (none before it succeeded)."""
+    return [url_for(key, expires) for key, expires in result_files(task)]

@@ -128,8 +128,10 @@ class ImageFetcher:
     """Fetches and checks input images for the worker.
 
     ``local_reader(url)`` returns the bytes of a file imagegate serves itself (read from its
-    BlobStore) or None; other URLs go through ``policy`` and are fetched over HTTP with every
-    redirect vetted again. ``timeout`` bounds the whole download, however slowly bytes arrive.
+    BlobStore) or None, and raises an OutboundError for such a link that cannot be used
+    (forged, expired, its file gone: storage/own_files.py); other URLs go through ``policy``
+    and are fetched over HTTP with every redirect vetted again. ``timeout`` bounds the whole
+    download, however slowly bytes arrive.
     """
 
     def __init__(
@@ -158,7 +160,10 @@ class ImageFetcher:
         comes back as its first frame in PNG."""
         data: bytes | None = None
         if self._local_reader is not None:
-            data = await self._local_reader(url)
+            try:
+                data = await self._local_reader(url)
+            except OutboundError as exc:  # a link of this server's, forged or expired
+                raise InputRejected(f"{field}: {exc}") from exc
         if data is None:
             data = await self._download(url, field, accepted)
         kind = _sniff(data)

@@ -51,5 +51,10 @@ async def download_url(
             "url", "is not a current file link of this server for this account"
             " (only files generated or uploaded here can be downloaded)"
         )
+    return success(fresh_link(services, stored.key))
+
+
+def fresh_link(services: Services, key: str) -> str:
+    """A new signed link to ``key``, valid ``download_url_minutes`` (Kie's 20) from now."""
     expires = now_ms() + int(services.settings.download_url_minutes * 60_000)
-    return success(services.signer.url(stored.key, expires))
+    return services.signer.url(key, expires)

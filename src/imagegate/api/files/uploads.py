@@ -1,5 +1,6 @@
 """Kie's three upload endpoints: ``file-stream-upload`` (multipart), ``file-base64-upload`` and
-``file-url-upload`` (the server downloads the file); each reads and caps its own body."""
+``file-url-upload`` (the server downloads the file, or reads it where it is stored when the URL
+is one of its own file links); each reads and caps its own body."""
 
 from __future__ import annotations
 
@@ -28,9 +29,12 @@ from imagegate.errors import (
     DownloadTooLarge,
     OutboundError,
     OutboundRefused,
+    OwnLinkRefused,
     PayloadTooLarge,
+    ValidationFailed,
 )
 from imagegate.outbound import Downloaded, download, outbound_client
+from imagegate.storage.own_files import open_own_link
 
 router = APIRouter(tags=["files"])
 
@@ -223,6 +227,12 @@ async def file_url_upload(
     file_name = _optional_text(body, "fileName")
     # Check the path before spending up to 30 s on a download that would be refused anyway.
     clean_upload_path(upload_path)
+    own = await _own_file(services, url)
+    if own is not None:
+        data, mime, name = own
+        return await store_upload(
+            services, account, Incoming(data, upload_path, file_name, mime, original_name=name)
+        )
     fetched = await _download_file_url(services, url)
     last_segment = httpx.URL(fetched.final_url).path.rsplit("/", 1)[-1] or None
     incoming = Incoming(
@@ -230,3 +240,18 @@ async def file_url_upload(
     )
     return await store_upload(services, account, incoming)
 
+
+async def _own_file(services: Services, url: str) -> tuple[bytes, str | None, str | None] | None:
+    """(bytes, type, name) of a file this server issued the link ``url`` for, read where it is
+    stored (the outbound policy would refuse the server's own address); None for any other
+    URL. A link of this server's that is forged, expired or whose file is gone is a 422."""
+    try:
+        own = await open_own_link(services.signer, services.blobs, url)
+    except OwnLinkRefused as exc:
+        raise ValidationFailed("fileUrl", exc.reason) from exc
+    if own is None:
+        return None
+    stored = await services.files.get(own.key)
+    if stored is None:  # a blob whose row is gone: the janitor's to remove; its bytes are good
+        return own.data, None, own.key.rsplit("/", 1)[-1]
+    return own.data, stored.mime_type, stored.file_name

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from imagegate.accounts.model import Account
-from imagegate.api.auth import authenticate
+from imagegate.api.auth import SEND_API_KEY, authenticate
 from imagegate.api.deps import services_of
 from imagegate.api.envelope import JSONBody
 from imagegate.api.files.naming import clean_file_name, default_file_name
@@ -227,7 +227,7 @@ async def handle(request: Request, parse: Callable[[Form], Awaitable[Reframe]]) 
     create's own (a repeat of a keyed request, 505, 429, 402)."""
     services = services_of(request)
     try:
-        account = await authenticate(request, services)
+        account = await authenticate(request, services, send=SEND_API_KEY)
         form = await read_form(request, services, max_files=1 + MAX_STYLE_REFERENCE_IMAGES)
         try:
             idempotency_key = idempotency_key_of(request)
