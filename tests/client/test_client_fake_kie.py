@@ -58,7 +58,9 @@ class FakeKie:
             do_GET = do_POST = _handle
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         return server
 
     def url(self, server: http.server.ThreadingHTTPServer) -> str:
