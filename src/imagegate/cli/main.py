@@ -204,14 +204,18 @@ def _announce(
     echo(f"imagegate {__version__}")
     echo(f"  data:     {settings.data_dir.resolve()}")
     echo(f"  database: {settings.resolved_database_url}")
-    for model, engines in sorted(routes.items()):
-        echo(f"  route:    {model} -> {', '.join(engines)}")
     mocked = sorted(model for model, engines in routes.items() if engines == ["mock"])
+    # The models on the mock engine alone are counted, not listed: the catalog has dozens,
+    # and a wall of them would hide the routes the operator set (`imagegate routes` lists all).
+    for model, engines in sorted(routes.items()):
+        if settings.mock or model not in mocked:
+            echo(f"  route:    {model} -> {', '.join(engines)}")
     if settings.mock:
         echo("  note:     mock mode (--mock, IMAGEGATE_MOCK): every model runs on the MOCK")
         echo("            engine (labelled test images), the classic reframe engine too")
     elif mocked:
-        echo(f"  note:     {', '.join(mocked)} run(s) on the MOCK engine (labelled test images)")
+        echo(f"  route:    {len(mocked)} other models -> mock (`imagegate routes` lists them)")
+        echo(f"  note:     {len(mocked)} models run on the MOCK engine (labelled test images)")
         echo("            unless a route sends them to a provider (docs/providers.md)")
     if admin_key:
         echo(f"  admin key (shown once, only its hash is kept): {admin_key}")
