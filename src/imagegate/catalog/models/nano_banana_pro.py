@@ -13,7 +13,7 @@ document, and ``param`` echoes the request as sent.
 
 from __future__ import annotations
 
-from imagegate.catalog.common import prompt_field
+from imagegate.catalog.common import K_RESOLUTION_LONG_SIDE, prompt_field
 from imagegate.catalog.fields import ImageUrlListField, StringField
 from imagegate.catalog.pricing import PerImageBy
 from imagegate.catalog.spec import ModelSpec
@@ -62,9 +62,8 @@ LIVE_SPELLING = ModelSpec(
     ),
     pricing=PerImageBy("resolution", {"1K": 18000, "2K": 18000, "4K": 24000}),
     size_field="aspect_ratio",
-    # 1K/2K/4K: 1024/2048/4096 pixels on the long side, as the catalog reads them elsewhere.
     resolution_field="resolution",
-    resolution_long_side={"1K": 1024, "2K": 2048, "4K": 4096},
+    resolution_long_side=K_RESOLUTION_LONG_SIDE,
     # The live page's request example, its long prompt shortened.
     example={
         "prompt": "Comic poster: cool banana hero in shades leaps from sci-fi pad",
