@@ -24,6 +24,7 @@
     ├── EngineFailed                a route ended without images; carries the last TaskError
     ├── Interrupted                 every task of a running diffusers batch was cancelled
     ├── LeaseLost                   another worker holds the task now; this one must stop
+    ├── GrantRefused                a grant would take a balance below zero (or past its most)
     ├── OutboundError               a request to a user-given URL failed; the message is a phrase
     │   ├── OutboundRefused         the URL, or a redirect's target, breaks the policy
     │   │   └── OwnLinkRefused      a link to this server's own file: forged, expired or gone
@@ -51,6 +52,9 @@ callback's failed attempt. ``CliFailure`` and ``StartFailed`` become the command
 and exit status. ``BlobNotFound`` and ``CallbackVerificationError`` keep the
 standard-library base they had (``KeyError``, ``ValueError``), so code that catches them by
 it, a BlobStore written elsewhere or a callback receiver, still does.
+
+``GrantRefused`` is the account store's refusal of an operator's grant; the operator's
+operations (api/admin_operations.py) turn it into a 422 naming ``credits``.
 """
 
 from __future__ import annotations
@@ -249,6 +253,18 @@ class Interrupted(ImagegateError):
 
 class LeaseLost(ImagegateError):
     """Another worker holds the task now (or it was cancelled): this one must stop."""
+
+
+class GrantRefused(ImagegateError):
+    """The account store refused a grant that would take the balance below zero or above the
+    most a balance may hold (accounts/grants.py); nothing changed. ``balance_milli`` is the
+    balance it found, ``delta_milli`` the grant."""
+
+    def __init__(self, balance_milli: int, delta_milli: int) -> None:
+        super().__init__(f"a grant of {delta_milli} millicredits to a balance of"
+                         f" {balance_milli} is refused")
+        self.balance_milli = balance_milli
+        self.delta_milli = delta_milli
 
 
 # ------------------------------------------------------------------ requests to user-given URLs

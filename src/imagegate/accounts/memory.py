@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from imagegate.accounts.caps import DAY_MS, HOUR_MS, Spend
+from imagegate.accounts.grants import grant_fits
 from imagegate.accounts.model import Account, ApiKey, SpendCaps
 from imagegate.accounts.store import NewKey
 from imagegate.clock import now_ms
-from imagegate.errors import InternalError
+from imagegate.errors import GrantRefused, InternalError
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +154,15 @@ class MemoryAccounts:
         return sorted(self.rows.accounts.values(), key=lambda account: account.created_at)
 
     async def grant_credits(self, account_id: str, delta_milli: int) -> int | None:
-        """Add (or with a negative delta, take) credits; the new balance, None if no account."""
+        """Add (or with a negative delta, take) credits; the new balance, None if no account;
+        ``GrantRefused`` for a balance it would take below zero or past its most."""
+        account = self.rows.accounts.get(account_id)
+        if account is None:
+            return None
+        if not grant_fits(account.credits_milli, delta_milli):
+            raise GrantRefused(account.credits_milli, delta_milli)
         balance = self.rows.credit(account_id, delta_milli)
-        if balance is not None:
-            self.rows.add_ledger(account_id, None, "grant", delta_milli, now_ms())
+        self.rows.add_ledger(account_id, None, "grant", delta_milli, now_ms())
         return balance
 
     async def ledger(self, account_id: str) -> list[dict[str, Any]]:

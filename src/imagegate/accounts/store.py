@@ -71,7 +71,11 @@ class AccountStore(Protocol):
     async def list_accounts(self) -> list[Account]: ...
 
     async def grant_credits(self, account_id: str, delta_milli: int) -> int | None:
-        """Add (or with a negative delta, take) credits; the new balance, None if no account."""
+        """Add (or with a negative delta, take) credits and write the ledger row; the new
+        balance, None if no account. A grant that would leave the balance below zero (a debit
+        larger than it) or above ``grants.MAX_BALANCE_MILLI`` raises ``GrantRefused`` with the
+        balance and changes nothing; the check and the move are one atomic step, so
+        concurrent debits can never take a balance below zero together."""
         ...
 
     async def ledger(self, account_id: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from imagegate.accounts.grants import MAX_CREDITS
 from imagegate.api import schemas
 from imagegate.api.admin_operations import AdminOperations
 from imagegate.api.auth import require_admin
@@ -21,13 +22,11 @@ from imagegate.errors import NotFound, ValidationFailed
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
 
-# Credits beyond this are a typo, and past ~1e15 no longer fit the ledger's integers.
-MAX_CREDITS = 1e12
-
-
 class NewAccount(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    credits: float = Field(default=0, ge=0, le=MAX_CREDITS)
+    # As sent: the operations hold credits to accounts/grants.py's rule, which refuses what
+    # pydantic's float would take (true as 1, "50" as 50, 0.0001 rounded to nothing).
+    credits: Any = 0
     webhook_secret: str | None = Field(default=None, alias="webhookSecret", max_length=200)
     create_rate: str | None = Field(default=None, alias="createRate")
     query_rate: str | None = Field(default=None, alias="queryRate")
@@ -60,12 +59,17 @@ def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
 _ADMIN_SECURITY = schemas.SECURITY
 _ADMIN_ERRORS = (400, 401, 413, 422)
 _CREDITS = {"type": "number", "description": "The new balance"}
+_AMOUNT = (
+    "A JSON number (not a string or a boolean) of at most 3 decimals: credits are kept in"
+    " millicredits."
+)
 _NEW_ACCOUNT_BODY = schemas.json_body(
     {
         "type": "object", "required": ["name"],
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": 200},
-            "credits": {"type": "number", "minimum": 0, "maximum": MAX_CREDITS, "default": 0},
+            "credits": {"type": "number", "minimum": 0, "maximum": MAX_CREDITS, "default": 0,
+                        "description": f"The starting balance. {_AMOUNT}"},
             "webhookSecret": {"type": ["string", "null"], "maxLength": 200},
             "createRate": {"type": ["string", "null"], "example": "20/10s"},
             "queryRate": {"type": ["string", "null"], "example": "10/1s"},
@@ -105,7 +109,8 @@ async def list_accounts(ops: AdminOperations = Depends(get_operations)) -> Respo
 
 
 class CreditGrant(BaseModel):
-    credits: float = Field(ge=-MAX_CREDITS, le=MAX_CREDITS)
+    # As sent, for accounts/grants.py's rule (see NewAccount.credits).
+    credits: Any
 
 
 @router.post(
@@ -114,7 +119,14 @@ class CreditGrant(BaseModel):
         _CREDITS,
         schemas.json_body(
             {"type": "object", "required": ["credits"], "properties": {
-                "credits": {"type": "number", "minimum": -MAX_CREDITS, "maximum": MAX_CREDITS}}},
+                "credits": {
+                    "type": "number", "minimum": -MAX_CREDITS, "maximum": MAX_CREDITS,
+                    "not": {"const": 0},
+                    "description": (
+                        "Credits to add; negative takes them back, down to a balance of 0"
+                        f" (a larger debit is refused with 422). {_AMOUNT} Not 0."
+                    ),
+                }}},
             {"credits": 50},
         ),
         (*_ADMIN_ERRORS, 404),
@@ -123,7 +135,8 @@ class CreditGrant(BaseModel):
 async def grant_credits(
     account_id: str, request: Request, ops: AdminOperations = Depends(get_operations)
 ) -> Response:
-    """Add credits (negative to take them back); answers the new balance."""
+    """Add credits (negative to take them back, never below a balance of 0); answers the new
+    balance. A bad amount or a debit larger than the balance is a 422 naming ``credits``."""
     body = _parse(CreditGrant, await read_json_object(request, 64 * 1024))
     balance = await ops.grant_credits(account_id, body.credits)
     if balance is None:

@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from imagegate.accounts.grants import MAX_CREDITS
 from imagegate.api import schemas
-from imagegate.api.admin import MAX_CREDITS, _parse, get_operations
+from imagegate.api.admin import _parse, get_operations
 from imagegate.api.admin_operations import AdminOperations
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object, read_limited, with_body

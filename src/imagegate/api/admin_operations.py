@@ -16,10 +16,11 @@ the cache's TTL (2 s) in the other processes of a fleet.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from imagegate.accounts import ip_allow
+from imagegate.accounts.grants import grant_milli, initial_milli, refusal
 from imagegate.accounts.keys import AccountRequest, KeyCache, KeyLimits, add_key, create_account
 from imagegate.accounts.keys import rotate_key as new_key_for
 from imagegate.accounts.model import ApiKey, SpendCaps
@@ -35,7 +36,7 @@ from imagegate.api.ratelimit import parse_rate
 from imagegate.catalog import all_models, get_model
 from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 from imagegate.clock import now_ms
-from imagegate.errors import ValidationFailed
+from imagegate.errors import GrantRefused, ValidationFailed
 from imagegate.tasks.switches import ServiceSwitches
 
 # The last millisecond of year 9999: past it a timestamp is a typo (or not milliseconds), and
@@ -67,24 +68,37 @@ class AdminOperations:
     async def create_account(
         self,
         name: str,
-        credits: float = 0.0,
+        credits: object = 0,
         webhook_secret: str | None = None,
         create_rate: str | None = None,
         query_rate: str | None = None,
     ) -> dict[str, Any]:
         """A new account and its first key: its view, with the key itself as ``apiKey``
-        (shown once; only its hash is kept). A rate must read like ``20/10s``."""
+        (shown once; only its hash is kept). ``credits`` follows accounts/grants.py's rule
+        (a JSON number, 0 or more, at most 3 decimals). A rate must read like ``20/10s``."""
+        milli = checked_credits(initial_milli, credits)
         for field, rate in (("createRate", create_rate), ("queryRate", query_rate)):
             if rate is not None:
                 check_rate(field, rate)
         account, key = await create_account(
-            self.accounts, AccountRequest(name, credits, webhook_secret, create_rate, query_rate)
+            self.accounts,
+            AccountRequest(name, milli_to_credits(milli), webhook_secret, create_rate, query_rate),
         )
         return {**account_view(account), "apiKey": key}
 
-    async def grant_credits(self, account_id: str, credits: float) -> float | int | None:
-        """Add credits (negative: take them back); the new balance, None without the account."""
-        balance = await self.accounts.grant_credits(account_id, credits_to_milli(credits))
+    async def grant_credits(self, account_id: str, credits: object) -> float | int | None:
+        """Add credits (negative: take them back, down to zero); the new balance, None
+        without the account. ``credits`` follows accounts/grants.py's rule (a JSON number,
+        not zero, at most 3 decimals); a debit larger than the balance is refused naming
+        ``credits`` and saying the balance, and changes nothing (the store checks it in the
+        same step that moves the balance)."""
+        delta = checked_credits(grant_milli, credits)
+        try:
+            balance = await self.accounts.grant_credits(account_id, delta)
+        except GrantRefused as refused:
+            raise ValidationFailed(
+                "credits", refusal(refused.balance_milli, refused.delta_milli)
+            ) from None
         return None if balance is None else milli_to_credits(balance)
 
     async def set_account_disabled(self, account_id: str, disabled: bool) -> bool:
@@ -189,6 +203,15 @@ class AdminOperations:
             known = ", ".join(sorted(m.name for m in all_models()))
             raise ValidationFailed("model", f"unknown model {model!r} (known models: {known})")
         return models_view(await self.switches.set_model(model, enabled, reason))
+
+
+def checked_credits(rule: Callable[[object], int], credits: object) -> int:
+    """``credits`` in millicredits by ``rule`` (accounts/grants.py); ``ValidationFailed``
+    naming ``credits`` with the rule's words."""
+    try:
+        return rule(credits)
+    except ValueError as exc:
+        raise ValidationFailed("credits", str(exc)) from None
 
 
 def check_rate(field: str, rate: str) -> None:

@@ -75,3 +75,22 @@ def fold_sql(source: str, where: str) -> str:
         " failed = usage_days.failed + excluded.failed,"
         " credits_milli = usage_days.credits_milli + excluded.credits_milli"
     )
+
+
+# An operator's grant (accounts/grants.py): the balance moves only if it stays within 0 and
+# the most a balance may hold, checked in the UPDATE itself so that concurrent debits cannot
+# both pass a check made before either wrote (accounts/grants.py's ``grant_fits``, in SQL).
+# No row back: no account, or the grant refused (a SELECT of the balance tells which).
+# The casts keep PostgreSQL from typing a bare parameter as a 32-bit integer.
+GRANT = (
+    "UPDATE accounts SET credits_milli = credits_milli + CAST(? AS BIGINT) WHERE id = ?"
+    " AND (CAST(? AS BIGINT) >= 0 OR credits_milli + CAST(? AS BIGINT) >= 0)"
+    " AND (CAST(? AS BIGINT) <= 0 OR credits_milli + CAST(? AS BIGINT) <= CAST(? AS BIGINT))"
+    " RETURNING credits_milli"
+)
+
+
+def grant_args(account_id: str, delta_milli: int, max_balance_milli: int) -> tuple[Any, ...]:
+    """``GRANT``'s arguments."""
+    d = delta_milli
+    return (d, account_id, d, d, d, d, max_balance_milli)

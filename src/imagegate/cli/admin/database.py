@@ -27,7 +27,9 @@ DataDir = Annotated[
 
 # The operations' fields (the admin API's names) as the commands call them; a refusal of a
 # field not here says its field, as the API does.
-OPTIONS = {"ipAllow": "--ip-allow", "expiresAt": "--expires-at", "model": None}
+OPTIONS = {
+    "ipAllow": "--ip-allow", "expiresAt": "--expires-at", "model": None, "credits": "--credits",
+}
 
 
 def run(data_dir: Path | None, work: Callable[[AdminOperations], Awaitable[T]]) -> T:

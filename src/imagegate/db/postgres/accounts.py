@@ -7,16 +7,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from imagegate.accounts.grants import MAX_BALANCE_MILLI
 from imagegate.accounts.model import Account
 from imagegate.clock import now_ms
 from imagegate.db import queries
 from imagegate.db.postgres.api_keys import PG_FIRST_KEY
 from imagegate.db.postgres.database import PostgresDatabase, affected, numbered
 from imagegate.db.sqlite.accounts import SQL_SWAP_META
+from imagegate.errors import GrantRefused
 
 _PG_SWAP_META = tuple(numbered(sql) for sql in SQL_SWAP_META)
 _USAGE_LIVE = numbered(queries.USAGE_LIVE)
 _USAGE_FOLDED = numbered(queries.USAGE_FOLDED)
+_GRANT = numbered(queries.GRANT)
 
 
 class PgAccounts:
@@ -70,14 +73,21 @@ class PgAccounts:
         return [Account.from_row(r) for r in rows]
 
     async def grant_credits(self, account_id: str, delta_milli: int) -> int | None:
+        """Add (or with a negative delta, take) credits; the new balance, None if no account;
+        ``GrantRefused`` for a balance it would take below zero or past its most. The UPDATE
+        checks it on the row it locks: a concurrent debit waits, then is checked again
+        against the balance the first one left."""
         async with self.db.transaction() as conn:
             balance = await conn.fetchval(
-                "UPDATE accounts SET credits_milli = credits_milli + $1 WHERE id = $2"
-                " RETURNING credits_milli",
-                delta_milli, account_id,
+                _GRANT, *queries.grant_args(account_id, delta_milli, MAX_BALANCE_MILLI)
             )
             if balance is None:
-                return None
+                found = await conn.fetchval(
+                    "SELECT credits_milli FROM accounts WHERE id = $1", account_id
+                )
+                if found is None:
+                    return None
+                raise GrantRefused(int(found), delta_milli)
             await conn.execute(
                 "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
                 " VALUES ($1, NULL, 'grant', $2, $3)",

@@ -11,11 +11,13 @@ import sqlite3
 import uuid
 from typing import Any
 
+from imagegate.accounts.grants import MAX_BALANCE_MILLI
 from imagegate.accounts.model import Account
 from imagegate.clock import now_ms
 from imagegate.db import queries
 from imagegate.db.sqlite.api_keys import SQL_FIRST_KEY
 from imagegate.db.sqlite.database import SqliteDatabase
+from imagegate.errors import GrantRefused
 
 # A meta row set only if it still holds what the writer read (switches.py's read-modify-write):
 # one statement for the first write of a key, one for a later one; each atomic on both databases.
@@ -97,16 +99,21 @@ class SqliteAccounts:
         return [Account.from_row(r) for r in rows]
 
     async def grant_credits(self, account_id: str, delta_milli: int) -> int | None:
-        """Add (or with a negative delta, take) credits; the new balance, None if no account."""
+        """Add (or with a negative delta, take) credits; the new balance, None if no account;
+        ``GrantRefused`` for a balance it would take below zero or past its most (checked in
+        the UPDATE, under the database's one writer)."""
 
         def tx(conn: sqlite3.Connection) -> int | None:
             row = conn.execute(
-                "UPDATE accounts SET credits_milli = credits_milli + ? WHERE id = ?"
-                " RETURNING credits_milli",
-                (delta_milli, account_id),
+                queries.GRANT, queries.grant_args(account_id, delta_milli, MAX_BALANCE_MILLI)
             ).fetchone()
             if row is None:
-                return None
+                found = conn.execute(
+                    "SELECT credits_milli FROM accounts WHERE id = ?", (account_id,)
+                ).fetchone()
+                if found is None:
+                    return None
+                raise GrantRefused(int(found[0]), delta_milli)
             conn.execute(
                 "INSERT INTO credit_ledger (account_id, task_id, reason, delta_milli, created_at)"
                 " VALUES (?, NULL, 'grant', ?, ?)",
