@@ -202,7 +202,7 @@ NUMBERS = [
     ("bytedance/seedream-v4-text-to-image", "max_images", [1, 6], [0, 7, 2.5, "3"]),
     ("qwen/text-to-image", "num_inference_steps", [2, 250], [1, 251, 30.5]),
     ("qwen/text-to-image", "guidance_scale", [0, 2.5, 20], [-0.1, 20.1, "2"]),
-    *[(name, "seed", [0, 42, -1], [1.5, "42"]) for name in
+    *[(name, "seed", [0, 42, 2**31 - 1], [1.5, "42", -1, 2**31, 2**64]) for name in
       [*IMAGEN, "bytedance/seedream-v4-text-to-image", "ideogram/v3-text-to-image",
        "ideogram/character", "qwen/text-to-image"]],
 ]  # fmt: skip

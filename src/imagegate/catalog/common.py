@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from imagegate.catalog.fields import NO_DEFAULT, NumberField, StringField
 from imagegate.catalog.presets import ASPECT_RATIOS, IMAGE_SIZE_NAMES
+from imagegate.catalog.seeds import SEED_MAX, SEED_MIN
 
 NUM_IMAGES_CHOICES = ("1", "2", "3", "4")
 
@@ -39,10 +40,13 @@ def num_images_field(*, default: object = NO_DEFAULT, description: str = "") -> 
 
 
 def seed_field(*, default: object = NO_DEFAULT, description: str = "") -> NumberField:
-    """``seed``: a JSON number that must be integral; no range, as the specs give none."""
+    """``seed``: an integer in the one range every surface takes (catalog/seeds.py: 0 to
+    2147483647); every model's seed is this field."""
     return NumberField(
         "seed",
         integer=True,
+        minimum=SEED_MIN,
+        maximum=SEED_MAX,
         default=default,
         description=description or "Seed for the random number generator.",
     )

@@ -1,12 +1,23 @@
-"""The seed of each output image of a multi-image task: how the engines derive it, and what the
-Ideogram answers report for each image."""
+"""Seeds: the one range every surface takes (``SEED_MIN``..``SEED_MAX``), and the seed of each
+output image of a multi-image task (how the engines derive it, and what the Ideogram answers
+report for each image).
+
+The range is 0..2147483647 (31 bits) everywhere: the jobs API's ``seed`` of every model, the
+per-model endpoints and Ideogram's reframe forms. It is the one the documents give: Ideogram's
+API reference (spec 003: "seed integer 0-2147483647"), Kie's pages that state a range at all
+(Qwen Image 3 and Wan 2.7 Image: "0-2147483647"), and the seeds the Ideogram answers report.
+Specs 000, 001, 002 and 004 say only "number" or "integer", which this range fits; no page of
+the catalog gives another range or a value meaning "random" (leave ``seed`` out for that).
+docs/decisions.md records the choice.
+"""
 
 from __future__ import annotations
 
 import hashlib
 
-# Seeds are 31-bit, as the Ideogram surface shows them.
-_SEED_MODULUS = 2**31
+SEED_MIN = 0
+SEED_MAX = 2**31 - 1
+_SEED_MODULUS = SEED_MAX + 1
 
 
 def image_seed(seed: int, index: int) -> int:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from imagegate.api.envelope import JSONBody
+from imagegate.catalog.seeds import SEED_MAX, SEED_MIN
 from imagegate.errors import ApiError, IdeogramError, PayloadTooLarge
 from imagegate.wire.ideogram import error_body
 
@@ -40,7 +41,9 @@ class ImageObject(BaseModel):
     prompt: str = Field(description="Always empty: a reframe has no prompt")
     resolution: str = Field(description="WIDTHxHEIGHT of the image", examples=["1312x736"])
     is_image_safe: bool
-    seed: int = Field(description="The seed that reproduces this image")
+    seed: int = Field(
+        ge=SEED_MIN, le=SEED_MAX, description="The seed that reproduces this image"
+    )
     url: str = Field(description="imagegate's signed, expiring link to the image")
     upscaled_resolution: str | None = Field(description="Always null: nothing is upscaled")
     style_type: str | None

@@ -11,8 +11,9 @@ from fastapi.responses import Response
 from imagegate.api.ideogram.answers import invalid
 from imagegate.api.ideogram.form import Form
 from imagegate.api.ideogram.routes import API_KEY, FILE, RESPONSES, form_body, router
-from imagegate.api.ideogram.task import MAX_NUM_IMAGES, MAX_SEED, Reframe, handle, random_seed
+from imagegate.api.ideogram.task import MAX_NUM_IMAGES, Reframe, handle, random_seed
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
+from imagegate.catalog.seeds import SEED_MAX, SEED_MIN
 
 # Legacy ``model`` values (Ideogram's ModelEnum); *_TURBO asks for speed.
 LEGACY_MODELS = ("V_1", "V_1_TURBO", "V_2", "V_2_TURBO", "V_2A", "V_2A_TURBO", "V_3")
@@ -30,7 +31,7 @@ async def parse_legacy(form: Form) -> Reframe:
     resolution = form.choice("resolution", tuple(LEGACY_RESOLUTIONS))
     model = form.choice("model", LEGACY_MODELS, default="V_2")
     num_images = form.integer("num_images", 1, MAX_NUM_IMAGES) or 1
-    seed = form.integer("seed", 0, MAX_SEED)
+    seed = form.integer("seed", SEED_MIN, SEED_MAX)
     style_type = form.text("style_type")
     if style_type is not None:
         style_type = form.choice("style_type", LEGACY_STYLE_TYPES)
@@ -62,7 +63,7 @@ _LEGACY_BODY = form_body(
             "description": "*_TURBO runs the TURBO speed, the others BALANCED",
         },
         "num_images": {"type": "integer", "minimum": 1, "maximum": MAX_NUM_IMAGES, "default": 1},
-        "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED,
+        "seed": {"type": "integer", "minimum": SEED_MIN, "maximum": SEED_MAX,
                  "description": "Random when absent; the answer reports it"},
         "style_type": {"type": "string", "enum": list(LEGACY_STYLE_TYPES),
                        "description": "Accepted; no effect on the classic engine"},

@@ -31,7 +31,7 @@ from imagegate.api.services import Services
 from imagegate.api.waiting import wait_for_end
 from imagegate.catalog import ModelSpec, StringField, get_model
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
-from imagegate.catalog.seeds import image_seed
+from imagegate.catalog.seeds import SEED_MAX, SEED_MIN, image_seed
 from imagegate.clock import now_ms
 from imagegate.errors import ApiError, BadRequest, IdeogramError
 from imagegate.tasks import idempotency
@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 
 MODEL = "ideogram/v3-reframe"
 MAX_NUM_IMAGES = 8
-MAX_SEED = 2_147_483_647
 MAX_STYLE_REFERENCE_IMAGES = 16
 
 
@@ -267,4 +266,4 @@ async def form_hash(path: str, form: Form) -> str:
 
 def random_seed() -> int:
     """Ideogram picks a seed when none is sent; the answer reports it."""
-    return secrets.randbelow(MAX_SEED + 1)
+    return SEED_MIN + secrets.randbelow(SEED_MAX - SEED_MIN + 1)

@@ -14,8 +14,9 @@ from fastapi.responses import Response
 from imagegate.api.ideogram.answers import invalid
 from imagegate.api.ideogram.form import Form
 from imagegate.api.ideogram.routes import API_KEY, FILE, RESPONSES, form_body, router
-from imagegate.api.ideogram.task import MAX_NUM_IMAGES, MAX_SEED, Reframe, handle, random_seed
+from imagegate.api.ideogram.task import MAX_NUM_IMAGES, Reframe, handle, random_seed
 from imagegate.catalog.presets import IDEOGRAM_V3_RESOLUTIONS
+from imagegate.catalog.seeds import SEED_MAX, SEED_MIN
 
 # Ideogram v3's four speeds onto the classic engine's three.
 V3_SPEEDS = {"FLASH": "TURBO", "TURBO": "TURBO", "DEFAULT": "BALANCED", "QUALITY": "QUALITY"}
@@ -67,7 +68,7 @@ async def parse_v3(form: Form) -> Reframe:
     resolution = form.choice("resolution", IDEOGRAM_V3_RESOLUTIONS)
     speed = form.choice("rendering_speed", tuple(V3_SPEEDS), default="DEFAULT")
     num_images = form.integer("num_images", 1, MAX_NUM_IMAGES) or 1
-    seed = form.integer("seed", 0, MAX_SEED)
+    seed = form.integer("seed", SEED_MIN, SEED_MAX)
     # The style fields are checked for their shape and have no effect on the classic engine.
     preset = form.text("style_preset")
     if preset is not None and not _STYLE_PRESET.match(preset):
@@ -109,7 +110,7 @@ _V3_BODY = form_body(
                            " BALANCED, QUALITY its QUALITY",
         },
         "num_images": {"type": "integer", "minimum": 1, "maximum": MAX_NUM_IMAGES, "default": 1},
-        "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED,
+        "seed": {"type": "integer", "minimum": SEED_MIN, "maximum": SEED_MAX,
                  "description": "Random when absent; the answer reports it"},
         "style_preset": {"type": "string", "description": "Accepted; no effect (classic engine)"},
         "color_palette": {

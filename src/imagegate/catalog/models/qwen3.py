@@ -9,7 +9,8 @@ the pages' paths say ``qwen3-pro/``. The two tiers take the same input.
 
 from __future__ import annotations
 
-from imagegate.catalog.fields import NO_DEFAULT, BooleanField, FieldSpec, NumberField, StringField
+from imagegate.catalog.common import seed_field
+from imagegate.catalog.fields import NO_DEFAULT, BooleanField, FieldSpec, StringField
 from imagegate.catalog.market import (
     aspect_ratio_field,
     choice_field,
@@ -95,14 +96,7 @@ def _qwen3(name: str, description: str, pricing: Pricing, *, edit: bool) -> Mode
             StringField(
                 "negative_prompt", max_length=5000, description="What to keep out of the image."
             ),
-            NumberField(
-                "seed",
-                integer=True,
-                minimum=0,
-                maximum=2147483647,
-                default=1,
-                description="Random seed, 0-2147483647.",
-            ),
+            seed_field(default=1, description="Random seed, 0-2147483647."),
         ),
         pricing=pricing,
         resolution_field="resolution",

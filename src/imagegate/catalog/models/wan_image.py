@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from imagegate.catalog.common import seed_field
 from imagegate.catalog.fields import (
     ArrayField,
     BooleanField,
@@ -161,14 +162,7 @@ def _fields() -> tuple[FieldSpec, ...]:
             ),
         ),
         BooleanField("watermark", default=False, description="Whether to add a watermark."),
-        NumberField(
-            "seed",
-            integer=True,
-            minimum=0,
-            maximum=2147483647,
-            default=0,
-            description="Random seed, 0-2147483647.",
-        ),
+        seed_field(default=0, description="Random seed, 0-2147483647."),
         nsfw_checker_field(),
     )
 

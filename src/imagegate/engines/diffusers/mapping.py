@@ -27,6 +27,7 @@ from PIL import Image
 
 from imagegate.catalog import get_model
 from imagegate.catalog.presets import pixel_size
+from imagegate.catalog.seeds import SEED_MAX
 from imagegate.catalog.spec import ModelSpec
 from imagegate.engines.base import EngineJob, SourceImage
 from imagegate.engines.classic.codec import decode
@@ -171,7 +172,7 @@ def _negative(config: PipelineConfig, params: Mapping[str, Any]) -> str | None:
 
 def _seed(spec: ModelSpec, params: Mapping[str, Any]) -> int:
     seed = spec.seed(params)
-    return secrets.randbelow(2**31) if seed is None else seed % _SEED_RANGE
+    return secrets.randbelow(SEED_MAX + 1) if seed is None else seed % _SEED_RANGE
 
 
 def _first_source(images: Mapping[str, Any]) -> SourceImage | None:
