@@ -11,7 +11,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from imagegate import metrics
 from imagegate.accounts.keys import (
@@ -49,6 +49,7 @@ from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.switches import ServiceSwitches
 from imagegate.worker.fetch import ImageFetcher
+from imagegate.worker.identity import WorkerIdentity, claim_identity, recover
 from imagegate.worker.janitor import Janitor
 from imagegate.worker.loop import Worker
 from imagegate.worker.presence import WorkerPresence
@@ -157,6 +158,7 @@ class Runtime:
             local_reader=self.read_own_file,
         )
         self._listening = contextlib.AsyncExitStack()
+        self.identity: WorkerIdentity | None = None  # the worker's, once started
         self.backend: Backend | None = None
         # SQLite and the memory store open at once (the embedded server is ready before its
         # loop runs); PostgreSQL in ``open``, on the loop that will use its pool.
@@ -290,6 +292,7 @@ class Runtime:
                     self.worker.notify(count)
 
             assert self.backend is not None  # opened above
+            await self._take_identity()
             await self._listening.enter_async_context(self.backend.signals.listening_to({
                 TASKS_CHANNEL: wake,
                 UPSTREAM_CHANNEL: self._upstream_called_back,
@@ -308,6 +311,8 @@ class Runtime:
         # the workers row goes, so /readyz elsewhere stops counting this worker at once.
         await self.worker.stop(self.settings.shutdown_grace_seconds)
         await self.presence.stop()
+        if self.identity is not None:
+            self.identity.close()  # the id is free for this server's next start
         await self.callbacks.stop()
         await self.janitor.stop()
         await self.fetcher.aclose()
@@ -316,6 +321,16 @@ class Runtime:
         await asyncio.to_thread(self.cpu.shutdown)
         if self.backend is not None:
             await self.backend.close()
+
+    async def _take_identity(self) -> None:
+        """Run the worker under this server's stable id (worker/identity.py), and hand back to
+        the queue at once what its previous run, killed, left leased under it."""
+        self.identity = claim_identity(self.data_dir, self.settings.worker_id or None)
+        self.worker.worker_id = self.identity.id
+        self.presence.row = replace(self.presence.row, id=self.identity.id)
+        await recover(
+            self.identity, self.lifecycle, self.workers, self.settings.worker_heartbeat_seconds
+        )
 
     # -------------------------------------------------------------- wiring
 

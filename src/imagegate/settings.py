@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     # The models this process's worker claims (empty: every model), e.g. a GPU machine's
     # ``imagegate worker --models qwen/image-edit``; comma-separated in the environment.
     worker_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # This process's worker id, stable across its restarts, so that a restart after a crash
+    # takes back at once the tasks it was running (worker/identity.py). Empty: derived from the
+    # host name and the data directory. In a fleet whose machines change names (containers),
+    # name each process: a restart under the same name then finds its tasks. Each process
+    # that runs at once needs its own.
+    worker_id: str = Field(default="", pattern=r"^([A-Za-z0-9._:-]{1,32})?$")
     # How long the worker sleeps when the queue looks empty and nothing woke it.
     poll_interval_seconds: float = Field(default=1.0, gt=0)
 

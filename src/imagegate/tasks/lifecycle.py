@@ -143,6 +143,13 @@ class Lifecycle:
         """A claimed task handed back to ``waiting`` (its worker shuts down cleanly)."""
         return await self.store.release(task.id, task.lease_token)
 
+    async def recover(self, worker_id: str) -> list[str]:
+        """The tasks a previous life of ``worker_id`` left claimed, handed back to
+        ``waiting`` at once (its restart found them: worker/identity.py) instead of after
+        their leases expire; their ids. The new lease tokens fence out any write of the old
+        life."""
+        return await self.store.release_leases(worker_id)
+
     async def _end(self, task: Task, outcome: Finish) -> Ended | None:
         finished = await self.store.finish(task.id, task.lease_token, outcome)
         if finished is None:

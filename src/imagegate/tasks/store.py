@@ -118,6 +118,12 @@ class TaskStore(TaskReader, Protocol):
         """Hand a claimed task back to ``waiting`` (a worker shutting down cleanly)."""
         ...
 
+    async def release_leases(self, owner: str) -> list[str]:
+        """Hand every task leased to ``owner`` back to ``waiting`` at once, each with a new
+        lease token, and return their ids: a restarted worker's previous life, dead, left
+        them claimed (worker/identity.py). Tasks of other owners are not touched."""
+        ...
+
     async def count_by_state(self) -> dict[str, int]: ...
 
     async def ping(self) -> None:

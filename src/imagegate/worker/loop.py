@@ -2,7 +2,8 @@
 
 Runs as coroutines inside ``imagegate serve`` (the embedded topology). Every write carries the
 task's lease token, and a heartbeat keeps the lease alive while an engine runs; a worker that
-dies leaves a lease that expires, and the task is claimed again and finishes once.
+dies leaves a lease that expires, and the task is claimed again and finishes once (at once
+when the same server starts again: its worker id is stable, worker/identity.py).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Worker:
         self.result_retention_ms = result_retention_ms
         # The models this worker claims (None: all); a GPU machine serves what it has loaded.
         self.models = list(models) if models is not None else None
+        # A random id until the runtime gives it this server's stable one (worker/identity.py).
         self.worker_id = f"{uuid.uuid4().hex[:12]}"
         # Slots waiting for work, and whether a wake-up came while none was waiting.
         self._idle: deque[asyncio.Future[None]] = deque()

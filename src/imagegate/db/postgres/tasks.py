@@ -20,7 +20,7 @@ import asyncpg
 from imagegate.catalog.pricing import milli_to_credits
 from imagegate.clock import now_ms
 from imagegate.db import queries
-from imagegate.db.postgres import caps
+from imagegate.db.postgres import caps, leases
 from imagegate.db.postgres.accounts import PgAccounts
 from imagegate.db.postgres.creates import CreateCombiner
 from imagegate.db.postgres.database import PostgresDatabase, affected, numbered
@@ -275,6 +275,11 @@ class PostgresStore(PgAccounts):
             f" AND {SQL_CLAIMED}",
             now_ms(), task_id, token,
         )
+
+    async def release_leases(self, owner: str) -> list[str]:
+        """Hand every task leased to ``owner`` back to ``waiting``, each with a new token
+        (a restarted worker's previous life left them: db/postgres/leases.py)."""
+        return await leases.release_leases(self.db, owner)
 
     async def cancel(self, account_id: str, task_id: str) -> Cancelled | None:
         """As ``SqliteStore.cancel``; a cancel request of a generating task also NOTIFYs

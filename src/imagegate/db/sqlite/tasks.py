@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from imagegate.catalog.pricing import milli_to_credits
 from imagegate.clock import now_ms
 from imagegate.db import queries
-from imagegate.db.sqlite import caps, idempotency
+from imagegate.db.sqlite import caps, idempotency, leases
 from imagegate.db.sqlite.accounts import SqliteAccounts
 from imagegate.db.sqlite.files import SQL_UPSERT_FILE
 from imagegate.errors import InsufficientCredits
@@ -283,6 +283,11 @@ class SqliteStore(SqliteAccounts):
             return cur.rowcount == 1
 
         return await self.db.write(tx)
+
+    async def release_leases(self, owner: str) -> list[str]:
+        """Hand every task leased to ``owner`` back to ``waiting``, each with a new token
+        (a restarted worker's previous life left them: db/sqlite/leases.py)."""
+        return await leases.release_leases(self.db, owner)
 
     async def cancel(self, account_id: str, task_id: str) -> Cancelled | None:
         """tasks/cancel.py's two moves in one transaction: a task not yet running ends now

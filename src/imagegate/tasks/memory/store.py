@@ -128,6 +128,21 @@ class MemoryStore(MemoryAccounts):
         row.update_time = now_ms()
         return True
 
+    async def release_leases(self, owner: str) -> list[str]:
+        """Hand every task leased to ``owner`` back to ``waiting``, each with a new token."""
+        released: list[str] = []
+        now = now_ms()
+        for row in self.db.tasks.values():
+            if row.lease_owner == owner and row.state.is_claimed:
+                row.state = TaskState.WAITING
+                row.progress = 0
+                row.lease_owner = None
+                row.lease_expires_at = None
+                row.lease_token += 1
+                row.update_time = now
+                released.append(row.id)
+        return released
+
     async def cancel(self, account_id: str, task_id: str) -> Cancelled | None:
         """tasks/cancel.py's two moves in one step; None when neither applies."""
         return ending.cancel(self.db, account_id, task_id, now_ms())
