@@ -79,11 +79,13 @@ async def test_a_per_model_endpoint_holds_the_seed_to_the_range(api: Any) -> Non
             refused_naming(response, "seed")
 
 
-@pytest.mark.parametrize(
-    ("path", "image", "resolution"),
-    [("/v1/ideogram-v3/reframe", "image", "1024x1024"),
-     ("/reframe", "image_file", "RESOLUTION_1024_1024")],
-)  # fmt: skip
+REFRAMES = [
+    ("/v1/ideogram-v3/reframe", "image", "1024x1024"),
+    ("/reframe", "image_file", "RESOLUTION_1024_1024"),
+]
+
+
+@pytest.mark.parametrize(("path", "image", "resolution"), REFRAMES)
 async def test_ideograms_reframe_holds_the_seed_to_the_same_range(
     api: Any, path: str, image: str, resolution: str
 ) -> None:
@@ -99,10 +101,13 @@ async def test_ideograms_reframe_holds_the_seed_to_the_same_range(
         )
 
 
-async def test_ideograms_reframe_takes_the_largest_seed(live_api: Any) -> None:
+@pytest.mark.parametrize(("path", "image", "resolution"), REFRAMES)
+async def test_ideograms_reframe_takes_the_largest_seed(
+    live_api: Any, path: str, image: str, resolution: str
+) -> None:
     response = await live_api.client.post(
-        "/v1/ideogram-v3/reframe", data={"resolution": "1024x1024", "seed": str(SEED_MAX)},
-        files={"image": ("photo.png", photo_file(), "image/png")},
+        path, data={"resolution": resolution, "seed": str(SEED_MAX)},
+        files={image: ("photo.png", photo_file(), "image/png")},
         headers={"Api-Key": live_api.key},
     )
     assert response.status_code == 200, response.text
