@@ -57,10 +57,11 @@ def parse_json(raw: bytes) -> Any:
 
 
 def refuse_lone_surrogates(value: Any) -> None:
-    """422 naming a string of ``value`` (parsed JSON) that holds a lone surrogate: ``input.prompt``, ``input.image_urls[1]``, or for a field's name the
-    object that holds it. Refused where the body is read, so that no route, store or answer
-    ever sees one (SQLite and PostgreSQL refuse to encode it, and so would the answer echoing
-    it). The message shows the code point escaped, never the character itself."""
+    """422 naming a string of ``value`` (parsed JSON) that holds a lone surrogate:
+    ``input.prompt``, ``input.image_urls[1]``, or for a field's name the object that holds
+    it. Refused where the body is read, so that no route, store or answer ever sees one
+    (SQLite and PostgreSQL refuse to encode it, and so would an answer echoing it). The
+    message shows the code point escaped, never the character itself."""
     # A stack, not recursion: the parser accepts nesting as deep as the recursion limit.
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:

@@ -35,7 +35,8 @@ _ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 def request_id_of(scope: Scope) -> str:
     """The caller's ``X-Request-Id`` when it is a plain token of at most 128 characters,
     else 16 new hexadecimal characters."""
-    for name, value in scope.get("headers", ()):
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    for name, value in headers:
         if name.lower() == b"x-request-id":
             sent = value.decode("latin-1").strip()
             if _ACCEPTED_ID.fullmatch(sent):
