@@ -261,7 +261,7 @@ async def test_declared_length_over_the_cap_is_refused(
     fetcher: ImageFetcher, base_url: str
 ) -> None:
     message = await _rejected(fetcher, base_url + "/big.png")
-    assert message == f"{FIELD}: image is larger than 48.8 KB"
+    assert message == f"{FIELD}: image is 195.3 KB, larger than the limit of 48.8 KB"
 
 
 @pytest.mark.parametrize("path", ["/endless-nolength.png", "/endless-chunked.png"])
@@ -272,7 +272,7 @@ async def test_body_without_length_is_capped_while_streaming(
     # enforced as bytes arrive, not after the body is complete.
     started = time.monotonic()
     message = await _rejected(fetcher, base_url + path)
-    assert message == f"{FIELD}: image is larger than 48.8 KB"
+    assert message == f"{FIELD}: image is larger than the limit of 48.8 KB"
     assert time.monotonic() - started < 2.0
 
 
@@ -282,7 +282,7 @@ async def test_default_cap_is_ten_megabytes(base_url: str) -> None:
         message = await _rejected(fetcher, base_url + "/huge-declared.png")
     finally:
         await fetcher.aclose()
-    assert message == f"{FIELD}: image is larger than 10 MB"
+    assert message == f"{FIELD}: image is 20 MB, larger than the limit of 10 MB"
 
 
 async def test_small_caps_are_named_in_bytes(base_url: str) -> None:
@@ -291,7 +291,7 @@ async def test_small_caps_are_named_in_bytes(base_url: str) -> None:
         message = await _rejected(fetcher, base_url + "/img.png")
     finally:
         await fetcher.aclose()
-    assert message == f"{FIELD}: image is larger than 100 bytes"
+    assert message == f"{FIELD}: image is {len(PNG)} bytes, larger than the limit of 100 bytes"
 
 
 # --- types by magic bytes ------------------------------------------------------------------
