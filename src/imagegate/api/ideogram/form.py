@@ -17,10 +17,12 @@ from starlette.formparsers import MultiPartException
 from imagegate.api.body import read_limited, with_body
 from imagegate.api.ideogram.answers import invalid
 from imagegate.api.services import Services
+from imagegate.catalog import get_model
 from imagegate.errors import IdeogramError, InputRejected, PayloadTooLarge
 from imagegate.storage.image_checks import check_type, pixel_size
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+REFRAME_MODEL = "ideogram/v3-reframe"  # the task both Ideogram endpoints create
 _FORM_OVERHEAD_BYTES = 64 * 1024
 
 
@@ -120,7 +122,11 @@ async def read_form(request: Request, services: Services, max_files: int) -> For
     """The multipart body, its size capped before parsing (two images' worth and the fields)."""
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise IdeogramError(400, "Expected a multipart/form-data body")
-    max_image = services.settings.max_image_bytes
+    # The reframe's image field documents its own limit; the operator's cap may be lower.
+    reframe = get_model(REFRAME_MODEL)
+    assert reframe is not None  # a catalog model: both endpoints make its tasks
+    documented = reframe.image_inputs()["image_url"].max_bytes
+    max_image = min(services.settings.max_image_bytes, documented)
     limit = 2 * max_image + _FORM_OVERHEAD_BYTES
     try:
         raw = await read_limited(request, limit)
