@@ -1,8 +1,8 @@
 """`imagegate serve` on loopback with the outbound policy at its default (no private or
 loopback host may be fetched): its own signed file links are still usable where a client passes
 a URL, read where they are stored. ``/api/file-url-upload`` copies one into a new upload and a
-task takes one as an input image; a forged or expired own link is refused naming the field,
-and any other loopback URL stays refused."""
+task takes one as an input image; a forged or expired own link is refused naming the field
+(at create, for a task), and any other loopback URL stays refused."""
 
 from __future__ import annotations
 
@@ -114,11 +114,16 @@ def test_a_task_takes_an_own_link_as_its_input_image(strict: Any) -> None:
     assert data["state"] == "success", data
 
 
-def test_a_task_given_an_expired_own_link_fails_naming_the_field(strict: Any) -> None:
+def test_a_task_given_an_expired_own_link_is_refused_at_create(strict: Any) -> None:
+    # Refused at once, as fileUrl is (no task, nothing charged); a link that expires while its
+    # task waits is refused by the worker's read (tests/integration/test_fetch.py).
     source = upload_base64(strict, png())
-    task_id = strict.create_ok({"model": "google/nano-banana-edit", "input": {
-        "prompt": "x", "image_urls": [expired_twin(strict, source["downloadUrl"])],
-    }})
-    data = strict.wait_state(task_id)
-    assert (data["state"], data["failCode"]) == ("fail", "422"), data
-    assert data["failMsg"].startswith("input.image_urls") and "expired" in data["failMsg"]
+    before = strict.http.get("/api/v1/chat/credit", headers=strict.auth).json()["data"]
+    answer = strict.http.post("/api/v1/jobs/createTask", headers=strict.auth, json={
+        "model": "google/nano-banana-edit",
+        "input": {"prompt": "x", "image_urls": [expired_twin(strict, source["downloadUrl"])]},
+    })
+    assert answer.status_code == 422, answer.text
+    msg = answer.json()["msg"]
+    assert msg.startswith("input.image_urls[0]: ") and "expired" in msg, msg
+    assert strict.http.get("/api/v1/chat/credit", headers=strict.auth).json()["data"] == before

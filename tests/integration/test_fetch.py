@@ -261,7 +261,7 @@ async def test_declared_length_over_the_cap_is_refused(
     fetcher: ImageFetcher, base_url: str
 ) -> None:
     message = await _rejected(fetcher, base_url + "/big.png")
-    assert message == f"{FIELD}: image is larger than 48.8 KB"
+    assert message == f"{FIELD}: image is 195.3 KB, larger than the limit of 48.8 KB"
 
 
 @pytest.mark.parametrize("path", ["/endless-nolength.png", "/endless-chunked.png"])
@@ -272,7 +272,7 @@ async def test_body_without_length_is_capped_while_streaming(
     # enforced as bytes arrive, not after the body is complete.
     started = time.monotonic()
     message = await _rejected(fetcher, base_url + path)
-    assert message == f"{FIELD}: image is larger than 48.8 KB"
+    assert message == f"{FIELD}: image is larger than the limit of 48.8 KB"
     assert time.monotonic() - started < 2.0
 
 
@@ -282,7 +282,7 @@ async def test_default_cap_is_ten_megabytes(base_url: str) -> None:
         message = await _rejected(fetcher, base_url + "/huge-declared.png")
     finally:
         await fetcher.aclose()
-    assert message == f"{FIELD}: image is larger than 10 MB"
+    assert message == f"{FIELD}: image is 20 MB, larger than the limit of 10 MB"
 
 
 async def test_small_caps_are_named_in_bytes(base_url: str) -> None:
@@ -291,7 +291,7 @@ async def test_small_caps_are_named_in_bytes(base_url: str) -> None:
         message = await _rejected(fetcher, base_url + "/img.png")
     finally:
         await fetcher.aclose()
-    assert message == f"{FIELD}: image is larger than 100 bytes"
+    assert message == f"{FIELD}: image is {len(PNG)} bytes, larger than the limit of 100 bytes"
 
 
 # --- types by magic bytes ------------------------------------------------------------------
@@ -453,6 +453,27 @@ async def test_connection_refused_is_rejected(fetcher: ImageFetcher) -> None:
     assert message.startswith(f"{FIELD}: could not connect to the server")
 
 
+async def test_a_fields_own_limit_below_the_cap_holds_for_downloads(base_url: str) -> None:
+    # /big.png declares 200,008 bytes: under this fetcher's cap, over the field's 100 KB.
+    fetcher = _fetcher(max_bytes=10 * 1024 * 1024)
+    try:
+        with pytest.raises(InputRejected) as caught:
+            await fetcher.fetch(base_url + "/big.png", FIELD, max_bytes=100 * 1024)
+    finally:
+        await fetcher.aclose()
+    assert str(caught.value) == f"{FIELD}: image is 195.3 KB, larger than the limit of 100 KB"
+
+
+async def test_a_fields_own_limit_above_the_cap_does_not_lift_it(base_url: str) -> None:
+    fetcher = _fetcher(max_bytes=100)  # the operator's cap, under the field's 30 MB
+    try:
+        with pytest.raises(InputRejected) as caught:
+            await fetcher.fetch(base_url + "/img.png", FIELD, max_bytes=30 * 1024 * 1024)
+    finally:
+        await fetcher.aclose()
+    assert "larger than the limit of 100 bytes" in str(caught.value)
+
+
 # --- local reader ------------------------------------------------------------------------------
 
 
@@ -486,6 +507,26 @@ async def test_local_reader_none_falls_back_to_http(base_url: str) -> None:
         await fetcher.aclose()
     assert calls == [base_url + "/img.jpg"]
     assert image.mime_type == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    ("cap", "field_limit", "limit"),
+    [(10 * 1024 * 1024, 100, "100 bytes"), (100, 10 * 1024 * 1024, "100 bytes")],
+    ids=["the field's limit", "the operator's cap"],
+)
+async def test_local_bytes_are_held_to_the_byte_limit(
+    cap: int, field_limit: int, limit: str
+) -> None:
+    # An upload may be larger than an input may be (issue 20: a 15 MB upload was reframed).
+    own = "https://imagegate.invalid/files/uploads/a.png?expires=1&sig=x"
+    fetcher = _fetcher(UrlPolicy(), max_bytes=cap, local_reader=_reader({own: PNG}, []))
+    try:
+        with pytest.raises(InputRejected) as caught:
+            await fetcher.fetch(own, FIELD, max_bytes=field_limit)
+    finally:
+        await fetcher.aclose()
+    message = f"{FIELD}: image is {len(PNG)} bytes, larger than the limit of {limit}"
+    assert str(caught.value) == message
 
 
 async def test_an_own_link_that_cannot_be_used_is_rejected_without_the_network() -> None:

@@ -339,11 +339,19 @@ async def test_failed_tasks_are_ideogram_errors(
         assert await balance(harness) == before
         record = await record_of(harness, response)
         assert record["state"] == "fail" and record["model"] == "ideogram/v3-reframe"
-        # An image that only looks like a PNG: the input's fault, 422.
+        # A PNG whose header reads but whose pixels are cut off: the worker's full decode
+        # refuses it, the input's fault, 422.
+        truncated = PHOTO[: len(PHOTO) // 2]
+        response = await post(harness, LEGACY, {"resolution": "RESOLUTION_1024_1024"},
+                              files={"image_file": ("cut.png", truncated, "image/png")})
+        ideogram_error(response, 422, "failed", "corrupt or truncated")
+        # One that only looks like a PNG (no header to read) is refused with the form, before
+        # any task or charge.
         fake = b"\x89PNG\r\n\x1a\n" + b"garbage" * 50
         response = await post(harness, LEGACY, {"resolution": "RESOLUTION_1024_1024"},
                               files={"image_file": ("fake.png", fake, "image/png")})
-        ideogram_error(response, 422, "failed")
+        ideogram_error(response, 422, "image_file", "corrupt or truncated")
+        assert "X-Imagegate-Task-Id" not in response.headers
     await harness.runtime.worker.stop()
     await harness.runtime.callbacks.stop()
 

@@ -27,11 +27,15 @@ class FakeFetcher:
 
     def __init__(self) -> None:
         self.fetched: list[str] = []
+        self.limits: list[tuple[tuple[str, ...], int | None]] = []
 
-    async def fetch(self, url: str, field: str, accepted: tuple[str, ...] = ()) -> Any:
+    async def fetch(
+        self, url: str, field: str, accepted: tuple[str, ...] = (), max_bytes: int | None = None
+    ) -> Any:
         from imagegate.engines.base import SourceImage
 
         self.fetched.append(url)
+        self.limits.append((accepted, max_bytes))
         if "bad" in url:
             raise InputRejected(f"{field}: not an image")
         return SourceImage(url, b"\x89PNG", "image/png", 8, 8)
@@ -90,6 +94,8 @@ async def test_success_stores_every_output_and_records_their_keys() -> None:
     rows = [await backend.files.get(k) for k in keys]
     assert [(r.kind, r.task_id, r.size) for r in rows if r] == [("result", "t1", 3)] * 2
     assert fetcher.fetched == ["https://x/a.png"]
+    # The field's own limits go with its URL; the fetcher caps them by the operator's.
+    assert fetcher.limits == [(("image/jpeg", "image/png", "image/webp"), 10 * 1024 * 1024)]
     assert engine.jobs[0].images["image_url"][0].mime_type == "image/png"
 
 

@@ -30,6 +30,7 @@ from imagegate.api import (
 )
 from imagegate.api.envelope import install_error_handlers
 from imagegate.api.files import download_url, serving, uploads
+from imagegate.api.request_guard import RequestGuard
 from imagegate.api.schemas import components
 from imagegate.api.services import ServicesHost
 
@@ -57,6 +58,8 @@ def create_app(host: ServicesHost, *, manage_runtime: bool = True) -> FastAPI:
     )
     app.state.host = host
     install_error_handlers(app, http_200=host.settings.business_errors_http_200)
+    # Request ids, and an unexpected error's 500 on a connection that stays open (issue 20).
+    app.add_middleware(RequestGuard, http_200=host.settings.business_errors_http_200)
     for module in (
         jobs, task_list, account, serving, uploads, download_url, ideogram, admin,
         admin_callbacks, health, upstream,

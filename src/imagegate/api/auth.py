@@ -13,14 +13,35 @@ from imagegate.api.deps import get_services
 from imagegate.api.services import Services
 from imagegate.errors import Unauthorized
 
+# The headers a key may come in, as the 401 of a conflict names them.
+_KEY_HEADERS = (("authorization", "Authorization: Bearer"), ("x-api-key", "X-API-KEY"),
+                ("api-key", "Api-Key"))
+
 
 def presented_key(request: Request) -> str | None:
-    """The key a request carries, in any of the three headers the surfaces use."""
-    authorization = request.headers.get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return request.headers.get("x-api-key") or request.headers.get("api-key") or None
+    """The key a request carries, in any of the three headers the surfaces use (None when
+    it carries none). The same key sent more than once is that key; two different keys are
+    a 401, whichever of them is valid: answering for one of them would let a client that
+    sends the wrong one beside a right one believe its wrong key works."""
+    keys: set[str] = set()
+    labels: list[str] = []  # the headers that carried a key, in _KEY_HEADERS's order
+    for header, label in _KEY_HEADERS:
+        for value in request.headers.getlist(header):
+            if header == "authorization":
+                # Another scheme (Basic, ...) carries no key of ours: ignored, as before.
+                scheme, _, value = value.partition(" ")
+                if scheme.lower() != "bearer":
+                    continue
+            if value.strip():
+                keys.add(value.strip())
+                if label not in labels:
+                    labels.append(label)
+    if len(keys) > 1:
+        raise Unauthorized(
+            "Authentication failed: the request carries different API keys"
+            f" ({', '.join(labels)}); send one key"
+        )
+    return next(iter(keys), None)
 
 
 async def current_account(request: Request, services: Services = Depends(get_services)) -> Account:

@@ -1,14 +1,20 @@
-"""Reading request bodies: size limits (413) and JSON parsing (400) in the envelope."""
+"""Reading request bodies: size limits (413), JSON parsing (400) and text a database cannot
+store (422) in the envelope."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import Request
 from starlette.types import Message
 
-from imagegate.errors import BadRequest, PayloadTooLarge
+from imagegate.errors import BadRequest, PayloadTooLarge, ValidationFailed
+
+# JSON's \uXXXX escapes can spell half of a UTF-16 pair alone ("\ud800"); Python's parser
+# keeps it as a lone surrogate, which no UTF-8 database, log line or answer can encode.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -31,15 +37,55 @@ async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
     raw = await read_limited(request, limit)
     if not raw.strip():
         raise BadRequest("Request body is empty; expected a JSON object")
+    body = parse_json(raw)
+    if not isinstance(body, dict):
+        raise BadRequest("Request body must be a JSON object")
+    return body
+
+
+def parse_json(raw: bytes) -> Any:
+    """``raw`` parsed as JSON: 400 when it is not JSON, 422 naming the field when a string
+    in it (a value or a name) holds a lone surrogate (``refuse_lone_surrogates``)."""
     try:
-        body = json.loads(raw)
+        value = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"Malformed JSON body: {exc}") from exc
     except RecursionError as exc:
         raise BadRequest("Malformed JSON body: nested too deeply") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("Request body must be a JSON object")
-    return body
+    refuse_lone_surrogates(value)
+    return value
+
+
+def refuse_lone_surrogates(value: Any) -> None:
+    """422 naming a string of ``value`` (parsed JSON) that holds a lone surrogate:
+    ``input.prompt``, ``input.image_urls[1]``, or for a field's name the object that holds
+    it. Refused where the body is read, so that no route, store or answer ever sees one
+    (SQLite and PostgreSQL refuse to encode it, and so would an answer echoing it). The
+    message shows the code point escaped, never the character itself."""
+    # A stack, not recursion: the parser accepts nesting as deep as the recursion limit.
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            _check(path or "request", item, "must not contain")
+        elif isinstance(item, dict):
+            for name in item:
+                _check(path or "request", name, "has a field name that contains")
+            stack.extend(
+                (f"{path}.{name}" if path else name, child)
+                for name, child in reversed(item.items())
+            )
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{index}]", child) for index, child in reversed(
+                list(enumerate(item))
+            ))
+
+
+def _check(field: str, text: str, problem: str) -> None:
+    found = _LONE_SURROGATE.search(text)
+    if found:
+        code = f"\\u{ord(found.group()):04x}"
+        raise ValidationFailed(field, f"{problem} a lone surrogate ({code})")
 
 
 def with_body(request: Request, raw: bytes) -> Request:

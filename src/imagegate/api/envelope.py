@@ -7,7 +7,6 @@ observed habit.
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,8 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from imagegate.errors import ApiError, BadRequest, NotFound, ValidationFailed
 from imagegate.wire.envelope import error_body, success_body
-
-log = logging.getLogger(__name__)
 
 
 class JSONBody(JSONResponse):
@@ -44,7 +41,10 @@ def error_response(
 
 
 def install_error_handlers(app: FastAPI, *, http_200: bool) -> None:
-    """Map every exception to the envelope; nothing escapes as a bare 500 page."""
+    """Map imagegate's errors and the framework's refusals to the envelope. Any other
+    exception is ``api/request_guard.py``'s ``RequestGuard``'s: an ``Exception`` handler here
+    would run in Starlette's outermost middleware, which re-raises and so drops the
+    connection."""
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -68,9 +68,3 @@ def install_error_handlers(app: FastAPI, *, http_200: bool) -> None:
             error.http_status = exc.status_code
             error.code = exc.status_code
         return error_response(request, error, http_200=http_200)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = error_body(request.url.path, 500, "Internal server error")
-        return JSONBody(body, 200 if http_200 else 500)

@@ -18,6 +18,7 @@ from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
+from imagegate.api.input_urls import check_request_urls
 from imagegate.api.pass_through import passed_through
 from imagegate.api.services import Services
 from imagegate.catalog import ModelSpec, get_model
@@ -214,6 +215,8 @@ async def create_task(
         made = await services.store.keyed_task(account.id, key)
         if made is not None:
             return Created(made, ignored)
+    # After the key's lookup: a retried create gets its task even if a link has since expired.
+    await check_request_urls(services, spec, validated, body, callback_url)
     # The operator's switches (tasks/switches.py): maintenance (455), a model turned off (505).
     await services.switches.check(model)
     if not services.routing.can_serve(model):

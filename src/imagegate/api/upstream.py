@@ -8,14 +8,13 @@ operator's key, so nothing in the body is trusted (``engines/upstream/events.py`
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from imagegate.api import schemas
-from imagegate.api.body import read_limited
+from imagegate.api.body import parse_json, read_limited
 from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
 from imagegate.api.services import Services
@@ -28,10 +27,7 @@ _MAX_CALLBACK_BYTES = 256 * 1024
 
 
 def _upstream_task_id(raw: bytes) -> str:
-    try:
-        body: Any = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest(f"Malformed JSON body: {exc}") from exc
+    body: Any = parse_json(raw)
     data = body.get("data") if isinstance(body, dict) else None
     task_id = data.get("taskId") or data.get("task_id") if isinstance(data, dict) else None
     if not isinstance(task_id, str) or not task_id:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
-from imagegate.catalog.fields import FieldSpec, ImageUrlField, ImageUrlListField
+from imagegate.catalog.fields import FieldSpec, ImageLimits, ImageUrlField, ImageUrlListField
 from imagegate.catalog.presets import output_pixels, scale_to_long_side
 from imagegate.catalog.pricing import Pricing
 from imagegate.catalog.rules import InputRule
@@ -167,17 +168,23 @@ class ModelSpec:
     def image_url_fields(self) -> tuple[str, ...]:
         """Names of the fields whose values are image URLs the worker fetches (of both
         spellings: an input holds the fields of one)."""
-        return tuple(self.image_url_types())
+        return tuple(self.image_inputs())
 
-    def image_url_types(self) -> dict[str, tuple[str, ...]]:
-        """Each image-URL field (of both spellings) with the MIME types it accepts: what the
-        worker fetches, and checks each image against."""
+    def image_inputs(self) -> Mapping[str, ImageLimits]:
+        """Each image-URL field (of both spellings) with its limits: the MIME types it accepts
+        and the most bytes of one image. The worker holds every image it reads to them (under
+        the operator's own caps), and the create checks the server's own files against them."""
+        return self._image_inputs
+
+    @cached_property
+    def _image_inputs(self) -> Mapping[str, ImageLimits]:
+        # Every create asks: worked out once per spec (specs are registry singletons).
         fields = self.fields + (self.other_spelling.fields if self.other_spelling else ())
-        return {
-            spec.name: spec.accepted_types
+        return MappingProxyType({
+            spec.name: spec.limits
             for spec in fields
             if isinstance(spec, ImageUrlField | ImageUrlListField)
-        }
+        })
 
     def _value(self, validated: Mapping[str, Any], name: str | None) -> Any:
         return validated.get(name) if name is not None and name in self._by_name else None

@@ -1,6 +1,7 @@
 """The task a line of log is about: set by the worker while it runs a task and by the create
 path once a task exists, read by the formatters (``taskId``, ``account``, ``model``,
-``engine``).
+``engine``); and the HTTP request it was written for (``requestId``, set by the API's
+``RequestGuard`` for the whole of each request).
 
 A ContextVar, not a logger adapter: every coroutine (and thread started through
 ``asyncio.to_thread``) gets its own copy, so the worker's concurrent slots never see each
@@ -14,11 +15,28 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 _TASK: ContextVar[dict[str, str] | None] = ContextVar("imagegate_task", default=None)
+_REQUEST_ID: ContextVar[str | None] = ContextVar("imagegate_request_id", default=None)
 
 
 def current() -> dict[str, str]:
     """The fields of the task being worked on here (empty when none)."""
     return _TASK.get() or {}
+
+
+def line_fields() -> dict[str, str]:
+    """What the formatters add to a line: the request's id, then the task's fields."""
+    request_id = _REQUEST_ID.get()
+    return {"requestId": request_id, **current()} if request_id else current()
+
+
+@contextlib.contextmanager
+def request_context(request_id: str) -> Iterator[None]:
+    """Lines written in the block (the request's handling) carry ``requestId``."""
+    token = _REQUEST_ID.set(request_id)
+    try:
+        yield
+    finally:
+        _REQUEST_ID.reset(token)
 
 
 def set_task(task_id: str, account: str, model: str, engine: str | None = None) -> None:

@@ -12,8 +12,8 @@ from imagegate.logs.redact import redact
 
 
 class JsonFormatter(logging.Formatter):
-    """``{"time", "level", "logger", "message", taskId?, account?, model?, engine?,
-    "exception"?}`` on one line; time in ISO 8601 UTC with milliseconds."""
+    """``{"time", "level", "logger", "message", requestId?, taskId?, account?, model?,
+    engine?, "exception"?}`` on one line; time in ISO 8601 UTC with milliseconds."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
@@ -23,7 +23,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
-        line.update(context.current())
+        line.update(context.line_fields())
         if record.exc_info:
             line["exception"] = redact(self.formatException(record.exc_info))
         elif record.exc_text:
@@ -32,14 +32,14 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """``time LEVEL logger: message [taskId=... model=...]``."""
+    """``time LEVEL logger: message [requestId=... taskId=... model=...]``."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
-        fields = context.current()
+        fields = context.line_fields()
         if fields:
             first, newline, rest = text.partition("\n")
             suffix = " ".join(f"{k}={v}" for k, v in fields.items())

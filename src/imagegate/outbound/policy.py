@@ -13,6 +13,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 import httpx
 
 from imagegate.errors import OutboundRefused
+from imagegate.outbound.literal import host_address, hosts_of, special_name
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -138,6 +139,26 @@ class UrlPolicy:
         return any(
             c in net for c in candidates for net in self._networks if c.version == net.version
         )
+
+    def refusal_at_sight(self, url: str) -> str | None:
+        """Why ``url`` may not be requested, judged from the URL alone, with no DNS lookup:
+        its host is an address that is not public, in any spelling (``127.1``,
+        ``[::ffff:127.0.0.1]``), or a name that always means this machine or a cloud's
+        metadata service (outbound/literal.py). None when only a lookup could tell, or when
+        the allow-list names the host or address. ``resolve`` still checks every URL it is
+        given (a name that resolves to a private address, a redirect)."""
+        for host in hosts_of(url):
+            ip = host_address(host)
+            if ip is not None:
+                problem = address_problem(ip)
+                if problem is not None and not self.address_allowed(ip):
+                    written = "" if host == str(ip) else f" (written {host})"
+                    return f"address {ip}{written} is not allowed ({problem})"
+                continue
+            reason = special_name(host)
+            if reason is not None and not self.host_allowed(host):
+                return f"host {host!r} is not allowed ({reason})"
+        return None
 
     async def resolve(self, url: str) -> ResolvedUrl:
         """Vet ``url`` and resolve its host; raises OutboundRefused with the reason."""

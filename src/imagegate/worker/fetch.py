@@ -1,18 +1,26 @@
 """Fetches a task's input images safely: vetted URLs, capped sizes, magic-byte types, no bombs.
-Every refusal is an ``InputRejected`` naming the input field and the problem."""
+Every refusal is an ``InputRejected`` naming the input field and the problem; the checks
+themselves are storage/image_checks.py's, which the Ideogram form uses too."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Awaitable, Callable
 
 import httpx
-from PIL import Image
 
 from imagegate.engines.base import SourceImage
 from imagegate.errors import DownloadTooLarge, InputRejected, OutboundError
 from imagegate.outbound import UrlPolicy, download, outbound_client
+from imagegate.storage.image_checks import (
+    DEFAULT_TYPES,
+    SNIFF_BYTES,
+    check_bytes,
+    check_type,
+    decode,
+    gif_as_png,
+    human_size,
+)
 
 __all__ = ["MAX_REDIRECTS", "ImageFetcher"]
 
@@ -23,105 +31,8 @@ _REQUEST_HEADERS = {
     "Accept-Encoding": "identity",
     "User-Agent": "imagegate",
 }
-_SNIFF_BYTES = 12  # enough for every signature below (WebP needs 12)
-# What an input field takes unless its model says otherwise (ImageUrlField.accepted_types).
-DEFAULT_TYPES = ("image/jpeg", "image/png", "image/webp")
-_TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP", "image/gif": "GIF"}
 
 LocalReader = Callable[[str], Awaitable[bytes | None]]
-
-
-def _sniff(data: bytes | bytearray) -> tuple[str, str] | None:
-    """(MIME type, Pillow format) read from the magic bytes, or None for anything else."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg", "JPEG"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png", "PNG"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "WEBP"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif", "GIF"
-    return None
-
-
-_OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"BM", "a BMP image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"\x00\x00\x01\x00", "an ICO image"),
-    (b"%PDF", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive"),
-    (b"\x1f\x8b", "gzip data"),
-)
-
-
-def _describe(data: bytes | bytearray) -> str:
-    """A short name for what a refused body looks like, for the error message."""
-    if not data:
-        return "an empty body"
-    for prefix, name in _OTHER_SIGNATURES:
-        if data.startswith(prefix):
-            return name
-    if data[4:8] == b"ftyp":
-        return "an AVIF/HEIF image or video"
-    head = bytes(data[:256]).lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html")):
-        return "an HTML page"
-    if head.startswith((b"<?xml", b"<svg")):
-        return "XML or SVG"
-    try:
-        bytes(data[:256]).decode("utf-8")
-    except UnicodeDecodeError:
-        return "unrecognised binary data"
-    return "text"
-
-
-def _human_size(n: int) -> str:
-    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
-        if n >= size:
-            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{n} bytes"
-
-
-def _inspect(data: bytes, fmt: str, max_pixels: int, field: str) -> tuple[int, int]:
-    """Width and height of a checked image; runs in a thread because decoding is CPU-bound.
-
-    The pixel count comes from the header, before anything is decoded, so a small file that
-    expands to gigabytes is refused cheaply. The full decode after it refuses corrupt and
-    truncated files (``verify()`` alone skips JPEG data and PNG's zlib stream).
-    """
-    try:
-        with Image.open(io.BytesIO(data), formats=[fmt]) as img:
-            width, height = img.size
-            if width * height > max_pixels:
-                raise InputRejected(
-                    f"{field}: image is {width}x{height} pixels, "
-                    f"more than the limit of {max_pixels} pixels"
-                )
-            img.load()
-    except InputRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        # Pillow's own global limit fired first (only when it is below ours, or set strict).
-        raise InputRejected(
-            f"{field}: image has more than the limit of {max_pixels} pixels"
-        ) from exc
-    except Exception as exc:  # Pillow raises many types on hostile input; all mean unusable
-        raise InputRejected(f"{field}: image is corrupt or truncated ({exc})") from exc
-    return width, height
-
-
-def _gif_as_png(data: bytes) -> bytes:
-    """A GIF's first frame as PNG: models that take GIF references read one still image, and
-    the engines (and the stored inputs) then only ever see JPEG, PNG or WebP."""
-    with Image.open(io.BytesIO(data), formats=["GIF"]) as img:
-        img.seek(0)
-        frame = img.convert("RGBA" if "transparency" in img.info else "RGB")
-    out = io.BytesIO()
-    frame.save(out, format="PNG")
-    return out.getvalue()
 
 
 class ImageFetcher:
@@ -153,11 +64,20 @@ class ImageFetcher:
         self._client = client or outbound_client()
 
     async def fetch(
-        self, url: str, field: str, accepted: tuple[str, ...] = DEFAULT_TYPES
+        self,
+        url: str,
+        field: str,
+        accepted: tuple[str, ...] = DEFAULT_TYPES,
+        max_bytes: int | None = None,
     ) -> SourceImage:
-        """The checked image at ``url``, of one of the ``accepted`` types (the field's own, from
-        its model); raises InputRejected naming ``field`` otherwise. A GIF, where accepted,
-        comes back as its first frame in PNG."""
+        """The checked image at ``url``, of one of the ``accepted`` types and at most
+        ``max_bytes`` (the field's own, from its model; the fetcher's cap, the operator's
+        setting, holds whichever is lower); raises InputRejected naming ``field`` otherwise. A
+        GIF, where accepted, comes back as its first frame in PNG.
+
+        The same limits hold however the bytes arrive: a file this server stores (an upload
+        used as an input) is held to them as a download is."""
+        limit = self._max_bytes if max_bytes is None else min(max_bytes, self._max_bytes)
         data: bytes | None = None
         if self._local_reader is not None:
             try:
@@ -165,49 +85,44 @@ class ImageFetcher:
             except OutboundError as exc:  # a link of this server's, forged or expired
                 raise InputRejected(f"{field}: {exc}") from exc
         if data is None:
-            data = await self._download(url, field, accepted)
-        kind = _sniff(data)
-        if kind is None or kind[0] not in accepted:
-            raise self._not_an_image(field, data, accepted)
-        mime_type, fmt = kind
-        width, height = await asyncio.to_thread(_inspect, data, fmt, self._max_pixels, field)
+            data = await self._download(url, field, accepted, limit)
+        else:
+            # Uploads may be larger than an input may be (they are files of any kind).
+            check_bytes(len(data), limit, field)
+        mime_type, fmt = check_type(data, accepted, field)
+        width, height = await asyncio.to_thread(decode, data, fmt, self._max_pixels, field)
         if mime_type == "image/gif":
-            data, mime_type = await asyncio.to_thread(_gif_as_png, data), "image/png"
+            data, mime_type = await asyncio.to_thread(gif_as_png, data), "image/png"
         return SourceImage(url=url, data=data, mime_type=mime_type, width=width, height=height)
 
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
 
-    @staticmethod
-    def _not_an_image(
-        field: str, data: bytes | bytearray, accepted: tuple[str, ...]
-    ) -> InputRejected:
-        names = [_TYPE_NAMES.get(mime, mime) for mime in accepted]
-        wanted = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
-        return InputRejected(f"{field}: not a {wanted} image (found {_describe(data)})")
-
-    async def _download(self, url: str, field: str, accepted: tuple[str, ...]) -> bytes:
+    async def _download(
+        self, url: str, field: str, accepted: tuple[str, ...], limit: int
+    ) -> bytes:
         def check_head(head: bytes) -> None:
-            # Stop a large page of HTML at its first bytes rather than at max_bytes.
-            kind = _sniff(head)
-            if kind is None or kind[0] not in accepted:
-                raise self._not_an_image(field, head, accepted)
+            # Stop a large page of HTML at its first bytes rather than at the byte cap.
+            check_type(head, accepted, field)
 
         try:
             downloaded = await download(
                 self._client,
                 self._policy,
                 url,
-                max_bytes=self._max_bytes,
+                max_bytes=limit,
                 timeout=self._timeout,
                 max_redirects=MAX_REDIRECTS,
                 headers=_REQUEST_HEADERS,
                 check_head=check_head,
-                head_bytes=_SNIFF_BYTES,
+                head_bytes=SNIFF_BYTES,
             )
         except DownloadTooLarge as exc:
-            raise InputRejected(f"{field}: image is larger than {_human_size(exc.limit)}") from exc
+            size = "" if exc.declared is None else f" {human_size(exc.declared)},"
+            raise InputRejected(
+                f"{field}: image is{size} larger than the limit of {human_size(exc.limit)}"
+            ) from exc
         except OutboundError as exc:
             raise InputRejected(f"{field}: {exc}") from exc
         return downloaded.data

@@ -19,6 +19,7 @@ from functools import partial
 from typing import TypeVar
 
 from imagegate.catalog import get_model
+from imagegate.catalog.fields import ImageLimits
 from imagegate.clock import now_ms
 from imagegate.engines.base import EngineJob, OutputImage, SourceImage
 from imagegate.engines.router import Router
@@ -237,7 +238,7 @@ class Worker:
         spec = get_model(task.model)
         # A model the catalog does not know came through a pass-through route: its input goes
         # up as sent, so there is nothing to fetch, and only that route's upstreams serve it.
-        fields = spec.image_url_types() if spec is not None else {}
+        fields = spec.image_inputs() if spec is not None else {}
         costs: list[int] = []  # what the engine that served reports the task cost, if any
         try:
             images = await self._fetch_inputs(task, fields)
@@ -275,15 +276,19 @@ class Worker:
         return partial(lifecycle.succeed, engine=result.engine, files=files, cost_milli=cost)
 
     async def _fetch_inputs(
-        self, task: Task, fields: Mapping[str, tuple[str, ...]]
+        self, task: Task, fields: Mapping[str, ImageLimits]
     ) -> dict[str, list[SourceImage]]:
-        """Each image-URL field's images, checked against the types its model accepts."""
+        """Each image-URL field's images, checked against the types its model accepts and the
+        bytes it documents (a field at 5 MB is held to 5 MB, under the operator's cap)."""
         images: dict[str, list[SourceImage]] = {}
-        for field, accepted in fields.items():
+        for field, limits in fields.items():
             value = task.input.get(field)
             urls = value if isinstance(value, list) else [value] if value else []
             images[field] = [
-                await self.fetcher.fetch(url, f"input.{field}", accepted) for url in urls
+                await self.fetcher.fetch(
+                    url, f"input.{field}", limits.accepted_types, limits.max_bytes
+                )
+                for url in urls
             ]
         return images
 

@@ -1,5 +1,7 @@
 """The multipart form of an Ideogram request: the body read with its size capped before parsing,
 then each field (text, choice, integer, image files) read with Ideogram's 400/422 messages.
+An image file is held to the limits of every input image (storage/image_checks.py): bytes,
+type and pixels, before anything is stored or charged.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from starlette.formparsers import MultiPartException
 from imagegate.api.body import read_limited, with_body
 from imagegate.api.ideogram.answers import invalid
 from imagegate.api.services import Services
-from imagegate.errors import IdeogramError, PayloadTooLarge
-from imagegate.imagetypes import sniff_image
+from imagegate.catalog import get_model
+from imagegate.errors import IdeogramError, InputRejected, PayloadTooLarge
+from imagegate.storage.image_checks import check_type, pixel_size
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+REFRAME_MODEL = "ideogram/v3-reframe"  # the task both Ideogram endpoints create
 _FORM_OVERHEAD_BYTES = 64 * 1024
 
 
@@ -32,9 +36,10 @@ class ImagePart:
 class Form:
     """The multipart fields of one request, read with Ideogram's messages."""
 
-    def __init__(self, form: FormData, max_image_bytes: int) -> None:
+    def __init__(self, form: FormData, max_image_bytes: int, max_image_pixels: int) -> None:
         self.form = form
         self.max_image_bytes = max_image_bytes
+        self.max_image_pixels = max_image_pixels
 
     def unknown(self, known: tuple[str, ...]) -> tuple[str, ...]:
         """The form's fields that are none of ``known``, each named once: ignored, as Kie
@@ -91,9 +96,16 @@ class Form:
                 raise invalid(
                     f"{name} is {len(data)} bytes; the limit is {self.max_image_bytes} bytes"
                 )
-            mime = sniff_image(data)
-            if mime not in IMAGE_TYPES:
-                raise invalid(f"{name} must be a JPEG, PNG or WebP image")
+            try:
+                mime, fmt = check_type(data, IMAGE_TYPES, name)
+            except InputRejected as exc:
+                raise invalid(f"{name} must be a JPEG, PNG or WebP image") from exc
+            try:
+                # The header alone: a bomb is refused here, before it is stored and charged;
+                # the worker decodes the image in full when it reads it back.
+                pixel_size(data, fmt, self.max_image_pixels, name)
+            except InputRejected as exc:
+                raise invalid(str(exc)) from exc
             parts.append(ImagePart(data, mime, value.filename))
         return parts
 
@@ -110,7 +122,11 @@ async def read_form(request: Request, services: Services, max_files: int) -> For
     """The multipart body, its size capped before parsing (two images' worth and the fields)."""
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise IdeogramError(400, "Expected a multipart/form-data body")
-    max_image = services.settings.max_image_bytes
+    # The reframe's image field documents its own limit; the operator's cap may be lower.
+    reframe = get_model(REFRAME_MODEL)
+    assert reframe is not None  # a catalog model: both endpoints make its tasks
+    documented = reframe.image_inputs()["image_url"].max_bytes
+    max_image = min(services.settings.max_image_bytes, documented)
     limit = 2 * max_image + _FORM_OVERHEAD_BYTES
     try:
         raw = await read_limited(request, limit)
@@ -124,4 +140,4 @@ async def read_form(request: Request, services: Services, max_files: int) -> For
     except (MultiPartException, StarletteHTTPException) as exc:
         detail = exc.message if isinstance(exc, MultiPartException) else exc.detail
         raise IdeogramError(400, f"Malformed multipart body: {detail}") from exc
-    return Form(form, max_image)
+    return Form(form, max_image, services.settings.max_image_pixels)

@@ -2,7 +2,7 @@
 
 from imagegate.catalog.fields.base import NO_DEFAULT, FieldSpec
 from imagegate.catalog.fields.boolean import BooleanField
-from imagegate.catalog.fields.image_url import ImageUrlField, ImageUrlListField
+from imagegate.catalog.fields.image_url import ImageLimits, ImageUrlField, ImageUrlListField
 from imagegate.catalog.fields.number import NumberField
 from imagegate.catalog.fields.string import StringField
 from imagegate.catalog.fields.structured import ArrayField, ObjectField
@@ -12,6 +12,7 @@ __all__ = [
     "ArrayField",
     "BooleanField",
     "FieldSpec",
+    "ImageLimits",
     "ImageUrlField",
     "ImageUrlListField",
     "NumberField",

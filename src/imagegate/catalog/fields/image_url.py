@@ -1,6 +1,7 @@
 """ImageUrlField: a string that is syntactically an http(s) URL of an image to fetch, and
-ImageUrlListField: an array of such URLs.
-Only the syntax is checked here; reachability, SSRF rules, size and type are the fetcher's job."""
+ImageUrlListField: an array of such URLs; each field's ``ImageLimits`` (types, bytes).
+Only the syntax is checked here; the addresses a URL may name are checked at create
+(api/input_urls.py), reachability, size and type wherever the image is read (worker/fetch.py)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,15 @@ def is_http_url(text: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
+@dataclass(frozen=True, slots=True)
+class ImageLimits:
+    """What one image of an image-URL field is held to, as its model documents it: the types
+    it may be and its most bytes (the operator's ``max_image_bytes`` caps it further)."""
+
+    accepted_types: tuple[str, ...]
+    max_bytes: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class ImageUrlField(StringField):
     max_length: int | None = 2048
@@ -44,6 +54,10 @@ class ImageUrlField(StringField):
         if not isinstance(text, str) or not is_http_url(text):
             raise ValidationFailed(path, f"must be an http(s) URL (got {show(value)})")
         return text
+
+    @property
+    def limits(self) -> ImageLimits:
+        return ImageLimits(self.accepted_types, self.max_bytes)
 
     def type_schema(self) -> dict[str, Any]:
         schema = super().type_schema()
@@ -69,6 +83,11 @@ class ImageUrlListField(FieldSpec):
         if not 0 <= self.min_items <= self.max_items:
             raise ValueError(f"field {self.name}: need 0 <= min_items <= max_items")
         super().__post_init__()
+
+    @property
+    def limits(self) -> ImageLimits:
+        """Each image's limits (every URL of the list is one image)."""
+        return ImageLimits(self.accepted_types, self.max_bytes)
 
     def _item(self) -> ImageUrlField:
         return ImageUrlField(

@@ -21,8 +21,9 @@ RECRAFT_REMOVE_BACKGROUND = ModelSpec(
     name="recraft/remove-background",
     description="Remove the background of an image with Recraft: a transparent PNG.",
     fields=(
-        # The pixel limits are the page's; the worker's fetch enforces its own byte and pixel
-        # caps, not these (a larger image reaches the engine, and Kie's upstream refuses it).
+        # The 5 MB is enforced wherever the image is read (max_bytes); the pixel and side
+        # limits are the page's only: the worker holds images to the operator's pixel cap, and
+        # Kie's upstream refuses a larger one.
         ImageUrlField(
             "image",
             required=True,
