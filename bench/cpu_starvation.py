@@ -15,7 +15,10 @@ data dir each time:
 Each task has a ``callBackUrl`` on a receiver in this process; end-to-end is createTask sent →
 its callback read. The report gives the mock tasks' p50, p90 and worst, how many reframes had
 finished when the last mock task did (the queue they ran beside), and when the last reframe
-finished (the reframes' own throughput, which the fix must not spend).
+finished (the reframes' own throughput, which the fix must not spend). The machine's load moves
+that last figure by tens of seconds, so the lane's own cost is measured apart, in this process:
+the classic pool's idle time between consecutive reframes (``core/pool_gaps.py``;
+``--gap-reframes 0`` skips it, as for a server without lanes, whose runs overlap).
 
 Run from the repository root: ``.venv/bin/python bench/cpu_starvation.py``
 (docs/performance.md, "CPU engines beside the others"). The server runs the imagegate that
@@ -42,6 +45,7 @@ import httpx
 from PIL import Image
 
 from core.e2e import CallbackReceiver
+from core.pool_gaps import PoolGaps, pool_gaps
 from core.servers import start_imagegate, upload_png
 from core.stats import percentile
 from core.workload import CREATE_PATH
@@ -59,6 +63,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mock-latency", type=float, default=2.0, help="IMAGEGATE_MOCK_LATENCY")
     parser.add_argument("--speed", default="BALANCED", help="the reframes' rendering_speed")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for all")
+    parser.add_argument(
+        "--gap-reframes", type=int, default=8,
+        help="reframes for the in-process measure of the pool's idle gaps (0: skip it)",
+    )
     parser.add_argument("--json", type=Path, help="write the raw figures here")
     args = parser.parse_args(argv)
     if args.reframes < 1 or args.mock_tasks < 1 or args.interval < 0:
@@ -149,7 +157,7 @@ def source_of_server() -> str:
     return str(Path(imagegate.__file__).resolve().parent.parent)
 
 
-def report(args: argparse.Namespace, phases: list[Phase]) -> str:
+def report(args: argparse.Namespace, phases: list[Phase], gaps: PoolGaps | None) -> str:
     lines = [
         f"Machine: {os.cpu_count()} vCPU ({cpu_model()}), Python {platform.python_version()},"
         f" load average before the run {args.load}; imagegate from {source_of_server()};"
@@ -174,6 +182,14 @@ def report(args: argparse.Namespace, phases: list[Phase]) -> str:
             f" | {percentile(phase.mock_ms, 90) / 1000:.2f} s"
             f" | {max(phase.mock_ms) / 1000:.2f} s | {failed} | {done} | {span} |"
         )
+    if gaps is not None:
+        lines += [
+            "",
+            f"The classic pool's idle time between reframes (in-process, {gaps.reframes}"
+            f" reframes, {args.speed}): median {gaps.gap_median_ms:.1f} ms, worst"
+            f" {gaps.gap_max_ms:.1f} ms, {gaps.gaps_total_s:.2f} s in all against"
+            f" {gaps.wall_s:.1f} s of reframing (a run: median {gaps.run_median_s:.2f} s).",
+        ]
     return "\n".join(lines)
 
 
@@ -184,10 +200,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_phase("alone", args, reframes=0),
         run_phase(f"behind {args.reframes} reframes", args, reframes=args.reframes),
     ]
-    print(report(args, phases), flush=True)
+    gaps = None
+    if args.gap_reframes > 1:
+        print("pool gaps: in process", file=sys.stderr)
+        gaps = pool_gaps(photo_png(), args.gap_reframes, args.speed, args.timeout)
+    print(report(args, phases, gaps), flush=True)
     if args.json:
         raw = {"args": {k: v for k, v in vars(args).items() if k != "json"},
-               "phases": [asdict(phase) for phase in phases]}
+               "phases": [asdict(phase) for phase in phases],
+               "pool_gaps": asdict(gaps) if gaps is not None else None}
         args.json.write_text(json.dumps(raw, indent=2) + "\n")
     return 0 if all(not phase.mock_failed and not phase.reframes_failed for phase in phases) else 1
 
