@@ -167,9 +167,15 @@ def imagegate_bin() -> str:
 
 
 def start_imagegate(
-    stack: contextlib.ExitStack, label: str, extra_env: Mapping[str, str] | None = None
+    stack: contextlib.ExitStack,
+    label: str,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    mock: bool = True,
 ) -> Imagegate:
-    """``imagegate serve --mock`` on a fresh data dir, limits out of the way; its API key."""
+    """``imagegate serve --mock`` on a fresh data dir, limits out of the way; its API key.
+    ``mock=False`` serves the embedded default's routes (classic for the models it serves,
+    mock for the rest)."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"imagegate-bench-{label}-"))
     stack.callback(shutil.rmtree, data_dir, True)
     port = free_port()
@@ -188,7 +194,10 @@ def start_imagegate(
     env.update(extra_env or {})
     server = ServerProcess(
         f"imagegate[{label}]",
-        [imagegate_bin(), "serve", "--port", str(port), "--data-dir", str(data_dir), "--mock"],
+        [
+            imagegate_bin(), "serve", "--port", str(port), "--data-dir", str(data_dir),
+            *(["--mock"] if mock else []),
+        ],
         env,
         f"http://127.0.0.1:{port}",
         # The data dir as cwd: no stray ./imagegate.toml can change the embedded defaults.

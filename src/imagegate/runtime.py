@@ -26,7 +26,7 @@ from imagegate.api.services import JsonView, Services
 from imagegate.backend import Backend, Store, open_backend, open_now
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.db.signals import TASKS_CHANNEL, UPSTREAM_CHANNEL, wake_payload
-from imagegate.engines.cpu import CpuPool
+from imagegate.engines.cpu import CpuPools
 from imagegate.engines.registry import EngineContext, EngineSet
 from imagegate.engines.routing import build_router, pass_through_price
 from imagegate.engines.upstream.events import UpstreamEvents
@@ -141,7 +141,7 @@ class Runtime:
         self.blobs: BlobStore = open_blobstore(settings, self.data_dir)
         self.signer = UrlSigner(self._secret_key(), settings.resolved_public_url)
         self.policy = UrlPolicy(settings.url_allowlist)
-        self.cpu = CpuPool(settings.engine_processes)
+        self.cpu = CpuPools(settings.engine_processes)
         self.upstream_events = UpstreamEvents(self._secret_key())
         self.engines = EngineSet(
             EngineContext(settings, self.cpu, self.policy, self.upstream_events)

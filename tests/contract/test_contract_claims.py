@@ -58,6 +58,31 @@ async def test_oldest_first_and_only_the_models_a_worker_serves(backend: Backend
     assert first is not None and first.id == "old"
 
 
+async def test_a_claim_passes_over_the_models_it_excludes_and_keeps_their_turn(
+    backend: Backend,
+) -> None:
+    """A worker whose CPU engine is busy (worker/lanes.py) leaves that engine's tasks waiting,
+    first in line for the next claim that takes them: the queue's order is not changed."""
+    owner = await account(backend)
+    other = await account(backend, name="other")
+    for task_id, who, model in (
+        ("r1", owner, REFRAME), ("r2", owner, REFRAME), ("b1", owner, BANANA),
+        ("o1", other, BANANA),
+    ):
+        await backend.store.create_task(new_task(who, task_id, price=0, model=model))
+        await asyncio.sleep(0.002)  # distinct create times, as tasks made apart have
+    busy = [REFRAME]
+    # Fair between accounts among the tasks it may take: the owner's two reframes spent two
+    # slots of its clock, so the other account's first task comes before the owner's third.
+    taken = [await backend.store.claim("w", 30_000, exclude=busy) for _ in range(3)]
+    assert [t.id if t else None for t in taken] == ["o1", "b1", None]
+    assert await backend.store.claim("w", 30_000, models=[REFRAME, BANANA], exclude=busy) is None
+    # The excluded tasks kept their places: once the engine is free they come in order.
+    first, second = [await backend.store.claim("w", 30_000) for _ in range(2)]
+    assert first is not None and first.id == "r1"
+    assert second is not None and second.id == "r2"
+
+
 async def test_an_expired_lease_is_claimed_again_and_fences_the_old_owner(
     backend: Backend,
 ) -> None:

@@ -59,10 +59,23 @@ class OutputImage:
 
 @runtime_checkable
 class Engine(Protocol):
-    """Produces images for the models it supports."""
+    """Produces images for the models it supports.
+
+    An engine whose work waits for a bounded resource of this process (the classic engine's
+    CPU pool) says so with an optional ``capacity`` attribute: how many tasks it can run at
+    once. The worker then holds no more of the tasks it heads than that (worker/lanes.py), so
+    the rest wait in the queue rather than in worker slots that other engines' tasks need.
+    Read it with ``capacity_of``; an engine without one is not bounded.
+    """
 
     name: str
 
     def supports(self, model: str) -> bool: ...
 
     async def run(self, job: EngineJob) -> list[OutputImage]: ...
+
+
+def capacity_of(engine: Engine) -> int | None:
+    """The tasks ``engine`` can run at once (at least 1), or None when it declares no bound."""
+    capacity = getattr(engine, "capacity", None)
+    return max(1, int(capacity)) if capacity is not None else None

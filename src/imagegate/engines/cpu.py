@@ -5,6 +5,9 @@ API's own process it stalls the event loop: with the mock engine rendering in th
 embedded server answered 2.5 times fewer createTask requests (bench/run_core.py). A pool of
 worker processes keeps that work off the loop. ``processes=0`` runs the work in threads of
 this process instead, for tests and for machines where an extra process is unwelcome.
+
+Each engine that needs the CPU has a pool of its own (``CpuPools``): with one shared pool, a
+mock task's 40 ms render waited behind every reframe queued before it (bench/cpu_starvation.py).
 """
 
 from __future__ import annotations
@@ -99,3 +102,29 @@ class CpuPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+class CpuPools:
+    """The pools of the engines that need the CPU, one each, ``processes`` processes per pool
+    (IMAGEGATE_ENGINE_PROCESSES): a queue of one engine's work never delays another's."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._pools: dict[str, CpuPool] = {}
+
+    def pool(self, engine: str, most: int | None = None) -> CpuPool:
+        """``engine``'s pool, made on first use; of at most ``most`` processes when given (the
+        mock engine's renders need one)."""
+        if engine not in self._pools:
+            processes = self.processes if most is None else min(most, self.processes)
+            self._pools[engine] = CpuPool(processes)
+        return self._pools[engine]
+
+    def start(self) -> None:
+        """Start every pool made so far (the engines are built before the worker starts)."""
+        for pool in self._pools.values():
+            pool.start()
+
+    def shutdown(self) -> None:
+        for pool in self._pools.values():
+            pool.shutdown()

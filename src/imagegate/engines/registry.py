@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from imagegate.engines.base import Engine
-from imagegate.engines.cpu import CpuPool
+from imagegate.engines.cpu import CpuPools
 from imagegate.engines.upstream.config import (
     IdeogramProvider,
     KieProvider,
@@ -26,19 +26,19 @@ from imagegate.settings import Settings
 
 @dataclass(frozen=True)
 class EngineContext:
-    """What building an engine may need: the settings, the CPU pool, the URL policy that
-    result downloads go through, the hub upstream callbacks arrive at, and imagegate's
-    public URL callbacks are sent to."""
+    """What building an engine may need: the settings, the CPU pools (one per engine that
+    needs the CPU), the URL policy that result downloads go through, the hub upstream
+    callbacks arrive at, and imagegate's public URL callbacks are sent to."""
 
     settings: Settings
-    cpu: CpuPool
+    cpu: CpuPools
     policy: UrlPolicy
     events: UpstreamEvents = field(default_factory=lambda: UpstreamEvents(secrets.token_bytes(32)))
 
     @classmethod
     def offline(cls, settings: Settings) -> EngineContext:
         """For building routes without running them (``imagegate routes``)."""
-        return cls(settings, CpuPool(processes=0), UrlPolicy(settings.url_allowlist))
+        return cls(settings, CpuPools(processes=0), UrlPolicy(settings.url_allowlist))
 
 
 EngineFactory = Callable[[EngineContext], Engine]
@@ -48,13 +48,18 @@ def _mock(context: EngineContext) -> Engine:
     from imagegate.engines.mock import MockEngine
 
     settings = context.settings
-    return MockEngine(settings.mock_latency, settings.mock_fail_rate, context.cpu)
+    # A pool of its own, of one process: its renders are short and mostly cached, and must
+    # not wait behind the classic engine's reframes.
+    cpu = context.cpu.pool("mock", most=1)
+    return MockEngine(settings.mock_latency, settings.mock_fail_rate, cpu)
 
 
 def _classic(context: EngineContext) -> Engine:
     from imagegate.engines.classic.engine import ClassicEngine
 
-    return ClassicEngine(context.cpu, time_budget=context.settings.classic_time_budget_seconds)
+    return ClassicEngine(
+        context.cpu.pool("classic"), time_budget=context.settings.classic_time_budget_seconds
+    )
 
 
 def _diffusers(context: EngineContext) -> Engine:

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from imagegate import metrics
 from imagegate.engines.base import Engine, EngineJob, OutputImage
-from imagegate.engines.breaker import BreakerView, CircuitBreaker, Clock, format_time
+from imagegate.engines.breaker import (
+    BreakerState,
+    BreakerView,
+    CircuitBreaker,
+    Clock,
+    format_time,
+)
 from imagegate.errors import EngineFailed, EngineUnavailable, TaskError
 
 log = logging.getLogger(__name__)
@@ -70,6 +76,27 @@ class Router:
 
     def can_serve(self, model: str) -> bool:
         return bool(self.route(model))
+
+    def engines(self) -> list[Engine]:
+        """Every engine on a route, the default route's included, once each."""
+        found: dict[str, Engine] = {}
+        for engines in (*self._routes.values(), self._default):
+            for engine in engines:
+                found.setdefault(engine.name, engine)
+        return list(found.values())
+
+    def models(self) -> list[str]:
+        """The models with a route of their own (the others take the default route)."""
+        return list(self._routes)
+
+    def head(self, model: str) -> Engine | None:
+        """The engine that serves the model's next task unless it fails: the first of its
+        route whose circuit is not open (a half-open one may take the task as its probe)."""
+        for engine in self.route(model):
+            breaker = self._breakers.get(engine.name)
+            if breaker is None or breaker.state is not BreakerState.OPEN:
+                return engine
+        return None
 
     def describe(self) -> dict[str, list[str]]:
         """``{model: [engine names]}`` for the configured routes, for logs and the admin API."""

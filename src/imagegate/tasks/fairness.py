@@ -19,6 +19,10 @@ its waiting tasks' order decides *which* task runs then (``priority`` higher fir
 oldest). A claim takes the slot with the smallest key and runs the account's most urgent task;
 if those are two different tasks, the slot's task takes over the runner's key, so the account
 spends exactly one slot, and another account never sees a priority.
+
+A worker whose CPU engine is busy passes that engine's models over (``claim``'s ``exclude``,
+worker/lanes.py): the order above holds among the tasks it may take, and the passed-over tasks
+keep their keys, first in line once the engine has room.
 """
 
 from __future__ import annotations

@@ -75,10 +75,15 @@ class Lifecycle:
         return Created(task, made, (TaskCreated(task),) if made else ())
 
     async def claim(
-        self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
+        self,
+        worker_id: str,
+        lease_ms: int,
+        models: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
     ) -> Task | None:
-        """``waiting`` (or a task whose lease expired) → ``queuing``, leased to the worker."""
-        return await self.store.claim(worker_id, lease_ms, models)
+        """``waiting`` (or a task whose lease expired) → ``queuing``, leased to the worker;
+        of ``models`` only when given, never of ``exclude``."""
+        return await self.store.claim(worker_id, lease_ms, models, exclude)
 
     async def start(self, task: Task, engine: str | None) -> bool:
         """``queuing`` → ``generating``, naming the engine; False when the lease is lost."""

@@ -84,11 +84,16 @@ class TaskStore(TaskReader, Protocol):
         ...
 
     async def claim(
-        self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
+        self,
+        worker_id: str,
+        lease_ms: int,
+        models: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
     ) -> Task | None:
         """Take a task whose lease expired, else the next fair one (tasks/fairness.py), into
-        ``queuing`` (of ``models`` only, when given). Each claim increments ``lease_token``,
-        which fences a worker presumed dead that comes back."""
+        ``queuing`` (of ``models`` only, when given, and never of ``exclude``: the models
+        whose engine is busy in this worker, worker/lanes.py). Each claim increments
+        ``lease_token``, which fences a worker presumed dead that comes back."""
         ...
 
     async def start_generating(self, task_id: str, token: int, engine: str | None) -> bool:

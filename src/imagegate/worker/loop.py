@@ -33,6 +33,7 @@ from imagegate.tasks.model import Task
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.generating import GeneratingMark
 from imagegate.worker.heartbeat import Heartbeat
+from imagegate.worker.lanes import EngineLanes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,6 +91,10 @@ class Worker:
         self._running: dict[str, _Running] = {}
         self._slots: list[asyncio.Task[None]] = []
         self._stopping = False
+        # No more tasks of a bounded engine (the classic engine's CPU pool) than it can run:
+        # the rest wait in the queue, not in slots that other engines' tasks need.
+        self.lanes = EngineLanes(router)
+        self._claiming = asyncio.Lock()
 
     def notify(self, count: int = 1) -> None:
         """``count`` tasks were created: wake as many idle slots now instead of at their next
@@ -160,7 +165,7 @@ class Worker:
     async def _slot(self) -> None:
         while not self._stopping:
             try:
-                task = await self.lifecycle.claim(self.worker_id, self.lease_ms, self.models)
+                task, lane = await self._claim()
             except Exception:
                 log.exception("claiming a task failed; retrying")
                 await asyncio.sleep(self.poll_interval)
@@ -168,9 +173,24 @@ class Worker:
             if task is None:
                 await self._idle_wait()
                 continue
-            # Every line logged while it runs names the task (logs/context.py).
-            with log_context.task_context(task.id, task.account_id, task.model):
-                await self.process(task)
+            try:
+                # Every line logged while it runs names the task (logs/context.py).
+                with log_context.task_context(task.id, task.account_id, task.model):
+                    await self.process(task)
+            finally:
+                if self.lanes.give_back(lane):
+                    self.notify()  # an idle slot passed this lane's tasks over: take one now
+
+    async def _claim(self) -> tuple[Task | None, str | None]:
+        """The next task, and the engine lane it took (worker/lanes.py). While any engine is
+        bounded, one claim at a time, so that each sees the lanes the one before filled."""
+        if not self.lanes.bounded:
+            return await self.lifecycle.claim(self.worker_id, self.lease_ms, self.models), None
+        async with self._claiming:
+            task = await self.lifecycle.claim(
+                self.worker_id, self.lease_ms, self.models, self.lanes.excluded()
+            )
+            return task, self.lanes.take(task.model) if task is not None else None
 
     async def process(self, task: Task) -> None:
         """Run one claimed task to its end (or until its lease is lost)."""

@@ -162,15 +162,23 @@ class PostgresStore(PgAccounts):
         return Task.from_row(row) if row else None
 
     async def claim(
-        self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
+        self,
+        worker_id: str,
+        lease_ms: int,
+        models: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
     ) -> Task | None:
         """Take a task whose lease expired, else the next fair one (tasks/fairness.py), into
-        ``queuing`` (of ``models`` only, when given). SKIP LOCKED: rows another worker is
-        claiming are passed over, not waited for."""
-        only = "" if models is None else " AND model = ANY($4::text[])"
+        ``queuing`` (of ``models`` only, when given, never of ``exclude``). SKIP LOCKED: rows
+        another worker is claiming are passed over, not waited for."""
+        only = ""
         args: list[Any] = [worker_id, lease_ms, PROGRESS[TaskState.QUEUING]]
         if models is not None:
             args.append(list(models))
+            only += f" AND model = ANY(${len(args)}::text[])"
+        if exclude:
+            args.append(list(exclude))
+            only += f" AND model <> ALL(${len(args)}::text[])"
         m = only.replace("model", "t.model")
         async with self.db.pool.acquire() as conn:
             # One statement, one round trip: an expired lease if there is one, else the next

@@ -135,11 +135,15 @@ class SqliteStore(SqliteAccounts):
         return Task.from_row(row) if row else None
 
     async def claim(
-        self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
+        self,
+        worker_id: str,
+        lease_ms: int,
+        models: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
     ) -> Task | None:
         """Take a task whose lease expired, else the next fair one (tasks/fairness.py), into
         ``queuing`` (of ``models`` only, when given: a worker serves the models it has
-        engines for).
+        engines for; never of ``exclude``: those whose engine is busy in this worker).
 
         Each claim increments ``lease_token``; later writes of this worker carry the token, so
         a worker that was presumed dead and comes back cannot overwrite the new owner's work.
@@ -149,9 +153,11 @@ class SqliteStore(SqliteAccounts):
             now = now_ms()
             # Expired leases first (they are the oldest work), then the oldest waiting task.
             # Two indexed lookups: one query with OR would sort the whole queue every claim.
-            only, names = "", tuple(models or ())
+            only, names = "", (*(models or ()), *exclude)
             if models is not None:
-                only = f" AND model IN ({', '.join('?' * len(names)) or 'NULL'})"
+                only = f" AND model IN ({', '.join('?' * len(models)) or 'NULL'})"
+            if exclude:
+                only += f" AND model NOT IN ({', '.join('?' * len(exclude))})"
             # Expired leases first (they are the oldest work), then the next fair slot.
             found = conn.execute(
                 f"SELECT id FROM tasks WHERE {SQL_CLAIMED} AND lease_expires_at < ?{only} LIMIT 1",

@@ -48,7 +48,8 @@ class ClassicEngine:
     synthesis (TURBO, BALANCED, QUALITY). The work runs in ``cpu`` (a process, or a thread when
     it has 0 processes); ``time_budget`` seconds bound the work of a task's images together,
     after which the synthesis finishes with what it has. Progress is read from the work every
-    ``poll_interval`` seconds.
+    ``poll_interval`` seconds. ``capacity`` is its pool's processes: the worker holds no more
+    of its tasks at once.
 
     It also upscales (``UPSCALE_MODELS``): Lanczos resampling and a mild unsharp mask
     (``upscale.py``), refusing an output of more than ``max_output_pixels``.
@@ -65,6 +66,9 @@ class ClassicEngine:
         max_output_pixels: int = MAX_OUTPUT_PIXELS,
     ) -> None:
         self.cpu = cpu or CpuPool(processes=0)
+        # One task per pool process (one in threads): a task past that would only wait in
+        # the pool's queue, holding a worker slot (Engine's ``capacity``, worker/lanes.py).
+        self.capacity = max(1, self.cpu.processes)
         self.time_budget = time_budget
         self.poll_interval = poll_interval
         self.max_output_pixels = max_output_pixels

@@ -5,7 +5,7 @@ store's rules (db/sqlite/tasks.py) over the rows of tasks/memory/database.py."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from imagegate.accounts.caps import refuse_over, since
 from imagegate.catalog.pricing import milli_to_credits
@@ -75,11 +75,21 @@ def create(db: MemoryDatabase, new: NewTask, key: IdempotencyKey | None, now: in
 
 
 def claim(
-    db: MemoryDatabase, worker_id: str, lease_ms: int, models: Sequence[str] | None, now: int
+    db: MemoryDatabase,
+    worker_id: str,
+    lease_ms: int,
+    models: Sequence[str] | None,
+    now: int,
+    exclude: Sequence[str] = (),
 ) -> Task | None:
     """``TaskStore.claim`` as one step: a task whose lease expired first (the oldest work),
-    else the next fair slot's account's most urgent task."""
-    found = _expired(db, models, now) or _next_fair(db, models)
+    else the next fair slot's account's most urgent task; of ``models`` (None: any) but
+    never of ``exclude``."""
+
+    def serves(row: TaskRow) -> bool:
+        return (models is None or row.model in models) and row.model not in exclude
+
+    found = _expired(db, serves, now) or _next_fair(db, serves)
     if found is None:
         return None
     found.state = TaskState.QUEUING
@@ -92,25 +102,21 @@ def claim(
     return found.task()
 
 
-def _serves(row: TaskRow, models: Sequence[str] | None) -> bool:
-    return models is None or row.model in models
-
-
-def _expired(db: MemoryDatabase, models: Sequence[str] | None, now: int) -> TaskRow | None:
+def _expired(db: MemoryDatabase, serves: Callable[[TaskRow], bool], now: int) -> TaskRow | None:
     expired = [
         row for row in db.live.values()
         if row.state.is_claimed and row.lease_expires_at is not None
-        and row.lease_expires_at < now and _serves(row, models)
+        and row.lease_expires_at < now and serves(row)
     ]
     return min(expired, key=lambda row: row.lease_expires_at or 0, default=None)
 
 
-def _next_fair(db: MemoryDatabase, models: Sequence[str] | None) -> TaskRow | None:
+def _next_fair(db: MemoryDatabase, serves: Callable[[TaskRow], bool]) -> TaskRow | None:
     """The smallest fair key's account, its most urgent waiting task; the slot's task takes
     over the runner's key when the two differ (tasks/fairness.py)."""
     waiting = [
         row for row in db.live.values()
-        if row.state is TaskState.WAITING and _serves(row, models)
+        if row.state is TaskState.WAITING and serves(row)
     ]
     slot = min(waiting, key=lambda row: row.fair_key, default=None)
     if slot is None:

@@ -63,11 +63,16 @@ class MemoryStore(MemoryAccounts):
         return row.task()
 
     async def claim(
-        self, worker_id: str, lease_ms: int, models: Sequence[str] | None = None
+        self,
+        worker_id: str,
+        lease_ms: int,
+        models: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
     ) -> Task | None:
         """Take a task whose lease expired, else the next fair one (tasks/fairness.py), into
-        ``queuing`` (of ``models`` only, when given); each claim moves ``lease_token`` on."""
-        return queue.claim(self.db, worker_id, lease_ms, models, now_ms())
+        ``queuing`` (of ``models`` only, when given, never of ``exclude``); each claim moves
+        ``lease_token`` on."""
+        return queue.claim(self.db, worker_id, lease_ms, models, now_ms(), exclude)
 
     def _held(self, task_id: str, token: int, states: Sequence[TaskState]) -> TaskRow | None:
         """The task if this lease token holds it in one of ``states``."""
