@@ -77,19 +77,26 @@ def test_a_failed_poll_is_retried_later_and_later_and_said_on_the_page(
     page.fill("#f-prompt", "a lighthouse in fog")
     polls: list[float] = []
 
-    def drop_the_first_three(route: Any) -> None:
+    def fail_the_first_three(route: Any) -> None:
         polls.append(time.monotonic())
-        if len(polls) <= 3:
+        if len(polls) == 1:  # no answer at all
             route.abort("connectionreset")
+        elif len(polls) == 2:  # a proxy's 502 without JSON
+            route.fulfill(status=502, content_type="text/html", body="<h1>Bad Gateway</h1>")
+        elif len(polls) == 3:  # the operator's Kie-style errors: HTTP 200, code 500
+            route.fulfill(status=200, content_type="application/json",
+                          body='{"code": 500, "msg": "Internal error", "data": null}')
         else:
             route.continue_()
 
-    page.route("**/api/v1/jobs/recordInfo?*", drop_the_first_three)
+    page.route("**/api/v1/jobs/recordInfo?*", fail_the_first_three)
     page.click("#submit")
     note = page.locator("#output .retrying")
-    expect(note).to_contain_text("Lost touch with the server")
+    expect(note).to_contain_text("Polling the task failed (The server did not answer")
     expect(note).to_contain_text("attempt 2")
-    expect(note).to_contain_text("attempt 4", timeout=10_000)
+    expect(note).to_contain_text("HTTP 502")
+    expect(note).to_contain_text("(Internal error)", timeout=10_000)
+    expect(note).to_contain_text("attempt 4")
     expect(page.locator("#output .status .badge")).to_have_text("success", timeout=20_000)
     expect(note).to_have_count(0)  # said while it lasts, gone once a poll is answered
     expect(page.locator("img.result")).to_have_count(1)

@@ -14,9 +14,12 @@ const RETRY_MAX_MS = 30_000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// A failure that a later poll may not meet: no answer at all (status 0), the rate limit, or
-// the server's own trouble. A refused key or an unknown task will not get better.
-const passing = (error) => error.status === 0 || error.status === 429 || error.status >= 500;
+// A failure that a later poll may not meet: no answer at all (status 0), the rate limit, the
+// server's own trouble or its maintenance (455), by HTTP status or by the envelope's code (the
+// operator may answer refusals with HTTP 200). A refused key, an unknown task or a switched-off
+// feature (505) will not get better.
+const passingCode = (n) => n === 429 || n === 455 || (n >= 500 && n !== 505);
+const passing = (error) => error.status === 0 || passingCode(error.status) || passingCode(error.code);
 
 export const record = (key, taskId) => call(key, `/api/v1/jobs/recordInfo?${query({ taskId })}`);
 
@@ -45,7 +48,7 @@ export async function follow(key, taskId, onUpdate, onRetry = () => {}) {
 
 // What the page says while it waits to poll again.
 export const retryNote = ({ error, attempt, delayMs }) => h("p", { class: "warn-text retrying", role: "status" },
-  `Lost touch with the server (${error.message}). Trying again in ${Math.round(delayMs / 1000)} s`
+  `Polling the task failed (${error.message}). Trying again in ${Math.round(delayMs / 1000)} s`
   + ` (attempt ${attempt + 1}); the task goes on meanwhile.`);
 
 export const resultUrls = (data) => (data.resultJson ? JSON.parse(data.resultJson).resultUrls || [] : []);
