@@ -8,6 +8,7 @@ from typing import Any
 import jsonschema
 
 from imagegate.catalog import NumberField, StringField, all_models, get_model
+from imagegate.catalog.price_table import price_table
 
 
 async def models(api: Any) -> dict[str, dict[str, Any]]:
@@ -72,3 +73,12 @@ async def test_numbers_carry_their_ranges_and_text_models_need_no_image(api: Any
     assert edit["schema"]["properties"]["image_urls"]["type"] == "array"
     assert listed["gpt4o-image"]["needsImages"] is False  # filesUrl is optional
     assert listed["gpt4o-image"]["modelEndpoint"] == "/api/v1/gpt4o-image/generate"
+
+
+async def test_each_model_carries_the_price_table_create_task_charges_by(api: Any) -> None:
+    listed = await models(api)
+    for spec in all_models():
+        assert listed[spec.name]["pricing"] == price_table(spec)
+    reframe = listed["ideogram/v3-reframe"]["pricing"]
+    assert reframe["field"] == "rendering_speed"
+    assert {"value": "QUALITY", "milli": 10000} in reframe["perImage"]

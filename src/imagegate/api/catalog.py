@@ -1,4 +1,5 @@
-"""``GET /api/v1/models``: the catalog as JSON, one JSON Schema of ``input`` per model.
+"""``GET /api/v1/models``: the catalog as JSON, one JSON Schema of ``input`` per model, and
+the rule that prices an input (``pricing``, catalog/price_table.py).
 
 The schemas come from the catalog's field definitions (``ModelSpec.json_schema``), the same
 ones createTask validates against, so a form built from them (the web playground) cannot drift
@@ -16,6 +17,7 @@ from imagegate.api import schemas
 from imagegate.api.envelope import success
 from imagegate.api.model_endpoints import ENDPOINTS
 from imagegate.catalog import ImageUrlField, ImageUrlListField, ModelSpec, all_models
+from imagegate.catalog.price_table import price_table
 
 router = APIRouter(tags=["catalog"])
 
@@ -29,10 +31,36 @@ _MODEL_ENDPOINTS: Final = {
     **{endpoint.model: endpoint.path for endpoint in ENDPOINTS},
 }
 
+# catalog/price_table.py: what createTask charges for an input in `schema`'s spelling, so a
+# client can show the price before it sends the request.
+_PRICING: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["field", "absentValue", "perImage", "countFields", "absentCount",
+                 "absentCountWhen"],
+    "description": "The price in millicredits (1 credit = 1000) of an input with the schema's"
+                   " defaults applied: the perImage entry whose value equals input[field]"
+                   " (absentValue when absent; field null: the one entry), times the first of"
+                   " input[countFields] present (else the count of the first absentCountWhen"
+                   " entry the input matches, else absentCount)",
+    "properties": {
+        "field": {"type": ["string", "null"]},
+        "absentValue": {},
+        "perImage": {"type": "array", "items": {
+            "type": "object", "required": ["value", "milli"],
+            "properties": {"value": {}, "milli": {"type": "integer", "minimum": 0}}}},
+        "countFields": {"type": "array", "items": {"type": "string"}},
+        "absentCount": {"type": "integer", "minimum": 1},
+        "absentCountWhen": {"type": "array", "items": {
+            "type": "object", "required": ["field", "value", "count"],
+            "properties": {"field": {"type": "string"}, "value": {},
+                           "count": {"type": "integer", "minimum": 1}}}},
+    },
+}
+
 _MODEL: Final[dict[str, Any]] = {
     "type": "object",
     "required": ["model", "description", "endpoint", "modelEndpoint", "imageFields",
-                 "needsImages", "schema", "otherSpellings"],
+                 "needsImages", "schema", "otherSpellings", "pricing"],
     "properties": {
         "model": {"type": "string", "description": "The wire name createTask takes"},
         "description": {"type": "string"},
@@ -49,6 +77,7 @@ _MODEL: Final[dict[str, Any]] = {
             "description": "The same input in other field names the model also takes, as"
                            " JSON Schema (nano-banana-pro: Kie's live names beside spec 002's)",
         },
+        "pricing": _PRICING,
     },
 }
 _MODELS_DOC: Final = schemas.operation(
@@ -79,6 +108,7 @@ def model_view(spec: ModelSpec) -> dict[str, Any]:
         "otherSpellings": (
             [spec.other_spelling.object_schema()] if spec.other_spelling is not None else []
         ),
+        "pricing": price_table(spec),
     }
 
 

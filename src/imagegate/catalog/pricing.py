@@ -55,6 +55,33 @@ class PerImageBy:
         raise KeyError(f"no price for {self.field}={value!r}")
 
 
+@dataclass(frozen=True)
+class CountRule:
+    """How many images an input asks for: the first of ``fields`` it holds (an integer or a
+    numeric string such as ``"2"``), else the ``count`` of the first ``(field, value, count)``
+    of ``absent_when`` whose field holds that value (compared by type too), else ``absent``.
+
+    Data rather than code so that a client can count (and price) an input before sending it
+    (catalog/price_table.py); ``ModelSpec.num_outputs`` counts by it too.
+    """
+
+    fields: tuple[str, ...] = ()
+    absent: int = 1
+    absent_when: tuple[tuple[str, Any, int], ...] = ()
+
+    def count(self, validated: Mapping[str, Any]) -> int:
+        for name in self.fields:
+            value = validated.get(name)
+            if value is not None:
+                # validate() has already held it to the field's range.
+                return int(value)
+        for name, expected, count in self.absent_when:
+            value = validated.get(name)
+            if type(value) is type(expected) and value == expected:
+                return count
+        return self.absent
+
+
 MILLI = 1000
 
 

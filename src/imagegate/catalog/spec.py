@@ -11,7 +11,7 @@ from typing import Any
 
 from imagegate.catalog.fields import FieldSpec, ImageLimits, ImageUrlField, ImageUrlListField
 from imagegate.catalog.presets import output_pixels, scale_to_long_side
-from imagegate.catalog.pricing import Pricing
+from imagegate.catalog.pricing import CountRule, Pricing
 from imagegate.catalog.rules import InputRule
 from imagegate.errors import ValidationFailed
 
@@ -189,13 +189,14 @@ class ModelSpec:
     def _value(self, validated: Mapping[str, Any], name: str | None) -> Any:
         return validated.get(name) if name is not None and name in self._by_name else None
 
+    def count_rule(self) -> CountRule:
+        """How this spelling counts the images an input asks for: ``count_field`` ("2" and 2
+        both mean two), one when absent. A model whose count reads more than one field says so
+        by overriding this (wan/2-7-image's mode, gpt4o-image's two names)."""
+        return CountRule(fields=(self.count_field,) if self.count_field in self._by_name else ())
+
     def num_outputs(self, validated: Mapping[str, Any]) -> int:
-        spelling = self.spelling(validated)
-        if spelling is not self:
-            return spelling.num_outputs(validated)
-        value = self._value(validated, self.count_field)
-        # "2" and 2 both mean two; validate() has already held it to the field's range.
-        return 1 if value is None else int(value)
+        return self.spelling(validated).count_rule().count(validated)
 
     def output_size(self, validated: Mapping[str, Any]) -> tuple[int, int] | None:
         """(width, height) of the chosen preset or aspect ratio, scaled to the chosen resolution

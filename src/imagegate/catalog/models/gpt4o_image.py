@@ -18,7 +18,7 @@ from imagegate.catalog.fields import (
     NumberField,
     StringField,
 )
-from imagegate.catalog.pricing import PerImage
+from imagegate.catalog.pricing import CountRule, PerImage
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
 
@@ -44,11 +44,8 @@ class Gpt4oImageSpec(ModelSpec):
             raise ValidationFailed("input.variants", "send nVariants or variants, not both")
         return validated
 
-    def num_outputs(self, validated: Mapping[str, Any]) -> int:
-        value = validated.get("variants")
-        if value is None:
-            value = validated.get("nVariants")
-        return 1 if value is None else int(value)
+    def count_rule(self) -> CountRule:
+        return CountRule(fields=("variants", "nVariants"))
 
 
 GPT4O_IMAGE = Gpt4oImageSpec(

@@ -31,7 +31,7 @@ from imagegate.catalog.market import (
     market_prompt,
     nsfw_checker_field,
 )
-from imagegate.catalog.pricing import PerImage
+from imagegate.catalog.pricing import CountRule, PerImage
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
 
@@ -48,11 +48,10 @@ class WanImageSpec(ModelSpec):
         check_wan_rules(validated)
         return validated
 
-    def num_outputs(self, validated: Mapping[str, Any]) -> int:
-        value = validated.get("n")
-        if value is not None:
-            return int(value)
-        return _SEQUENTIAL_MAX if validated.get("enable_sequential") else _STANDARD_MAX
+    def count_rule(self) -> CountRule:
+        # n when sent, else its mode's most: 12 with enable_sequential, 4 without.
+        return CountRule(fields=("n",), absent=_STANDARD_MAX,
+                         absent_when=(("enable_sequential", True, _SEQUENTIAL_MAX),))
 
 
 def check_wan_rules(validated: Mapping[str, Any]) -> None:

@@ -31,14 +31,20 @@ export function replace(element, ...children) {
 
 export const when = (ms) => (ms ? new Date(ms).toLocaleString() : "—");
 
+// Prose in a table cell (a message, a URL): on a phone, where cells keep to one line and the
+// table scrolls sideways, it alone wraps, at spaces, in a column of a readable width.
+export const prose = (text) => h("span", { class: "prose" }, text);
+
 // A state as a coloured pill (style.css colours each state by its class).
 export const badge = (state) => h("span", { class: `badge ${state}` }, state);
+
+export const row = (cells) => h("tr", {}, cells.map((cell) => h("td", {}, cell)));
 
 export function table(headers, rows) {
   return h("div", { class: "scroll" },
     h("table", {},
       h("thead", {}, h("tr", {}, headers.map((name) => h("th", {}, name)))),
       h("tbody", {}, rows.length
-        ? rows.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, cell))))
+        ? rows.map(row)
         : h("tr", {}, h("td", { colspan: headers.length, class: "empty" }, "nothing yet")))));
 }

@@ -37,12 +37,16 @@ export function imageInput(name, { list = false, maxItems = 1, upload, onError }
     text.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
-  const zone = h("div", { class: "dropzone", tabindex: 0 },
+  // No tab stop of its own: the file input inside the label is the keyboard's way in, and
+  // its focus shows on the label (style.css).
+  const zone = h("div", { class: "dropzone" },
     h("span", {}, "Drop an image here, or "),
     h("label", { class: "button small" }, "choose a file", picker),
     text, previews);
   picker.addEventListener("change", () => add(picker.files));
-  text.addEventListener("change", show);
+  // As typed or pasted: shown on "change" (the blur), the preview would move the buttons
+  // below it between the press and the release of a click on one of them.
+  text.addEventListener("input", show);
   zone.addEventListener("dragover", (event) => {
     event.preventDefault();
     zone.classList.add("over");

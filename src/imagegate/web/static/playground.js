@@ -1,14 +1,19 @@
-// The playground: sign in with an API key, pick a model, fill the form its schema makes,
-// submit, follow the task to its results; the account's history, credits and task pages.
-// Views are chosen by the URL's fragment (#history, #task/ID); the key is never in the URL.
+// The playground: sign in with an API key, pick a model, fill the form its schema makes (its
+// price and the request as code beside Generate), submit, follow the task to its results; the
+// account's history, credits and task pages. Views are chosen by the URL's fragment
+// (#history, #task/ID); the key is never in the URL.
 
 import { ApiError, call, keyStore, query } from "./api.js";
-import { $, badge, h, replace, table, when } from "./dom.js";
+import { $, h, replace } from "./dom.js";
 import { buildForm, clearErrors, fieldRow, showError } from "./form.js";
-import { follow, resultsView, statusView, taskPage } from "./task.js";
+import { historyList } from "./history.js";
+import { codeButtons, showPrice } from "./request.js";
+import { follow, resultsView, retryNote, statusView, taskPage } from "./task.js";
 
 const key = keyStore("imagegate.apiKey");
-const state = { models: [], model: null, form: null, cursor: null };
+// `balance`: the account's credits as last read (null: not known).
+const state = { models: [], model: null, form: null, balance: null, code: null };
+const history = historyList(key.get, $("#history-rows"), $("#history-more"));
 const VIEWS = ["signin", "play", "history", "task"];
 
 function show(view) {
@@ -24,19 +29,38 @@ function report(root, error, fallback) {
   fallback.hidden = false;
 }
 
+function showBalance(credits) {
+  state.balance = credits;
+  $("#credits").textContent = credits === null ? "" : `${credits} credits`;
+  requestChanged();
+}
+
 async function refreshCredits() {
   try {
-    const credits = await call(key.get(), "/api/v1/chat/credit");
-    $("#credits").textContent = `${credits} credits`;
+    showBalance(await call(key.get(), "/api/v1/chat/credit"));
   } catch (error) {
-    $("#credits").textContent = "";
+    showBalance(null);
     if (error.code === 401) signOut(error.message);
   }
 }
 
+// The request the form describes, as Generate would send it.
+function request() {
+  const body = { model: state.model.model, input: state.form.values() };
+  const callback = $("#f-callBackUrl").value.trim();
+  if (callback) body.callBackUrl = callback;
+  return { endpoint: state.model.endpoint, body };
+}
+
+function requestChanged() {
+  if (!state.form) return; // the catalog did not load
+  showPrice(state.model, request().body.input, state.balance);
+  state.code?.refresh();
+}
+
 function signOut(message = "") {
   key.clear();
-  $("#credits").textContent = "";
+  showBalance(null);
   if (message) showError($("#signin-form"), "apiKey", message);
   location.hash = "";
   route();
@@ -51,7 +75,7 @@ async function signIn(event) {
     const credits = await call(candidate, "/api/v1/chat/credit");
     key.set(candidate);
     $("#f-apiKey").value = "";
-    $("#credits").textContent = `${credits} credits`;
+    showBalance(credits);
     route();
   } catch (error) {
     showError(form, "apiKey", error.message);
@@ -66,6 +90,7 @@ function chooseModel(name) {
     upload: (form) => call(key.get(), "/api/file-stream-upload", { method: "POST", body: form }),
     onError: (error) => report($("#task-form"), error, $("#form-error")),
   });
+  requestChanged();
 }
 
 async function loadModels() {
@@ -82,18 +107,21 @@ async function submit(event) {
   const formError = $("#form-error");
   clearErrors(form);
   formError.hidden = true;
-  const body = { model: state.model.model, input: state.form.values() };
-  const callback = $("#f-callBackUrl").value.trim();
-  if (callback) body.callBackUrl = callback;
+  const { endpoint, body } = request();
   const button = $("#submit");
   button.disabled = true;
   const output = $("#output");
   try {
-    const created = await call(key.get(), state.model.endpoint, { method: "POST", body });
+    const created = await call(key.get(), endpoint, { method: "POST", body });
+    refreshCredits(); // the debit shows at once
     const imageFields = state.model.imageFields;
     const status = h("div");
     replace(output, h("p", {}, "Task ", h("a", { href: `#task/${created.taskId}` }, created.taskId)), status);
-    const done = await follow(key.get(), created.taskId, (data) => replace(status, statusView(data)));
+    let last = { state: "waiting" };
+    const done = await follow(key.get(), created.taskId, (data) => {
+      last = data;
+      replace(status, statusView(data));
+    }, (retry) => replace(status, statusView(last), retryNote(retry)));
     if (done.state === "success") output.append(resultsView(done, imageFields));
     else if (done.failMsg) report(form, new ApiError(done.failCode, done.failMsg, 200), formError);
     refreshCredits();
@@ -102,19 +130,6 @@ async function submit(event) {
   } finally {
     button.disabled = false;
   }
-}
-
-async function loadHistory(more = false) {
-  const rows = $("#history-rows");
-  if (!more) state.cursor = null;
-  const page = await call(key.get(), `/api/v1/jobs/list?${query({ limit: 20, cursor: state.cursor })}`);
-  const built = table(["created", "model", "state", "credits", "task"], page.tasks.map((task) => [
-    when(task.createTime), task.model, badge(task.state),
-    task.consumeCredits, h("a", { href: `#task/${task.taskId}` }, task.taskId.slice(0, 12) + "…")]));
-  if (more) rows.append(built);
-  else replace(rows, built);
-  state.cursor = page.nextCursor;
-  $("#history-more").hidden = !page.nextCursor;
 }
 
 // A task's cost is on its row of the task list (recordInfo, Kie's shape, has none): the list
@@ -136,7 +151,7 @@ async function route() {
         imageFieldsOf: (name) => state.models.find((m) => m.model === name)?.imageFields || [] });
     } else if (hash === "history") {
       show("history");
-      await loadHistory();
+      await history.reload();
     } else show("play");
   } catch (error) {
     const where = hash.startsWith("task/") ? $("#task") : $("#history-rows");
@@ -152,7 +167,10 @@ async function start() {
   $("#signin-form").addEventListener("submit", signIn);
   $("#task-form").addEventListener("submit", submit);
   $("#sign-out").addEventListener("click", () => signOut());
-  $("#history-more").addEventListener("click", () => loadHistory(true));
+  $("#history-more").addEventListener("click", () => history.more());
+  $("#task-form").addEventListener("input", requestChanged);
+  $("#task-form").addEventListener("change", requestChanged);
+  state.code = codeButtons(request);
   window.addEventListener("hashchange", route);
   try {
     await loadModels();

@@ -1,23 +1,55 @@
 // A task as the playground shows it: its state and progress while it runs (polling
-// recordInfo), then its results with download links and the parameters that made them, and,
-// where the model took an input image, the source beside the result and outlined on it.
+// recordInfo, and polling again, later and later, when a poll fails), then its results with
+// download links and the parameters that made them, and, where the model took an input
+// image, the source outlined on each result and a before/after view.
 
 import { TERMINAL, call, query } from "./api.js";
-import { badge, h, replace, table, when } from "./dom.js";
+import { compareView, placeBox, placement } from "./compare.js";
+import { badge, h, prose, replace, table, when } from "./dom.js";
 
 const POLL_MS = 600; // recordInfo allows 10 queries a second per key; the page needs far fewer
+// After a failed poll: wait 1 s, then twice as long after each further failure, up to 30 s.
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// A failure that a later poll may not meet: no answer at all (status 0), the rate limit, the
+// server's own trouble or its maintenance (455), by HTTP status or by the envelope's code (the
+// operator may answer refusals with HTTP 200). A refused key, an unknown task or a switched-off
+// feature (505) will not get better.
+const passingCode = (n) => n === 429 || n === 455 || (n >= 500 && n !== 505);
+const passing = (error) => error.status === 0 || passingCode(error.status) || passingCode(error.code);
 
 export const record = (key, taskId) => call(key, `/api/v1/jobs/recordInfo?${query({ taskId })}`);
 
-// Poll until the task ends; `onUpdate(record)` after every answer; resolves with the last one.
-export async function follow(key, taskId, onUpdate) {
+// Poll until the task ends; `onUpdate(record)` after every answer, `onRetry({error, attempt,
+// delayMs})` before each wait after a failed poll; resolves with the last record.
+export async function follow(key, taskId, onUpdate, onRetry = () => {}) {
+  let failures = 0;
   for (;;) {
-    const data = await record(key, taskId);
+    let data;
+    try {
+      data = await record(key, taskId);
+    } catch (error) {
+      if (!passing(error)) throw error;
+      failures += 1;
+      const delayMs = Math.min(RETRY_FIRST_MS * 2 ** (failures - 1), RETRY_MAX_MS);
+      onRetry({ error, attempt: failures, delayMs });
+      await sleep(delayMs);
+      continue;
+    }
+    failures = 0;
     onUpdate(data);
     if (TERMINAL.has(data.state)) return data;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
+
+// What the page says while it waits to poll again.
+export const retryNote = ({ error, attempt, delayMs }) => h("p", { class: "warn-text retrying", role: "status" },
+  `Polling the task failed (${error.message}). Trying again in ${Math.round(delayMs / 1000)} s`
+  + ` (attempt ${attempt + 1}); the task goes on meanwhile.`);
 
 export const resultUrls = (data) => (data.resultJson ? JSON.parse(data.resultJson).resultUrls || [] : []);
 
@@ -37,15 +69,6 @@ export function statusView(data) {
     data.failMsg ? h("p", { class: "error-text" }, `${data.failCode || "fail"}: ${data.failMsg}`) : null);
 }
 
-// Where the classic reframe puts the source: scaled to fit, aspect kept, centred
-// (engines/classic/geometry.py place()); an edit keeps the whole frame, which this also gives.
-function placement(sourceWidth, sourceHeight, width, height) {
-  const scale = Math.min(width / sourceWidth, height / sourceHeight);
-  const inner = [Math.round(sourceWidth * scale), Math.round(sourceHeight * scale)];
-  return { left: (width - inner[0]) / 2 / width, top: (height - inner[1]) / 2 / height,
-    width: inner[0] / width, height: inner[1] / height };
-}
-
 function resultFigure(url, index, source) {
   const image = h("img", { src: url, alt: `result ${index + 1}`, class: "result" });
   const size = h("span", { class: "muted size" });
@@ -58,8 +81,7 @@ function resultFigure(url, index, source) {
     const outline = () => {
       const where = placement(source.naturalWidth, source.naturalHeight, image.naturalWidth, image.naturalHeight);
       const box = h("div", { class: "outline", title: "the source image" });
-      // Through the CSSOM: the page's CSP refuses style attributes.
-      for (const side of ["left", "top", "width", "height"]) box.style[side] = `${where[side] * 100}%`;
+      placeBox(box, where);
       frame.append(box);
     };
     if (source.complete && source.naturalWidth) outline();
@@ -77,17 +99,18 @@ function firstImage(input, imageFields) {
   return null;
 }
 
-// The results of a finished task: a before/after pair for image inputs, then each result.
+// The results of a finished task: each result (the source outlined on it, where there is
+// one), then before/after of the first.
 export function resultsView(data, imageFields = []) {
   const sent = params(data);
   const input = sent.input || {};
   const sourceUrl = firstImage(input, imageFields);
-  const source = sourceUrl ? h("img", { src: sourceUrl, alt: "source", class: "source" }) : null;
+  // Loaded once, never shown: its size places the outlines.
+  const source = sourceUrl ? h("img", { src: sourceUrl, alt: "" }) : null;
   const urls = resultUrls(data);
   return h("section", { class: "results" },
-    source ? h("figure", { class: "result-card before" }, h("div", { class: "frame" }, source),
-      h("figcaption", {}, "Before (outlined on each result)")) : null,
     urls.map((url, index) => resultFigure(url, index, source)),
+    source && urls.length ? compareView(sourceUrl, urls[0]) : null,
     h("details", { class: "params", open: true }, h("summary", {}, "Parameters"),
       h("pre", {}, JSON.stringify({ model: data.model, ...sent, input }, null, 2))));
 }
@@ -111,6 +134,6 @@ export async function taskPage(key, taskId, host, { imageFieldsOf, costOf }) {
     h("p", {}, deliveries.url ? ["To ", h("code", {}, deliveries.url), `: ${deliveries.state}`]
       : "This task asked for no callback."),
     deliveries.attempts.length ? table(["#", "at", "status", "error", "took"],
-      deliveries.attempts.map((a) => [a.attempt, when(a.at), a.status ?? "—", a.error ?? "", `${a.durationMs} ms`])) : null,
+      deliveries.attempts.map((a) => [a.attempt, when(a.at), a.status ?? "—", prose(a.error ?? ""), `${a.durationMs} ms`])) : null,
     h("details", {}, h("summary", {}, "Record (recordInfo)"), h("pre", {}, JSON.stringify(data, null, 2))));
 }
