@@ -327,15 +327,17 @@ async def test_in_a_process_pool_same_images_progress_and_no_leftover_blocks(
 
 async def test_a_tiny_budget_still_gives_the_right_size_quickly() -> None:
     photo = photo_file()
-    started = time.monotonic()
+    # CPU seconds of this process, not the wall clock: a loaded machine (other processes) must
+    # not fail it; the engine runs in this process's threads here.
+    started = time.process_time()
     [out] = await reframe(
         photo, ClassicEngine(time_budget=0.01), image_size="square_hd", rendering_speed="QUALITY"
     )
-    elapsed = time.monotonic() - started
+    spent = time.process_time() - started
     assert size_of(out) == (1024, 1024)
     assert_source_kept(out, photo, (1024, 1024))
-    # QUALITY on this canvas takes seconds when it has the time.
-    assert elapsed < 2.5, f"{elapsed:.2f} s"
+    # QUALITY on this canvas takes seconds of CPU when it has the time.
+    assert spent < 2.5, f"{spent:.2f} CPU s"
 
 
 def test_the_budget_is_shared_by_the_images_in_turn() -> None:
