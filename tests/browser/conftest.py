@@ -12,6 +12,12 @@ import pytest
 from browser_site import DESKTOP, Site, browser, serve, unavailable
 
 _REASON = unavailable()
+if _REASON is None:
+    from playwright.sync_api import expect
+
+    # As the pages' default timeout below: on a loaded machine (the whole suite on two cores)
+    # a page can take longer than Playwright's 5 s to show what a test expects.
+    expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from browser_site import Site
-from web_pages import api, new_account, sign_in, tasks
+from web_pages import api, failing_task, new_account, sign_in, tasks
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -57,9 +57,7 @@ def test_more_adds_the_next_page_once_then_hides(page: Any, site: Site) -> None:
 
 def test_a_task_without_results_has_no_thumbnail(page: Any, site: Site) -> None:
     key = new_account(site)
-    made = api(site, "POST", "/api/v1/jobs/createTask", key=key, json={
-        "model": "google/nano-banana", "input": {"prompt": "x"}})
-    api(site, "POST", "/api/v1/jobs/cancelTask", key=key, json={"taskId": made["data"]["taskId"]})
+    failing_task(site, key)
     tasks(site, key)
     sign_in(page, site, key)
     page.click("nav >> text=History")

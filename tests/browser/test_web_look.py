@@ -71,6 +71,7 @@ PAIRS = [
 def test_the_theme_follows_the_system_and_stays_readable(
         chromium: Any, site: Site, scheme: str) -> None:
     context = chromium.new_context(viewport=DESKTOP, color_scheme=scheme)
+    context.set_default_timeout(15_000)
     try:
         page = context.new_page()
         sign_in(page, site)

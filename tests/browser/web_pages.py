@@ -47,6 +47,16 @@ def new_account(site: Site, credits: float = 1000) -> str:
     return str(open_account(site, credits)["apiKey"])
 
 
+def failing_task(site: Site, key: str) -> str:
+    """A task that fails whatever the timing (a cancel may come after a fast mock task has
+    ended): its input image is a link to this server that it never signed. Its id."""
+    made = api(site, "POST", "/api/v1/jobs/createTask", key=key, json={
+        "model": "google/nano-banana-edit",
+        "input": {"prompt": "x", "image_urls": [f"{site.base_url}/files/nope.png"]}})
+    assert made["code"] == 200, made
+    return str(made["data"]["taskId"])
+
+
 def credits(site: Site, key: str) -> float:
     return float(api(site, "GET", "/api/v1/chat/credit", key=key)["data"])
 
