@@ -122,11 +122,12 @@ def test_progress_rises_to_one_and_a_passed_deadline_still_gives_an_image() -> N
     seen: list[float] = []
     reframe_array(source, (600, 400), speed="BALANCED", seed=0, progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     out = reframe_array(source, (600, 400), speed="QUALITY", seed=0, deadline=started)
     # One round per band at the coarsest level, then the finish: far below QUALITY's full run.
+    # Held in CPU seconds, so that other processes loading the machine cannot fail it.
     assert out.shape == (400, 600, 3)
-    assert time.monotonic() - started < 2.0
+    assert time.process_time() - cpu < 2.0
 
 
 def test_a_narrow_region_at_the_border_closes_and_the_background_closes_over_it() -> None:
