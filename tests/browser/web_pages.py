@@ -49,10 +49,11 @@ def new_account(site: Site, credits: float = 1000) -> str:
 
 def failing_task(site: Site, key: str) -> str:
     """A task that fails whatever the timing (a cancel may come after a fast mock task has
-    ended): its input image is a link to this server that it never signed. Its id."""
+    ended): its input image is on a host under ``.invalid``, which never resolves (RFC 2606),
+    so the worker's download fails; a create takes it, as no lookup is made there. Its id."""
     made = api(site, "POST", "/api/v1/jobs/createTask", key=key, json={
         "model": "google/nano-banana-edit",
-        "input": {"prompt": "x", "image_urls": [f"{site.base_url}/files/nope.png"]}})
+        "input": {"prompt": "x", "image_urls": ["https://images.invalid/nope.png"]}})
     assert made["code"] == 200, made
     return str(made["data"]["taskId"])
 
