@@ -72,7 +72,9 @@ class QuickEngine:
 class Fetcher:
     """Input images without a network."""
 
-    async def fetch(self, url: str, field: str, accepted: tuple[str, ...] = ()) -> SourceImage:
+    async def fetch(
+        self, url: str, field: str, accepted: tuple[str, ...] = (), max_bytes: int | None = None
+    ) -> SourceImage:
         return SourceImage(url, b"\x89PNG", "image/png", 8, 8)
 
 
