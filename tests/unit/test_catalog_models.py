@@ -310,7 +310,7 @@ def test_image_url_fields_name_the_lists_the_worker_fetches(
 def test_url_list_json_schema() -> None:
     spec002, live = model("nano-banana-pro").json_schema()["anyOf"]
     schema = spec002["properties"]["input_image_input"]
-    assert schema["type"] == "array" and schema["maxItems"] == 4
+    assert schema["type"] == ["array", "null"] and schema["maxItems"] == 4
     assert schema["items"]["format"] == "uri" and schema["items"]["maxLength"] == 2048
     assert "image/gif" in schema["items"]["x-accepted-types"]
     assert live["properties"]["image_input"]["maxItems"] == 8

@@ -20,6 +20,9 @@ from imagegate.accounts.grants import (
     (1, 1000), (-1, -1000), (0.001, 1), (2.5, 2500), (0.1, 100), (1e-3, 1),
     (MAX_CREDITS, MAX_BALANCE_MILLI), (-float(MAX_CREDITS), -MAX_BALANCE_MILLI),
     (123456789.123, 123456789123),
+    # Binary floating point's nearest to a 3-decimal amount is that amount (a schema's
+    # multipleOf 0.001 generates 4097 * 0.001 == 4.0969999999999995; JavaScript's 0.1 + 0.2).
+    (4097 * 0.001, 4097), (0.1 + 0.2, 300),
 ])
 def test_amounts_are_exact_millicredits(value: float, milli: int) -> None:
     assert amount_milli(value) == milli
@@ -27,7 +30,8 @@ def test_amounts_are_exact_millicredits(value: float, milli: int) -> None:
 
 @pytest.mark.parametrize(("value", "words"), [
     (True, "not a boolean"), ("50", "not a string"), (None, "not null"), ({}, "not an object"),
-    (0.0001, "at most 3 decimals"), (0.1 + 0.2, "at most 3 decimals"),
+    (0.0001, "at most 3 decimals"), (0.3001, "at most 3 decimals"),
+    (123456789.0001, "at most 3 decimals"),
     (float("nan"), "finite"), (float("-inf"), "finite"),
     (MAX_CREDITS + 1, "must be between"), (10**30, "must be between"),
 ])

@@ -76,11 +76,17 @@ def amount_milli(value: object) -> int:
     # The decimal the client wrote (repr of a float is its shortest round-trip form), so 0.1
     # is 100 millicredits exactly and 0.0001 is seen as the fourth decimal it is.
     exact = Decimal(repr(value)) * MILLI
-    if exact != exact.to_integral_value():
+    whole = exact.to_integral_value()
+    # Within two units of the float's last place of a millicredit is that millicredit:
+    # 4097 * 0.001 computed in binary floating point is 4.0969999999999995, which a client
+    # (or a schema's multipleOf) means as 4.097. A real fourth decimal (0.0001) is far off
+    # and still refused.
+    slack = max(Decimal("1e-9"), Decimal(math.ulp(float(value))) * 2 * MILLI)
+    if abs(exact - whole) > slack:
         raise ValueError(
             f"must be a whole number of millicredits, at most 3 decimals (got {value!r})"
         )
-    return int(exact)
+    return int(whole)
 
 
 def json_type(value: object) -> str:

@@ -15,7 +15,7 @@ from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
-from imagegate.api.ratelimit import parse_rate
+from imagegate.api.ratelimit import RATE_SCHEMA, parse_rate
 from imagegate.api.services import Services
 from imagegate.errors import NotFound, ValidationFailed
 
@@ -69,10 +69,11 @@ _NEW_ACCOUNT_BODY = schemas.json_body(
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": 200},
             "credits": {"type": "number", "minimum": 0, "maximum": MAX_CREDITS, "default": 0,
+                        "multipleOf": 0.001,
                         "description": f"The starting balance. {_AMOUNT}"},
             "webhookSecret": {"type": ["string", "null"], "maxLength": 200},
-            "createRate": {"type": ["string", "null"], "example": "20/10s"},
-            "queryRate": {"type": ["string", "null"], "example": "10/1s"},
+            "createRate": {**RATE_SCHEMA, "example": "20/10s"},
+            "queryRate": {**RATE_SCHEMA, "example": "10/1s"},
         },
     },
     {"name": "acme", "credits": 100},
@@ -121,7 +122,7 @@ class CreditGrant(BaseModel):
             {"type": "object", "required": ["credits"], "properties": {
                 "credits": {
                     "type": "number", "minimum": -MAX_CREDITS, "maximum": MAX_CREDITS,
-                    "not": {"const": 0},
+                    "multipleOf": 0.001, "not": {"const": 0},
                     "description": (
                         "Credits to add; negative takes them back, down to a balance of 0"
                         f" (a larger debit is refused with 422). {_AMOUNT} Not 0."

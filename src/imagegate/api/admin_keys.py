@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from imagegate.accounts.grants import MAX_CREDITS
 from imagegate.api import schemas
 from imagegate.api.admin import _parse, get_operations
-from imagegate.api.admin_operations import AdminOperations
+from imagegate.api.admin_operations import MAX_EXPIRES_AT, AdminOperations
 from imagegate.api.auth import require_admin
 from imagegate.api.body import read_json_object, read_limited, with_body
 from imagegate.api.envelope import success
@@ -62,11 +62,18 @@ class RotateBody(BaseModel):
     model_config = {"populate_by_name": True}
 
 
+# An IPv4 network in CIDR form (IPv6 networks such as 2001:db8::/32 are taken too).
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4_NETWORK = rf"^({_OCTET}\.){{3}}{_OCTET}/(3[0-2]|[12]?[0-9])$"
+_CAP = {"type": ["number", "null"], "minimum": 0, "maximum": MAX_CREDITS}
 _LIMITS_SCHEMA = {
-    "hourlyCap": {"type": ["number", "null"], "minimum": 0, "description": "Credits per hour"},
-    "dailyCap": {"type": ["number", "null"], "minimum": 0, "description": "Credits per 24 h"},
-    "totalCap": {"type": ["number", "null"], "minimum": 0, "description": "Credits in all"},
-    "ipAllow": {"type": ["array", "null"], "items": {"type": "string"},
+    "hourlyCap": {**_CAP, "description": "Credits per hour"},
+    "dailyCap": {**_CAP, "description": "Credits per 24 h"},
+    "totalCap": {**_CAP, "description": "Credits in all"},
+    "ipAllow": {"type": ["array", "null"], "maxItems": 1000, "items": {
+                    "type": "string", "anyOf": [
+                        {"format": "ipv4"}, {"format": "ipv6"}, {"pattern": _IPV4_NETWORK},
+                    ]},
                 "description": "Addresses or CIDR networks the key is accepted from"},
 }
 _KEY = {"type": "object", "description": "An API key (never the key itself)"}
@@ -99,10 +106,16 @@ async def list_keys(
     "/accounts/{account_id}/keys",
     openapi_extra=_doc(_KEY, schemas.json_body(
         {"type": "object", "properties": {
-            "name": {"type": ["string", "null"]},
-            "expiresAt": {"type": ["integer", "string", "null"],
-                          "description": "When the key stops working: epoch ms, or an ISO-8601"
-                                         " time (UTC without an offset) [default: never]"},
+            "name": {"type": ["string", "null"], "maxLength": 200},
+            "expiresAt": {
+                "anyOf": [
+                    {"type": "integer", "minimum": 1, "maximum": MAX_EXPIRES_AT},
+                    {"type": "string", "format": "date-time"},
+                    {"type": "null"},
+                ],
+                "description": "When the key stops working, in the future: epoch ms, or an"
+                               " ISO-8601 time (UTC without an offset) [default: never]",
+            },
             **_LIMITS_SCHEMA}},
         {"name": "ci", "dailyCap": 100, "ipAllow": ["203.0.113.0/24"],
          "expiresAt": "2030-01-31T00:00:00Z"},

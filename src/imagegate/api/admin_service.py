@@ -17,6 +17,7 @@ from imagegate.api.body import read_json_object
 from imagegate.api.deps import get_services
 from imagegate.api.envelope import success
 from imagegate.api.services import Services
+from imagegate.catalog import all_models
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
@@ -55,8 +56,10 @@ _MODELS = {"type": "array", "items": {"type": "object", "properties": {
     "model": {"type": "string"}, "enabled": {"type": "boolean"},
     "reason": {"type": ["string", "null"]}, "served": {"type": "boolean"}}}}
 _MODEL_BODY = schemas.json_body(
-    {"type": "object", "required": ["model"],
-     "properties": {"model": {"type": "string"}, "reason": {"type": ["string", "null"]}}},
+    {"type": "object", "required": ["model"], "properties": {
+        "model": {"type": "string", "enum": sorted(spec.name for spec in all_models())},
+        "reason": {"type": ["string", "null"], "maxLength": 500},
+    }},
     {"model": "qwen/image-edit", "reason": "GPU maintenance until 14:00 UTC"},
 )
 
@@ -69,7 +72,9 @@ async def maintenance_status(ops: AdminOperations = Depends(get_operations)) -> 
 @router.post(
     "/maintenance",
     openapi_extra=_doc(_MAINTENANCE, schemas.json_body(
-        {"type": "object", "required": ["on"], "properties": _MAINTENANCE["properties"]},
+        {"type": "object", "required": ["on"], "properties": {
+            "on": {"type": "boolean"}, "message": {"type": ["string", "null"], "maxLength": 500},
+        }},
         {"on": True, "message": "database upgrade, back at 14:00 UTC"},
     )),
 )

@@ -32,16 +32,17 @@ def presented_key(request: Request) -> str | None:
                 scheme, _, value = value.partition(" ")
                 if scheme.lower() != "bearer":
                     continue
-            if value.strip():
-                keys.add(value.strip())
-                if label not in labels:
-                    labels.append(label)
+            # A key header sent blank is a wrong key, not an absent one: beside a valid
+            # key it is a conflict (401), so a client never learns that garbage passes.
+            keys.add(value.strip())
+            if label not in labels:
+                labels.append(label)
     if len(keys) > 1:
         raise Unauthorized(
             "Authentication failed: the request carries different API keys"
             f" ({', '.join(labels)}); send one key"
         )
-    return next(iter(keys), None)
+    return next(iter(keys), None) or None  # only blank headers: no key at all
 
 
 async def current_account(request: Request, services: Services = Depends(get_services)) -> Account:

@@ -67,4 +67,9 @@ def install_error_handlers(app: FastAPI, *, http_200: bool) -> None:
             error = BadRequest(str(exc.detail))
             error.http_status = exc.status_code
             error.code = exc.status_code
-        return error_response(request, error, http_200=http_200)
+        response = error_response(request, error, http_200=http_200)
+        # The framework's own headers stay: a 405's ``Allow`` (RFC 9110 says it MUST be
+        # sent) names the methods the path takes.
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response

@@ -27,6 +27,7 @@ from imagegate.api.legacy import (
 from imagegate.catalog.models.gpt4o_image import (
     GPT4O_IMAGE,
     GPT4O_IMAGE_NAME,
+    PROMPT_OR_FILES_SCHEMA,
     check_prompt_or_files,
 )
 from imagegate.clock import now_ms
@@ -99,7 +100,9 @@ _RECORD_SCHEMA: dict[str, Any] = {
     "/api/v1/gpt4o-image/generate",
     openapi_extra={
         "parameters": [IDEMPOTENCY_KEY_PARAMETER],
-        "requestBody": request_schema(GPT4O_IMAGE, {}, _EXAMPLE),
+        "requestBody": request_schema(
+            GPT4O_IMAGE, {}, _EXAMPLE, rules=(PROMPT_OR_FILES_SCHEMA,)
+        ),
         "security": SECURITY,
         "responses": answer_schema(
             {"type": "object", "properties": {"taskId": {"type": "string"}}},
@@ -136,8 +139,9 @@ _DOWNLOAD_BODY: dict[str, Any] = {
     "type": "object",
     "required": ["taskId", "url"],
     "properties": {
-        "taskId": {"type": "string", "description": "The GPT-4o Image task the image is of"},
-        "url": {"type": "string", "format": "uri",
+        "taskId": {**schemas.TASK_ID_STRING,
+                   "description": "The GPT-4o Image task the image is of"},
+        "url": {"type": "string", "format": "uri", "minLength": 1,
                 "description": "One of the task's resultUrls (its expiry does not matter)"},
     },
 }

@@ -39,7 +39,7 @@ async def check_request_urls(
     docstring). ``spec`` None: a pass-through model, whose input goes upstream as sent."""
     if callback_url is not None:
         # The spelling jobs.callback_url_of read it from.
-        field = "callBackUrl" if "callBackUrl" in body else "callbackUrl"
+        field = "callBackUrl" if body.get("callBackUrl") else "callbackUrl"
         problem = services.policy.refusal_at_sight(callback_url)
         if problem is not None:
             raise ValidationFailed(field, f"imagegate will not send callbacks there: {problem}")

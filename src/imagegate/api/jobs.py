@@ -108,17 +108,21 @@ def naming_ignored(response: Response, ignored: Iterable[str]) -> Response:
 
 
 def callback_url_of(body: dict[str, Any]) -> str | None:
-    """``callBackUrl`` (Kie's spelling) or ``callbackUrl`` (spec 002's v2 example)."""
-    field = "callBackUrl" if "callBackUrl" in body else "callbackUrl"
-    value = body.get(field)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or len(value) > 2048:
-        raise ValidationFailed(field, "must be an http or https URL of at most 2048 characters")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed(field, f"must be an http or https URL (got {value!r})")
-    return value
+    """``callBackUrl`` (Kie's spelling) or ``callbackUrl`` (spec 002's v2 example); Kie's
+    wins when both are sent, and each one sent must be a valid URL, so a bad value is never
+    passed over in silence."""
+    found: str | None = None
+    for field in ("callbackUrl", "callBackUrl"):
+        value = body.get(field)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str) or len(value) > 2048:
+            raise ValidationFailed(field, "must be an http or https URL of at most 2048 characters")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValidationFailed(field, f"must be an http or https URL (got {value!r})")
+        found = value
+    return found
 
 
 def priority_of(body: dict[str, Any]) -> int:
@@ -127,6 +131,9 @@ def priority_of(body: dict[str, Any]) -> int:
     value = body.get("priority")
     if value is None:
         return 0
+    # 3.0 is the integer 3, as JSON Schema (and the OpenAPI document) counts integers.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not (
         MIN_PRIORITY <= value <= MAX_PRIORITY
     ):

@@ -86,10 +86,15 @@ async def read_task(request: Request, models: Collection[str]) -> Task:
 
 
 def request_schema(
-    spec: ModelSpec, extra: Mapping[str, Any], example: Mapping[str, Any]
+    spec: ModelSpec, extra: Mapping[str, Any], example: Mapping[str, Any],
+    *, rules: tuple[Mapping[str, Any], ...] = (),
 ) -> dict[str, Any]:
-    """An OpenAPI requestBody for an endpoint whose body is the model's input plus ``extra``."""
-    return schemas.json_body(schemas.flat_body(spec, extra), dict(example))
+    """An OpenAPI requestBody for an endpoint whose body is the model's input plus ``extra``;
+    ``rules``: the endpoint's own checks across fields, as JSON Schemas the body must match."""
+    body = schemas.flat_body(spec, extra)
+    if rules:
+        body["allOf"] = [*body.get("allOf", ()), *map(dict, rules)]
+    return schemas.json_body(body, dict(example))
 
 
 def answer_schema(

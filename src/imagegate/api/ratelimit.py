@@ -33,7 +33,15 @@ from limits.storage import storage_from_string
 from imagegate.errors import RateLimited
 
 log = logging.getLogger(__name__)
+# N per W seconds, minutes or hours: N at least 1, W at least 1 (left out: 1). The OpenAPI
+# document gives the same pattern (RATE_SCHEMA), so a rate it allows is one this server takes.
+RATE_PATTERN = r"^\s*0*[1-9]\d{0,8}\s*/\s*(0*[1-9]\d{0,8})?\s*[smh]\s*$"
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smh])\s*$")
+RATE_SCHEMA: dict[str, Any] = {
+    "type": ["string", "null"], "pattern": RATE_PATTERN, "maxLength": 64,
+    "description": "N requests per W seconds, minutes or hours (N/Ws, N/Wm, N/Wh); null:"
+                   " the server's default",
+}
 _UNITS = {"s": RateLimitItemPerSecond, "m": RateLimitItemPerMinute, "h": RateLimitItemPerHour}
 
 
@@ -41,7 +49,7 @@ _UNITS = {"s": RateLimitItemPerSecond, "m": RateLimitItemPerMinute, "h": RateLim
 def parse_rate(text: str) -> RateLimitItem:
     """``"20/10s"`` → 20 per 10 seconds. Raises ValueError naming the expected form."""
     match = _RATE.match(text)
-    if not match or int(match.group(1)) < 1:
+    if not match or not re.match(RATE_PATTERN, text):
         raise ValueError(f"rate {text!r} is not of the form N/Ws, N/Wm or N/Wh (e.g. 20/10s)")
     amount, window, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)
     return _UNITS[unit](amount, window)

@@ -21,9 +21,11 @@ Surface = Literal["v1", "v2", "upload"]
 
 REF = "#/components/schemas/"
 SECURITY: list[dict[str, list[str]]] = [{"BearerAuth": []}, {"ApiKeyHeader": []}]
+# A task id as a request names it: createTask's answer, never empty.
+TASK_ID_STRING: Final = {"type": "string", "minLength": 1, "maxLength": 128}
 TASK_ID_PARAMETER: dict[str, Any] = {
     "name": "taskId", "in": "query", "required": True,
-    "schema": {"type": "string", "maxLength": 128},
+    "schema": dict(TASK_ID_STRING),
     "description": "The task's id, as createTask answered it",
 }
 IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
@@ -41,8 +43,12 @@ IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
     "example": "5b0c3b1e-8f7a-4c1d-9e2f-0a1b2c3d4e5f",
 }
 CALLBACK_URL: dict[str, Any] = {
-    "type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048,
-    "description": "Where the task's result is POSTed when it ends (http or https)",
+    "anyOf": [
+        {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048},
+        {"const": ""}, {"type": "null"},
+    ],
+    "description": "Where the task's result is POSTed when it ends (http or https); empty or"
+                   " null: no callback",
 }
 
 _CODE = {"type": "integer", "description": "200 on success, else the error's code"}

@@ -7,6 +7,7 @@ unchanged; a cancelled task is a ``fail`` with failCode ``CANCELED``, a state Ki
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,9 +22,14 @@ from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
 from imagegate.api.jobs import task_of_request
 from imagegate.api.services import Services
-from imagegate.catalog import get_model
 from imagegate.errors import ValidationFailed
-from imagegate.tasks.listing import MAX_PAGE, TaskQuery, decode_cursor, list_tasks
+from imagegate.tasks.listing import (
+    CURSOR_PATTERN,
+    MAX_PAGE,
+    TaskQuery,
+    decode_cursor,
+    list_tasks,
+)
 from imagegate.tasks.model import Task
 from imagegate.tasks.state import TaskState
 from imagegate.wire import task_list as wire
@@ -31,7 +37,8 @@ from imagegate.wire import task_list as wire
 router = APIRouter(tags=["jobs"])
 
 _STATES = [s.value for s in TaskState]
-MAX_USAGE_DAYS = 366
+# Epoch milliseconds, as a filter takes them (up to the year 33658).
+_EPOCH_MS: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": 10**15}
 
 _LISTED_TASK = {
     "allOf": [
@@ -53,15 +60,20 @@ _LIST = schemas.operation(
         errors=(401, 422, 429),
     ),
     parameters=[
-        {"name": "state", "in": "query", "required": False,
+        {"name": "state", "in": "query", "required": False, "style": "form", "explode": False,
          "description": "Only tasks in these states (comma-separated)",
-         "schema": {"type": "string", "example": "success,fail"}},
-        {"name": "model", "in": "query", "required": False, "schema": {"type": "string"}},
+         "schema": {"type": "array", "items": {"type": "string", "enum": _STATES}},
+         "example": ["success", "fail"]},
+        {"name": "model", "in": "query", "required": False,
+         "description": "Only tasks of this model (a catalog model, or a pass-through one)",
+         "schema": {"type": "string", "minLength": 1}},
         {"name": "from", "in": "query", "required": False,
-         "description": "Created at or after (epoch ms)", "schema": {"type": "integer"}},
+         "description": "Created at or after (epoch ms)", "schema": _EPOCH_MS},
         {"name": "to", "in": "query", "required": False,
-         "description": "Created before (epoch ms)", "schema": {"type": "integer"}},
-        {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
+         "description": "Created before (epoch ms)", "schema": _EPOCH_MS},
+        {"name": "cursor", "in": "query", "required": False,
+         "description": "data.nextCursor of the previous page, as given",
+         "schema": {"type": "string", "minLength": 1, "pattern": CURSOR_PATTERN}},
         {"name": "limit", "in": "query", "required": False,
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 20}},
     ],
@@ -79,7 +91,7 @@ _CANCEL = schemas.operation(
     ),
     body=schemas.json_body(
         {"type": "object", "required": ["taskId"],
-         "properties": {"taskId": {"type": "string", "maxLength": 128}}},
+         "properties": {"taskId": dict(schemas.TASK_ID_STRING)}},
         {"taskId": "3f1c0e9a2b7d4c8e9f0a1b2c3d4e5f60"},
     ),
 )
@@ -131,11 +143,8 @@ async def list_jobs(request: Request) -> Response:
     states = tuple(s.strip() for s in params.get("state", "").split(",") if s.strip())
     if unknown := [s for s in states if s not in _STATES]:
         raise ValidationFailed("state", f"unknown state {unknown[0]!r} (one of {_STATES})")
+    # Any name filters: a model taken out of the catalog or the routes still has its tasks.
     model = params.get("model") or None
-    if model is not None and get_model(model) is None and (
-        services.routing.pass_through_price(model) is None  # a pass-through model's tasks
-    ):
-        raise ValidationFailed("model", f"unknown model {model!r}")
     cursor = params.get("cursor")
     page = await list_tasks(services.store, TaskQuery(
         account_id=account.id, states=states, model=model,
@@ -169,12 +178,11 @@ async def account_usage(request: Request) -> Response:
     services, account = await _caller(request)
     last = _date_param(request.query_params.get("to"), "to") or dt.datetime.now(dt.UTC).date()
     first = _date_param(request.query_params.get("from"), "from") or (
-        last - dt.timedelta(days=29)
+        last - dt.timedelta(days=min(29, (last - dt.date.min).days))  # 0001-01-01 has no past
     )
-    if first > last:
-        raise ValidationFailed("from", "must not be after `to`")
-    if (last - first).days >= MAX_USAGE_DAYS:
-        raise ValidationFailed("from", f"the range may span at most {MAX_USAGE_DAYS} days")
+    # A range that ends before it starts holds no day: an empty answer, not an error.
+    # No cap on the span: the answer has a row per day and model that has tasks, bounded by
+    # what the account made (and the operator's task retention), not by the range asked.
     start = _epoch_ms(first)
     rows = await usage(services.store, account.id, start, _epoch_ms(last) + DAY_MS)
     return success(wire.usage_data(first, last, rows))
@@ -183,7 +191,8 @@ async def account_usage(request: Request) -> Response:
 def _int_param(
     value: str | None, name: str, low: int = 0, high: int = 10**15
 ) -> int | None:
-    if value is None or value == "":
+    # Sent empty (``?to=``) is a mistake, not "no filter": the caller meant some value.
+    if value is None:
         return None
     try:
         number = int(value)
@@ -195,9 +204,12 @@ def _int_param(
 
 
 def _date_param(value: str | None, name: str) -> dt.date | None:
-    if not value:
+    if value is None:
         return None
     try:
+        # Only the document's YYYY-MM-DD (fromisoformat alone also takes 20261207, 2026-W49).
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(name, f"must be a date YYYY-MM-DD (got {value!r})") from None

@@ -23,6 +23,12 @@ class InputRule(Protocol):
         """Raise ``ValidationFailed`` naming ``input.<field>`` if the input breaks the rule."""
         ...
 
+    def json_schema(self, defaults: Mapping[str, Any]) -> dict[str, Any]:
+        """The rule as a JSON Schema the ``input`` object must match (``defaults``: the
+        fields' defaults, which a left-out field takes), so the OpenAPI document refuses
+        exactly what ``check`` refuses."""
+        ...
+
 
 @dataclass(frozen=True)
 class NotTogether:
@@ -48,6 +54,32 @@ class NotTogether:
                 f"input.{self.field}",
                 f"{show(value)} is not supported with {self.other} {show(other)}",
             )
+
+
+    def json_schema(self, defaults: Mapping[str, Any]) -> dict[str, Any]:
+        return {"not": {"allOf": [
+            takes_one_of(self.field, self.values, defaults),
+            takes_one_of(self.other, self.other_values, defaults),
+        ]}}
+
+
+def takes_one_of(name: str, values: frozenset[Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON Schema of "field ``name`` takes one of ``values``", a left-out (or null) field
+    counting as its default (as ``check`` sees the validated input)."""
+    taken = {"required": [name], "properties": {name: {"enum": sorted(values, key=repr)}}}
+    if _member(defaults.get(name), values):
+        return {"anyOf": [taken, not_sent(name)]}
+    return taken
+
+
+def sent(name: str, schema: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON Schema of "field ``name`` is sent, not null, and matches ``schema``"."""
+    return {"required": [name], "properties": {name: {**schema, "not": {"type": "null"}}}}
+
+
+def not_sent(name: str) -> dict[str, Any]:
+    """JSON Schema of "field ``name`` is left out or null": ModelSpec counts null as absent."""
+    return {"not": sent(name, {})}
 
 
 def _member(value: Any, values: frozenset[Any]) -> bool:

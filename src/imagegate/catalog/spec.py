@@ -269,11 +269,36 @@ class ModelSpec:
         schema: dict[str, Any] = {
             "title": self.name,
             "type": "object",
-            "properties": {spec.name: spec.json_schema() for spec in self.fields},
+            "properties": {
+                spec.name: spec.json_schema() if spec.required else nullable(spec.json_schema())
+                for spec in self.fields
+            },
             "required": [spec.name for spec in self.fields if spec.required],
         }
+        rules = self.cross_field_schema()
+        if rules:
+            schema["allOf"] = rules
         if self.description:
             schema["description"] = self.description
         if self.example:
             schema["examples"] = [dict(self.example)]
         return schema
+
+    def cross_field_schema(self) -> list[dict[str, Any]]:
+        """What ``validate`` refuses across fields, as JSON Schemas the input must match
+        (``allOf``): the ``rules``, and a subclass's own checks. A schema-valid input is then
+        one this server takes, as a generated client or a schema fuzzer assumes."""
+        defaults = {spec.name: spec.default for spec in self.fields if spec.has_default}
+        return [rule.json_schema(defaults) for rule in self.rules]
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with null allowed too: ``validate`` counts an optional field sent as null as
+    left out (clients that serialise an unset field as null), and the document says so."""
+    if "type" not in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    widened = {**schema, "type": [*kinds, "null"] if "null" not in kinds else kinds}
+    if "enum" in widened and None not in widened["enum"]:
+        widened["enum"] = [*widened["enum"], None]
+    return widened

@@ -15,6 +15,22 @@ _MAX_UPLOAD_PATH_CHARS = 200
 _MAX_UPLOAD_PATH_DEPTH = 8
 _MAX_FILE_NAME_CHARS = 100
 
+# What clean_upload_path and clean_file_name take, as the OpenAPI document says it: a folder
+# path with something usable in it, no '..' segment, at most the depth (raw separators counted,
+# so the pattern is a little stricter than the server); a file name without folders or '..'.
+UPLOAD_PATH_SCHEMA = {
+    "type": "string", "minLength": 1, "maxLength": _MAX_UPLOAD_PATH_CHARS,
+    "pattern": (
+        r"^(?=[\s\S]*[^/\\.\s])(?![\s\S]*(^|[/\\])\s*\.\.\s*([/\\]|$))"
+        rf"[/\\]*[^/\\]+([/\\]+[^/\\]+){{0,{_MAX_UPLOAD_PATH_DEPTH - 1}}}[/\\]*$"
+    ),
+    "description": "A relative folder for the file, such as images/user",
+}
+FILE_NAME_SCHEMA = {
+    "type": "string", "pattern": r"^(?!\s*\.\.\s*$)[^/\\]*$",
+    "description": "The stored file's name; a random one when absent",
+}
+
 # A served file's ASCII name falls back to the same set (serving.py): one rule for both.
 UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _MIME_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
@@ -33,6 +49,8 @@ _EXTENSIONS = {
 
 def clean_upload_path(value: str) -> str:
     """``uploadPath`` as safe relative segments; ``..`` is refused, not silently rewritten."""
+    if len(value) > _MAX_UPLOAD_PATH_CHARS:  # as sent, as the OpenAPI document's maxLength
+        raise BadRequest(f"uploadPath is too long (at most {_MAX_UPLOAD_PATH_CHARS} characters)")
     segments: list[str] = []
     for part in value.replace("\\", "/").split("/"):
         part = part.strip()

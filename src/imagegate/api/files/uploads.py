@@ -21,7 +21,7 @@ from imagegate.api import schemas
 from imagegate.api.auth import current_account
 from imagegate.api.body import read_json_object, read_limited, with_body
 from imagegate.api.deps import get_services
-from imagegate.api.files.naming import clean_upload_path
+from imagegate.api.files.naming import FILE_NAME_SCHEMA, UPLOAD_PATH_SCHEMA, clean_upload_path
 from imagegate.api.files.upload_answer import UPLOADED, Incoming, store_upload
 from imagegate.api.services import Services
 from imagegate.errors import (
@@ -70,7 +70,7 @@ def _optional_text(body: dict[str, Any], field: str) -> str | None:
 
 
 def _request_body(
-    fields: dict[str, dict[str, str]], required: list[str], content: str
+    fields: dict[str, dict[str, Any]], required: list[str], content: str
 ) -> dict[str, Any]:
     """OpenAPI for an upload endpoint, which reads its body itself (to cap it before parsing)."""
     schema = {"type": "object", "required": required, "properties": fields}
@@ -81,13 +81,27 @@ def _request_body(
 
 
 _STRING = "string"
+_PATH_AND_NAME: dict[str, dict[str, Any]] = {
+    "uploadPath": dict(UPLOAD_PATH_SCHEMA), "fileName": dict(FILE_NAME_SCHEMA),
+}
+# Standard base64 (padding optional) of at least one byte, or the same in a data: URL. The
+# server also takes line breaks and the URL-safe alphabet, which the document leaves out.
+_BASE64_DATA: dict[str, Any] = {
+    "type": _STRING, "minLength": 2,
+    "pattern": r"^(data:[^,;]*;base64,)?([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{4}"
+               r"|[A-Za-z0-9+/]{2}(==)?|[A-Za-z0-9+/]{3}=?)$",
+    "description": "The file's bytes in base64, or a data:<type>;base64, URL",
+}
+_FILE_URL: dict[str, Any] = {
+    "type": _STRING, "format": "uri", "pattern": "^https?://", "minLength": 1,
+    "maxLength": 2048, "description": "An http(s) URL to download the file from",
+}
 
 
 @router.post(
     "/api/file-stream-upload",
     openapi_extra=_request_body(
-        {"file": {"type": _STRING, "format": "binary"}, "uploadPath": {"type": _STRING},
-         "fileName": {"type": _STRING}},
+        {"file": {"type": _STRING, "format": "binary", "minLength": 1}, **_PATH_AND_NAME},
         ["file", "uploadPath"],
         "multipart/form-data",
     ),
@@ -156,8 +170,7 @@ def _decode_base64_data(value: str) -> tuple[bytes, str | None]:
 @router.post(
     "/api/file-base64-upload",
     openapi_extra=_request_body(
-        {"base64Data": {"type": _STRING}, "uploadPath": {"type": _STRING},
-         "fileName": {"type": _STRING}},
+        {"base64Data": _BASE64_DATA, **_PATH_AND_NAME},
         ["base64Data", "uploadPath"],
         "application/json",
     ),
@@ -210,8 +223,7 @@ async def _download_file_url(services: Services, url: str) -> Downloaded:
 @router.post(
     "/api/file-url-upload",
     openapi_extra=_request_body(
-        {"fileUrl": {"type": _STRING}, "uploadPath": {"type": _STRING},
-         "fileName": {"type": _STRING}},
+        {"fileUrl": _FILE_URL, **_PATH_AND_NAME},
         ["fileUrl", "uploadPath"],
         "application/json",
     ),

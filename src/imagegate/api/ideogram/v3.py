@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -29,6 +30,21 @@ _V3_FIELDS = (
     "image", "resolution", "num_images", "seed", "rendering_speed", "style_preset",
     "color_palette", "style_codes", "style_reference_images",
 )
+
+
+# check_color_palette's rule as JSON Schema: the form field carries it as JSON text.
+COLOR_PALETTE_SCHEMA: dict[str, Any] = {"oneOf": [
+    {"type": "object", "required": ["name"], "additionalProperties": False,
+     "properties": {"name": {"type": "string", "pattern": _STYLE_PRESET.pattern}}},
+    {"type": "object", "required": ["members"], "additionalProperties": False,
+     "properties": {"members": {"type": "array", "minItems": 1, "items": {
+         "type": "object", "required": ["color_hex"], "additionalProperties": False,
+         "properties": {
+             "color_hex": {"type": "string", "pattern": _COLOR_HEX.pattern},
+             "color_weight": {"type": ["number", "null"], "minimum": 0.05, "maximum": 1},
+         },
+     }}}},
+]}
 
 
 def check_color_palette(text: str) -> None:
@@ -112,11 +128,12 @@ _V3_BODY = form_body(
         "num_images": {"type": "integer", "minimum": 1, "maximum": MAX_NUM_IMAGES, "default": 1},
         "seed": {"type": "integer", "minimum": SEED_MIN, "maximum": SEED_MAX,
                  "description": "Random when absent; the answer reports it"},
-        "style_preset": {"type": "string", "description": "Accepted; no effect (classic engine)"},
-        "color_palette": {
-            "type": "string",
-            "description": 'JSON: {"name": "PASTEL"} or {"members": [{"color_hex": "#RRGGBB",'
-                           ' "color_weight": 0.5}]}. Accepted; no effect (classic engine)',
+        "style_preset": {"type": "string", "pattern": _STYLE_PRESET.pattern,
+                         "description": "Accepted; no effect (classic engine)"},
+        "color_palette": {**COLOR_PALETTE_SCHEMA,
+            "description": 'A JSON text: {"name": "PASTEL"} or {"members": [{"color_hex":'
+                           ' "#RRGGBB", "color_weight": 0.5}]}. Accepted; no effect (classic'
+                           " engine)",
         },
         "style_codes": {
             "type": "array", "items": {"type": "string", "pattern": "^[0-9A-Fa-f]{8}$"},

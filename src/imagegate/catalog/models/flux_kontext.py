@@ -15,6 +15,7 @@ from typing import Any
 
 from imagegate.catalog.fields import BooleanField, ImageUrlField, NumberField, StringField
 from imagegate.catalog.pricing import PerImage
+from imagegate.catalog.rules import not_sent, sent
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
 
@@ -50,6 +51,16 @@ class FluxKontextSpec(ModelSpec):
                 f" (got {tolerance})",
             )
         return validated
+
+    def cross_field_schema(self) -> list[dict[str, Any]]:
+        one_spelling = [
+            {"not": {"allOf": [sent(kie, {}), sent(spec_002, {})]}} for kie, spec_002 in _SPELLINGS
+        ]
+        edit_tolerance = {"anyOf": [
+            not_sent("inputImage"),
+            {"properties": {"safetyTolerance": {"maximum": EDIT_MAX_SAFETY}}},
+        ]}
+        return [*super().cross_field_schema(), *one_spelling, edit_tolerance]
 
     def _ratio(self, validated: Mapping[str, Any]) -> Mapping[str, Any]:
         ratio = validated.get("ratio")

@@ -19,6 +19,7 @@ from imagegate.catalog.fields import (
     StringField,
 )
 from imagegate.catalog.pricing import CountRule, PerImage
+from imagegate.catalog.rules import sent
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
 
@@ -44,8 +45,18 @@ class Gpt4oImageSpec(ModelSpec):
             raise ValidationFailed("input.variants", "send nVariants or variants, not both")
         return validated
 
+    def cross_field_schema(self) -> list[dict[str, Any]]:
+        both = {"not": {"allOf": [sent("variants", {}), sent("nVariants", {})]}}
+        return [*super().cross_field_schema(), both]
+
     def count_rule(self) -> CountRule:
         return CountRule(fields=("variants", "nVariants"))
+
+
+# check_prompt_or_files as JSON Schema, for the endpoint's body in the OpenAPI document.
+PROMPT_OR_FILES_SCHEMA: dict[str, Any] = {"anyOf": [
+    sent("prompt", {"minLength": 1}), sent("filesUrl", {"minItems": 1}),
+]}
 
 
 GPT4O_IMAGE = Gpt4oImageSpec(

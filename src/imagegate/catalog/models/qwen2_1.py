@@ -21,6 +21,7 @@ from imagegate.catalog.market import (
     nsfw_checker_field,
 )
 from imagegate.catalog.pricing import PerImageBy
+from imagegate.catalog.rules import not_sent, sent, takes_one_of
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
 
@@ -38,6 +39,18 @@ class Qwen21Spec(ModelSpec):
         validated = super().validate(raw_input)
         check_qwen21_rules(validated)
         return validated
+
+    def cross_field_schema(self) -> list[dict[str, Any]]:
+        """check_qwen21_rules as JSON Schema."""
+        defaults = {spec.name: spec.default for spec in self.fields if spec.has_default}
+        transparent = takes_one_of("background", frozenset({"transparent"}), defaults)
+        jpeg = takes_one_of("output_format", frozenset({"jpeg"}), defaults)
+        rules = [*super().cross_field_schema(), {"not": {"allOf": [transparent, jpeg]}}]
+        if "mask_url" in self._by_name:  # only the image-to-image model has a mask
+            rules.append({"anyOf": [not_sent("mask_url"), {"allOf": [
+                sent("image_urls", {"minItems": 1, "maxItems": 1}), {"not": transparent},
+            ]}]})
+        return rules
 
 
 def check_qwen21_rules(validated: Mapping[str, Any]) -> None:

@@ -32,6 +32,7 @@ from imagegate.catalog.market import (
     nsfw_checker_field,
 )
 from imagegate.catalog.pricing import CountRule, PerImage
+from imagegate.catalog.rules import not_sent, sent, takes_one_of
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
 
@@ -47,6 +48,31 @@ class WanImageSpec(ModelSpec):
         validated = super().validate(raw_input)
         check_wan_rules(validated)
         return validated
+
+    def cross_field_schema(self) -> list[dict[str, Any]]:
+        """check_wan_rules as JSON Schema."""
+        sequential = sent("enable_sequential", {"const": True})
+        defaults = {spec.name: spec.default for spec in self.fields if spec.has_default}
+        standard_count = {"anyOf": [
+            not_sent("n"), {"properties": {"n": {"maximum": _STANDARD_MAX}}}, sequential,
+        ]}
+        four_k = {"anyOf": [
+            {"not": takes_one_of("resolution", frozenset({"4K"}), defaults)},
+            {"allOf": [{"not": sent("input_urls", {"minItems": 1})}, {"not": sequential}]},
+        ]}
+        # One box list per image: JSON Schema cannot compare two lengths, so each count the
+        # image list may have is an alternative.
+        most = self._by_name["input_urls"].json_schema().get("maxItems", 9)
+        per_image = [{"properties": {"bbox_list": {"maxItems": 0}, "input_urls": {"maxItems": 0}}}]
+        per_image += [
+            {"required": ["input_urls"], "properties": {
+                "bbox_list": {"minItems": count, "maxItems": count},
+                "input_urls": {"minItems": count, "maxItems": count},
+            }}
+            for count in range(1, most + 1)
+        ]
+        boxes = {"anyOf": [not_sent("bbox_list"), *per_image]}
+        return [*super().cross_field_schema(), standard_count, four_k, boxes]
 
     def count_rule(self) -> CountRule:
         # n when sent, else its mode's most: 12 with enable_sequential, 4 without.
