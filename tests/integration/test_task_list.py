@@ -79,7 +79,7 @@ async def test_the_list_refuses_bad_filters_in_its_envelope_and_shows_no_one_els
 ) -> None:
     await created(api)
     for params, field in (
-        ({"state": "done"}, "state"), ({"model": "no/such"}, "model"),
+        ({"state": "done"}, "state"), ({"to": ""}, "to"), ({"to": "-1"}, "to"),
         ({"cursor": "!!"}, "cursor"), ({"limit": "0"}, "limit"), ({"from": "yesterday"}, "from"),
     ):
         response = await api.client.get("/api/v1/jobs/list", params=params, headers=api.auth)
@@ -191,8 +191,7 @@ async def test_usage_counts_tasks_and_credits_per_model_per_day(api: Any) -> Non
     listed = {r["taskId"]: r["consumeCredits"] for r in (await listing(api))["tasks"]}
     assert banana["credits"] == sum(listed[t] for t in kept)
     assert data["totalCredits"] == sum(listed.values())
-    for params, field in (({"from": "2026-13-01"}, "from"),
-                          ({"from": "2026-05-02", "to": "2026-05-01"}, "from"),
-                          ({"from": "2020-01-01", "to": "2026-01-01"}, "from")):
+    for params, field in (({"from": "2026-13-01"}, "from"), ({"to": ""}, "to"),
+                          ({"from": "2026-5-1"}, "from")):
         bad = await api.client.get("/api/v1/usage", params=params, headers=api.auth)
         assert bad.status_code == 422 and bad.json()["msg"].startswith(field), params

@@ -32,8 +32,10 @@ def presented_key(request: Request) -> str | None:
                 scheme, _, value = value.partition(" ")
                 if scheme.lower() != "bearer":
                     continue
-            # A key header sent blank is a wrong key, not an absent one: beside a valid
-            # key it is a conflict (401), so a client never learns that garbage passes.
+                if not value.strip():
+                    continue  # "Bearer" alone: Authorization is shared with other schemes
+            # X-API-KEY and Api-Key carry nothing but a key: sent blank, it is a wrong key,
+            # which beside a valid one is a conflict (401), never silently passed over.
             keys.add(value.strip())
             if label not in labels:
                 labels.append(label)
@@ -42,7 +44,7 @@ def presented_key(request: Request) -> str | None:
             "Authentication failed: the request carries different API keys"
             f" ({', '.join(labels)}); send one key"
         )
-    return next(iter(keys), None) or None  # only blank headers: no key at all
+    return next(iter(keys), None) or None  # only a blank key header: no key at all
 
 
 async def current_account(request: Request, services: Services = Depends(get_services)) -> Account:
