@@ -63,7 +63,9 @@ class WanImageSpec(ModelSpec):
         # One box list per image: JSON Schema cannot compare two lengths, so each count the
         # image list may have is an alternative.
         most = self._by_name["input_urls"].json_schema().get("maxItems", 9)
-        per_image = [{"properties": {"bbox_list": {"maxItems": 0}, "input_urls": {"maxItems": 0}}}]
+        per_image: list[dict[str, Any]] = [
+            {"properties": {"bbox_list": {"maxItems": 0}, "input_urls": {"maxItems": 0}}}
+        ]
         per_image += [
             {"required": ["input_urls"], "properties": {
                 "bbox_list": {"minItems": count, "maxItems": count},
