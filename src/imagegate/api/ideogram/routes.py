@@ -47,7 +47,7 @@ def form_body(
         },
         # The form's fields and files are what a repeat with the same key must match.
         "parameters": [schemas.IDEMPOTENCY_KEY_PARAMETER],
-        # Ideogram's own Api-Key header, and the Kie surfaces' two ways, all taken here
-        # (one key per request: two different ones are a 401).
-        "security": [{"IdeogramApiKey": []}, *schemas.SECURITY],
+        # Beside Ideogram's own Api-Key (the API_KEY dependency declares it), the Kie
+        # surfaces' two ways are taken here too (one key per request: two different are 401).
+        "security": list(schemas.SECURITY),
     }
