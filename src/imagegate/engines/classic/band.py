@@ -8,8 +8,10 @@ decides the layout; finer ones inherit its field, scaled up, and refine the deta
 
 What a plain fill lacks, and this one adds to each match's cost:
 
-- a guide: the match's blurred colour against a smooth extension of the border, so the new
-  rows keep the border's low frequencies (sky stays above the horizon, colours don't drift);
+- a guide: the match's blurred colour against the layout predicted from the border
+  (``layout``), so the new rows keep the border's low frequencies (sky stays above the
+  horizon, colours don't drift) and the patches chosen agree with the layout that ``finish``
+  gives the band in the end;
 - an occurrence penalty (after Kaspar et al. 2015): patches already used by many pixels cost
   more, so one object cannot be stamped again and again, and the fill draws on the whole
   background instead of its one best-matching corner;
@@ -31,7 +33,7 @@ import numpy as np
 
 from imagegate.engines.classic.effort import Effort
 from imagegate.engines.classic.features import describe, patch_basis
-from imagegate.engines.classic.guide import edge_guide
+from imagegate.engines.classic.layout import layout_fill
 from imagegate.engines.classic.patchmatch import Bounds, Field, improve
 
 # Weights of the penalties, in units of a typical patch distance at the level.
@@ -199,7 +201,7 @@ class _LevelContext:
         blur = max(1.0, r)
         self.source_low = cv2.GaussianBlur(source, (0, 0), blur).reshape(source.shape)
         self.guide = np.concatenate(
-            [edge_guide(source, level.hole), source[: level.radius]], axis=0
+            [layout_fill(source, level.hole), source[: level.radius]], axis=0
         )
         self.guide_low = cv2.GaussianBlur(self.guide, (0, 0), blur).reshape(self.guide.shape)
         self.saliency = _saliency(source, self.source_low)

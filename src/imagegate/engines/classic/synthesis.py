@@ -17,9 +17,10 @@ import numpy as np
 
 from imagegate.engines.classic.band import BandResult, BandSynthesis
 from imagegate.engines.classic.effort import Effort, effort_for
-from imagegate.engines.classic.features import lab_features, push_pull
+from imagegate.engines.classic.features import lab_features
 from imagegate.engines.classic.finish import copy_band
 from imagegate.engines.classic.geometry import Placement
+from imagegate.engines.classic.layout import layout_fill
 
 
 def extend(
@@ -70,7 +71,7 @@ class _Bands:
         self.features = lab_features(reduced.reshape(size[1], size[0], source.shape[2]))
         # A source only a few patches thin at the search's scale (a banner reframed to a
         # square) has too little to copy from, and searching it at a finer scale would cost
-        # the full canvas: its bands get the smooth extension instead.
+        # the full canvas: its bands get the predicted layout alone instead.
         self.searchable = min(size) >= need
         self.done = 0
         self.total = 0
@@ -125,11 +126,6 @@ def _preference(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _smooth_band(source: np.ndarray, hole: int) -> np.ndarray:
-    """For sources too small to take patches from: the border, extended smoothly."""
-    rows, width, channels = source.shape
-    canvas = np.zeros((hole + rows, width, channels), np.float32)
-    canvas[hole:] = source
-    known = np.zeros((hole + rows, width), np.float32)
-    known[hole:] = 1.0
-    filled = push_pull(canvas, known)
-    return np.clip(np.round(filled[:hole]), 0, 255).astype(np.uint8)
+    """For sources too small to take patches from: the predicted layout alone (``layout``)."""
+    filled = layout_fill(source, hole)
+    return np.clip(np.round(filled), 0, 255).astype(np.uint8)
