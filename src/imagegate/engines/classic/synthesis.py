@@ -22,6 +22,11 @@ from imagegate.engines.classic.finish import copy_band
 from imagegate.engines.classic.geometry import Placement
 from imagegate.engines.classic.layout import layout_fill
 
+# The finish (``copy_band``: copying, layout, detail and seam) costs about this many
+# pixel-rounds of the search per full-resolution pixel of the band (measured at 1024 px
+# outputs: about 7.5e-7 s a pixel against 1.2e-5 s a pixel-round).
+FINISH_WORK = 0.06
+
 
 def extend(
     inner: np.ndarray,
@@ -73,8 +78,9 @@ class _Bands:
         # square) has too little to copy from, and searching it at a finer scale would cost
         # the full canvas: its bands get the predicted layout alone instead.
         self.searchable = min(size) >= need
-        self.done = 0
-        self.total = 0
+        # Progress, in pixel-rounds of the search (``BandSynthesis.work``) plus the finish.
+        self.done = 0.0
+        self.total = 0.0
         self.usage: np.ndarray | None = None
         self.bands_started = 0
 
@@ -97,23 +103,31 @@ class _Bands:
             tick=self._tick,
             preference=_preference(rng, features.shape[:2]),
         )
-        # Progress counts rounds over both bands; the second band's are added when it starts.
-        self.total += band.rounds() * (2 if self.bands_started == 1 else 1)
-        if self.bands_started == 2:
-            self.total -= band.rounds()
+        # Progress counts the work of both bands: the first band's search and finish stand in
+        # for the second's until the second starts and its own are known.
+        finish = FINISH_WORK * hole * width
+        if self.bands_started == 1:
+            self.total = 2.0 * (band.work() + finish)
+        else:
+            self.total = self.done + band.work() + finish
         result: BandResult = band.run()
         self.usage = result.usage
-        return copy_band(result, source, hole)
+        filled = copy_band(result, source, hole)
+        self._advance(finish)
+        return filled
 
     def last_usage_flipped(self) -> np.ndarray | None:
         """The first band's source usage, as the second band (source upside down) sees it."""
         return None if self.usage is None else np.ascontiguousarray(self.usage[::-1])
 
-    def _tick(self) -> bool:
-        self.done += 1
+    def _tick(self, work: float) -> bool:
+        self._advance(work)
+        return self.deadline is None or time.monotonic() < self.deadline
+
+    def _advance(self, work: float) -> None:
+        self.done += work
         if self.progress is not None and self.total:
             self.progress(min(1.0, self.done / self.total))
-        return self.deadline is None or time.monotonic() < self.deadline
 
 
 def _preference(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
