@@ -69,17 +69,33 @@ def _anchor_low_frequencies(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     edges of small things) is kept. Right at the border the copy continues what is there and
     its own low band is kept, handing over to the layout within a fraction of the band.
     """
-    hole, width = band.shape[:2]
-    layout = layout_fill(source, hole)
+    hole, width, channels = band.shape
     sigma = max(2.0, LOW_SIGMA_SHARE * max(width, hole))
-    context = np.concatenate([band, source[: min(source.shape[0], hole)].astype(np.float32)])
-    low = cv2.GaussianBlur(context, (0, 0), sigma).reshape(context.shape)[:hole]
-    layout_context = np.concatenate([layout, context[hole:]])
-    layout_low = cv2.GaussianBlur(layout_context, (0, 0), sigma).reshape(context.shape)[:hole]
+    # The layout's low band minus the copy's is the low band of their difference (a blur is
+    # linear), and below the border both continue into the same source rows, where the
+    # difference is zero: one blur, of the band and a few zero rows, does it.
+    margin = min(source.shape[0], hole, int(4 * sigma) + 1)
+    difference = np.concatenate(
+        [layout_fill(source, hole) - band, np.zeros((margin, width, channels), np.float32)]
+    )
+    shift = _low_pass(difference, sigma)[:hole]
     distance = hole - np.arange(hole, dtype=np.float32)
     weight = ANCHOR * (1.0 - np.exp(-distance / max(4.0, hole * ANCHOR_REACH)))
-    anchored: np.ndarray = band + weight[:, None, None] * (layout_low - low)
+    anchored: np.ndarray = band + weight[:, None, None] * shift
     return anchored
+
+
+def _low_pass(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of ``sigma`` pixels, done on a grid a few times coarser (what survives
+    such a blur is smooth enough to be interpolated back): a wide blur at full resolution
+    was most of a TURBO reframe's finish."""
+    rows, width, channels = image.shape
+    factor = max(1, int(sigma // 3))
+    small_size = (max(1, width // factor), max(1, rows // factor))
+    small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(small, (0, 0), sigma / factor)
+    back = cv2.resize(blurred, (width, rows), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(back, np.float32).reshape(rows, width, channels)
 
 
 DETAIL_SIGMA = 1.5  # detail is what a blur of this many pixels removes
