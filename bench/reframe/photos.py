@@ -43,6 +43,11 @@ class Case:
     box: Box  # the part of it the reframe is given
 
     @property
+    def photo(self) -> str:
+        """The photograph's name (a case's name is the photo's and how it was cut)."""
+        return self.name.rsplit("-", 1)[0]
+
+    @property
     def size(self) -> tuple[int, int]:
         """The canvas (width, height): the photo's own size."""
         return self.truth.shape[1], self.truth.shape[0]

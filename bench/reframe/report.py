@@ -39,6 +39,8 @@ photo:
   side is); blind to texture, so it catches convincing texture in the wrong place.
 
 Methods: `classic-TURBO|BALANCED|QUALITY` is the engine's `reframe_array` at each speed.
+`classic-layout-only` is the engine's predicted layout (`layout.py`) with no texture added: not
+a speed and not a baseline (the verdict leaves it out), it shows what the texture costs and buys.
 `edge-extend+blur` repeats the border pixels outwards and blurs them more with distance;
 `opencv-telea` and `opencv-ns` are `cv2.inpaint` (radius 5) over the new area; `mirror`
 reflects the source about its edges (`cv2.BORDER_REFLECT_101`);
@@ -179,7 +181,8 @@ def markdown(
         "Every figure below is measured by that run; rerun the command to refresh them.",
         "",
         EXPLANATION,
-        f"## Summary: means over {len(cases)} photos",
+        f"## Summary: means over {len(cases)} cases"
+        f" ({len({c.photo for c in cases})} photos, each cut two ways)",
         "",
         *summary_table(scores, seconds),
         "",
