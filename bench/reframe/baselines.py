@@ -9,6 +9,8 @@ whole canvas (H x W x 3 uint8) with the crop's pixels in the box.
   synthesis at all looks like. Smooth, never wrong in colour near the seam, no texture.
 - ``opencv-telea`` / ``opencv-ns``: ``cv2.inpaint`` (Telea's fast marching; Navier-Stokes),
   radius 5. Diffusion methods made for scratches and thin holes; over wide bands they smear.
+- ``mirror``: the crop reflected about its edges (``cv2.BORDER_REFLECT_101``): real texture
+  at the right scale, and the layout of the source's own border region turned over.
 - ``plain-patchmatch``: textbook PatchMatch + Wexler EM completion (``plain_patchmatch``).
 """
 
@@ -83,6 +85,12 @@ def edge_extend_blur(
     return result
 
 
+def mirror(crop: np.ndarray, size: tuple[int, int], box: Box, seed: int = 0) -> np.ndarray:
+    top, bottom, left, right = _pads(crop, size, box)
+    # REFLECT_101 mirrors about the edge pixel itself, so the edge row is not doubled.
+    return cv2.copyMakeBorder(crop, top, bottom, left, right, cv2.BORDER_REFLECT_101)
+
+
 def _inpaint(flag: int) -> Method:
     def run(crop: np.ndarray, size: tuple[int, int], box: Box, seed: int = 0) -> np.ndarray:
         canvas = _replicated(crop, size, box)  # the masked pixels' values are not read
@@ -103,5 +111,6 @@ BASELINES: dict[str, Method] = {
     "edge-extend+blur": edge_extend_blur,
     "opencv-telea": _inpaint(cv2.INPAINT_TELEA),
     "opencv-ns": _inpaint(cv2.INPAINT_NS),
+    "mirror": mirror,
     "plain-patchmatch": plain_patchmatch,
 }

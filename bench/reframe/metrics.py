@@ -1,8 +1,8 @@
-"""The three measures, each computed over the synthesised area only (the canvas minus the box
+"""The four measures, each computed over the synthesised area only (the canvas minus the box
 the source was placed in), comparing the method's result with the true photo.
 
 None of them alone says "looks right": a reframe has no single correct answer, and each
-measure rewards something different and misses something else, which is why there are three.
+measure rewards something different and misses something else, which is why there are four.
 
 - **SSIM** (higher is better, 1 = identical). ``skimage.metrics.structural_similarity`` on
   grayscale float images (data range 1, 7x7 uniform windows), ``full=True``, and the mean of
@@ -28,6 +28,13 @@ measure rewards something different and misses something else, which is why ther
   bins) of result and truth. It catches colour casts, colours copied from the wrong part of the
   photo (a red suit continued into a grey wall) and the loss of a colour the truth has, while
   being blind to where colours are and to texture.
+- **Large-scale error** (lower is better; 0-255). The mean absolute difference, over RGB, of
+  result and truth after both are shrunk 16 times by area averaging (the mean of each 16 x 16
+  block, blocks aligned to the canvas's top-left corner), over the blocks that lie wholly in
+  the synthesised area. What a viewer sees from across the room: where the sky is, where the
+  ground is, how bright each side is. Blind to texture (a 16-pixel block's mean is the same
+  for a sharp texture and its blur), so it catches exactly what the gradient and colour
+  measures cannot: convincing texture in the wrong large-scale place.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ ORIENTATION_BINS = 8
 MAGNITUDE_EDGES = np.array([2.0**-k for k in range(9, 2, -1)], dtype=np.float32)
 LAB_BINS = 8
 LAB_AB_RANGE = 64.0
+# The large-scale error compares BLOCK x BLOCK means: 1/16 scale.
+BLOCK = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +60,14 @@ class Scores:
     ssim: float
     gradient: float
     colour: float
+    large: float
 
 
 MEASURES = (
     ("ssim", "SSIM", True),  # (attribute, title, higher is better)
     ("gradient", "Gradient-statistics distance", False),
     ("colour", "Lab colour-histogram distance", False),
+    ("large", "Large-scale error (MAE at 1/16)", False),
 )
 
 
@@ -115,6 +126,28 @@ def colour_distance(result: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> 
     return float(0.5 * ((p[used] - q[used]) ** 2 / total[used]).sum())
 
 
+def block_means(image: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """``image`` shrunk ``block`` times by area averaging: the mean of each whole block (a
+    remainder narrower than a block at the right or bottom edge is left out)."""
+    rows, cols = image.shape[0] // block, image.shape[1] // block
+    whole = image[: rows * block, : cols * block].astype(np.float64)
+    shape = (rows, block, cols, block, *image.shape[2:])
+    means: np.ndarray = whole.reshape(shape).mean(axis=(1, 3))
+    return means
+
+
+def large_scale_error(
+    result: np.ndarray, truth: np.ndarray, mask: np.ndarray, block: int = BLOCK
+) -> float:
+    """Mean absolute difference (0-255) of the ``block``-times shrunk images over the blocks
+    wholly inside ``mask``; a block that holds source pixels would flatter every method."""
+    inside = block_means(mask.astype(np.float64), block) == 1.0
+    if not inside.any():
+        raise ValueError(f"no {block}x{block} block lies wholly in the synthesised area")
+    difference = np.abs(block_means(result, block) - block_means(truth, block))
+    return float(difference[inside].mean())
+
+
 def score(result: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> Scores:
     if result.shape != truth.shape or result.dtype != np.uint8:
         raise ValueError(f"result is {result.shape} {result.dtype}, truth {truth.shape} uint8")
@@ -122,4 +155,5 @@ def score(result: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> Scores:
         ssim=ssim(result, truth, mask),
         gradient=gradient_distance(result, truth, mask),
         colour=colour_distance(result, truth, mask),
+        large=large_scale_error(result, truth, mask),
     )

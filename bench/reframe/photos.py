@@ -1,10 +1,10 @@
 """The test photographs and the crop each is reduced to before being reframed back.
 
 Only photographs bundled inside the scikit-image wheel are used (nothing is downloaded), and
-only real photographs, not synthetic images or tileable textures. Each photo is cut down to a
-centred region of a different aspect, full width (the engine must invent bands above and
-below) or full height (bands left and right), so that 30-45 % of the photo is missing; the
-photo itself is the ground truth for what the reframe should put there.
+only real photographs, not synthetic images or tileable textures. Each photo is cut down twice
+to a centred region of a different aspect, once full width (the engine must invent bands above
+and below) and once full height (bands left and right), so that 38 % of the photo is missing;
+the photo itself is the ground truth for what the reframe should put there.
 
 The crop is chosen so the reframe needs no scaling: it spans the photo in one direction, so
 ``place(crop, photo size)`` gives exactly the crop's size and position. ``load_cases`` checks
@@ -43,6 +43,11 @@ class Case:
     box: Box  # the part of it the reframe is given
 
     @property
+    def photo(self) -> str:
+        """The photograph's name (a case's name is the photo's and how it was cut)."""
+        return self.name.rsplit("-", 1)[0]
+
+    @property
     def size(self) -> tuple[int, int]:
         """The canvas (width, height): the photo's own size."""
         return self.truth.shape[1], self.truth.shape[0]
@@ -78,32 +83,51 @@ def _motorcycle() -> np.ndarray:
     return data.stereo_motorcycle()[0]  # the left view of the stereo pair
 
 
-# (name, loader, kept size along the cut axis, axis): "height" keeps a full-width band of that
-# height (top/bottom bands to fill), "width" a full-height band (left/right). Sizes are picked
-# for 30-45 % missing; the comment gives the photo size after _rgb and the missing share.
-PHOTOS: tuple[tuple[str, Callable[[], np.ndarray], int, str], ...] = (
-    ("astronaut", data.astronaut, 288, "height"),  # 512x512 -> 16:9 band, 43.8 % new
-    ("chelsea", data.chelsea, 300, "width"),  # 451x300 -> square, 33.5 % new
-    ("coffee", data.coffee, 256, "height"),  # 600x400, 36.0 % new
-    ("rocket", data.rocket, 360, "width"),  # 640x427, 43.8 % new
-    ("camera", data.camera, 320, "width"),  # 512x512 grayscale, 37.5 % new
-    ("motorcycle", _motorcycle, 432, "width"),  # 741x500 -> 640x432 -> square, 32.5 % new
-    ("hubble", data.hubble_deep_field, 360, "height"),  # 1000x872 -> 640x558, 35.5 % new
-    ("coins", data.coins, 192, "height"),  # 384x303 grayscale, 36.6 % new
+# Every photo is cut both ways: a full-width band (top/bottom bands to fill) and a full-height
+# one (left/right), each keeping this share of the photo along the cut axis, so that 38 % of
+# the canvas is new either way.
+KEPT_SHARE = 0.62
+ORIENTATIONS = ("height", "width")  # the axis that is cut: "height" keeps a full-width band
+
+# (name, loader). All are photographs (or a scanned page and microscope images) shipped inside
+# the scikit-image wheel under free licences (skimage/data/README.txt lists each one's); none
+# is downloaded. Grey photos are given to every method as RGB.
+PHOTOS: tuple[tuple[str, Callable[[], np.ndarray]], ...] = (
+    ("astronaut", data.astronaut),  # 512x512
+    ("chelsea", data.chelsea),  # 451x300
+    ("coffee", data.coffee),  # 600x400
+    ("rocket", data.rocket),  # 640x427
+    ("camera", data.camera),  # 512x512 grey
+    ("motorcycle", _motorcycle),  # 741x500 -> 640x432
+    ("hubble", data.hubble_deep_field),  # 1000x872 -> 640x558
+    ("coins", data.coins),  # 384x303 grey
+    ("moon", data.moon),  # 512x512 grey
+    ("clock", data.clock),  # 400x300 grey, motion-blurred wall clock
+    ("text", data.text),  # 448x172 grey, a photographed sign
+    ("page", data.page),  # 384x191 grey, a scanned page with uneven lighting
+    ("immunohistochemistry", data.immunohistochemistry),  # 512x512, microscope photograph
+    ("retina", data.retina),  # 1411x1411 -> 640x640, fundus photograph
 )
 
 
 def load_cases(limit: int | None = None) -> list[Case]:
+    """The first ``limit`` photos (all by default), each cut both ways: two cases a photo."""
     cases = []
-    for name, loader, kept, axis in PHOTOS[:limit]:
+    for name, loader in PHOTOS[:limit]:
         truth = _rgb(loader())
         height, width = truth.shape[:2]
-        crop_w, crop_h = (width, kept) if axis == "height" else (kept, height)
-        box = Box((width - crop_w) // 2, (height - crop_h) // 2, crop_w, crop_h)
-        # The crop must come back exactly where it was cut, unscaled, or the synthesised area
-        # would be compared with the wrong part of the truth: ask the engine's own geometry.
-        p = place(crop_w, crop_h, width, height)
-        if Box(p.left, p.top, p.inner_width, p.inner_height) != box:
-            raise AssertionError(f"{name}: place() puts the crop elsewhere: {p} vs {box}")
-        cases.append(Case(name, truth, box))
+        for axis in ORIENTATIONS:
+            if axis == "height":
+                crop_w, crop_h = width, round(height * KEPT_SHARE)
+            else:
+                crop_w, crop_h = round(width * KEPT_SHARE), height
+            box = Box((width - crop_w) // 2, (height - crop_h) // 2, crop_w, crop_h)
+            # The crop must come back exactly where it was cut, unscaled, or the synthesised
+            # area would be compared with the wrong part of the truth: ask the engine's own
+            # geometry.
+            p = place(crop_w, crop_h, width, height)
+            if Box(p.left, p.top, p.inner_width, p.inner_height) != box:
+                raise AssertionError(f"{name}: place() puts the crop elsewhere: {p} vs {box}")
+            suffix = "rows" if axis == "height" else "cols"
+            cases.append(Case(f"{name}-{suffix}", truth, box))
     return cases

@@ -16,11 +16,12 @@ from reframe.photos import Case
 
 # The explanation that goes under the header; kept here, beside the code that it describes.
 EXPLANATION = """\
-Each photo (bundled with scikit-image, long side capped at 640 px) is cut to a centred band of
-a different aspect: full width (bands to fill above and below) or full height (left and right),
-30-45 % of the photo missing. Every method reframes the band back to the photo's size, with the
-band landing exactly where it was cut (checked against the engine's `place()`: no scaling), and
-only the synthesised area is compared with the real photo:
+Each photo (bundled with scikit-image, long side capped at 640 px) is cut twice to a centred
+band of a different aspect: full width (`-rows`: bands to fill above and below) and full height
+(`-cols`: left and right), 38 % of the photo missing either way. Every method reframes the
+band back to the photo's size, with the band landing exactly where it was cut (checked against
+the engine's `place()`: no scaling), and only the synthesised area is compared with the real
+photo:
 
 - **SSIM** (higher is better): mean of skimage's SSIM map (grayscale, 7x7 windows) over the
   synthesised pixels. Rewards putting back what was really there; catches wrong layout and
@@ -32,10 +33,17 @@ only the synthesised area is compared with the real photo:
   direction).
 - **Colour** (lower is better, 0-1): chi-square distance between 8x8x8 Lab histograms of result
   and truth. Catches casts and colours brought from the wrong part of the photo.
+- **Large-scale error** (lower is better, 0-255): mean absolute RGB difference of result and
+  truth both shrunk 16x by area averaging (16x16 block means), over the blocks wholly in the
+  synthesised area. What a viewer sees from across the room (where the sky is, how bright each
+  side is); blind to texture, so it catches convincing texture in the wrong place.
 
 Methods: `classic-TURBO|BALANCED|QUALITY` is the engine's `reframe_array` at each speed.
+`classic-layout-only` is the engine's predicted layout (`layout.py`) with no texture added: not
+a speed and not a baseline (the verdict leaves it out), it shows what the texture costs and buys.
 `edge-extend+blur` repeats the border pixels outwards and blurs them more with distance;
-`opencv-telea` and `opencv-ns` are `cv2.inpaint` (radius 5) over the new area;
+`opencv-telea` and `opencv-ns` are `cv2.inpaint` (radius 5) over the new area; `mirror`
+reflects the source about its edges (`cv2.BORDER_REFLECT_101`);
 `plain-patchmatch` is a textbook multi-scale PatchMatch with Wexler EM voting (7x7 patches,
 onion-peel start at the coarsest scale; no repetition, saliency or colour guards;
 `bench/reframe/plain_patchmatch.py`). Seconds are wall time of the method call alone, on one
@@ -56,7 +64,7 @@ def machine() -> str:
 
 
 def _format(value: float, attribute: str) -> str:
-    return f"{value:.2f}" if attribute == "seconds" else f"{value:.3f}"
+    return f"{value:.2f}" if attribute in ("seconds", "large") else f"{value:.3f}"
 
 
 def _means(scores: Mapping[str, Sequence[Scores]], attribute: str) -> dict[str, float]:
@@ -137,7 +145,7 @@ def verdict(scores: Mapping[str, Sequence[Scores]]) -> list[str]:
                 parts.append(f"{title}: yes")
         everywhere = all(p.endswith("yes") for p in parts)
         lead = "beats" if everywhere else "does not beat"
-        lead += " every baseline on all three means"
+        lead += f" every baseline on all {len(MEASURES)} means"
         lines.append(f"- **{method}** {lead}. " + "; ".join(parts) + ".")
     return lines
 
@@ -173,7 +181,8 @@ def markdown(
         "Every figure below is measured by that run; rerun the command to refresh them.",
         "",
         EXPLANATION,
-        f"## Summary: means over {len(cases)} photos",
+        f"## Summary: means over {len(cases)} cases"
+        f" ({len({c.photo for c in cases})} photos, each cut two ways)",
         "",
         *summary_table(scores, seconds),
         "",

@@ -290,6 +290,8 @@ async def test_progress_rises_to_100() -> None:
     await engine.run(job_for(photo_file(), seen, num_images=2))
     assert seen and seen[-1] == 100
     assert seen == sorted(seen) and all(0 <= p <= 100 for p in seen)
+    # Relayed as it moves through the stages, not only at the end.
+    assert len(set(seen)) >= 4
 
 
 @pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="POSIX shared memory in /dev/shm")

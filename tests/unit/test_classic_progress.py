@@ -45,3 +45,22 @@ async def test_relay_reports_each_new_value_once() -> None:
         relay.cancel()
         writer.close()
     assert seen == [10, 50]
+
+
+def test_a_reframe_reports_progress_through_its_stages() -> None:
+    """Both bands' search rounds and their finishes move the bar, in order, to 1.0: not one
+    jump at the end."""
+    import numpy as np
+    from skimage import data
+
+    from imagegate.engines.classic.reframe import reframe_array
+
+    seen: list[float] = []
+    reframe_array(data.astronaut(), (768, 432), speed="BALANCED", progress=seen.append)
+    assert seen[-1] == 1.0
+    assert (np.diff(seen) > 0).all()
+    assert len(seen) >= 10
+    assert seen[0] < 0.1  # the first report comes early, not after the first band
+    # Halfway (the first band's search and finish done) is reported on its own.
+    assert any(0.3 < value < 0.7 for value in seen)
+    assert np.diff(seen).max() < 0.4  # no single stage is most of the bar

@@ -4,6 +4,10 @@ or the loss of the lease from the answer.
 Three beats per lease, so one late beat never costs the lease. The first beat is a timer, not
 a coroutine: most tasks of a fast engine end before it is due, and a timer costs nothing to
 start and stop, where a task per task was a measurable share of a worker's CPU.
+
+New progress from the engine brings the next beat forward (``progressed``): a beat every third
+of a lease (10 s by default) is longer than many a whole task, and a progress bar that jumps
+from 10 to 100 tells the user nothing. Beats stay at least ``PROGRESS_GAP`` apart.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from imagegate.tasks.model import Task
 from imagegate.tasks.store import Beat
 
 log = logging.getLogger(__name__)
+
+# Seconds: the soonest a beat follows new progress, and the least time between two beats.
+PROGRESS_GAP = 0.5
 
 
 class Heartbeat:
@@ -40,6 +47,18 @@ class Heartbeat:
         self.interval = lease_ms / 3000
         self._timer: asyncio.TimerHandle | None = None
         self._beating: asyncio.Task[None] | None = None
+        self._moved = asyncio.Event()  # progress changed since the last beat
+
+    def progressed(self) -> None:
+        """The engine reported new progress: write it within ``PROGRESS_GAP`` seconds rather
+        than at the next regular beat."""
+        self._moved.set()
+        if self._timer is None:
+            return  # beating already (it waits on _moved), or stopped
+        loop = asyncio.get_running_loop()
+        if self._timer.when() > loop.time() + PROGRESS_GAP:
+            self._timer.cancel()
+            self._timer = loop.call_later(PROGRESS_GAP, self._begin)
 
     def start(self) -> None:
         self._timer = asyncio.get_running_loop().call_later(self.interval, self._begin)
@@ -60,6 +79,7 @@ class Heartbeat:
 
     async def _beat_forever(self) -> None:
         while True:
+            self._moved.clear()
             try:
                 held = await self.lifecycle.beat(self.task, self.lease_ms, self.progress["value"])
             except Exception:
@@ -72,4 +92,12 @@ class Heartbeat:
             elif not held:
                 self.on_lost()
                 return
-            await asyncio.sleep(self.interval)
+            await self._rest()
+
+    async def _rest(self) -> None:
+        """Until the next beat is due: a regular interval, or sooner after new progress."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + self.interval
+        await asyncio.sleep(min(PROGRESS_GAP, self.interval))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._moved.wait(), max(0.0, due - loop.time()))

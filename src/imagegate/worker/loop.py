@@ -214,7 +214,7 @@ class Worker:
         )
         beat.start()
         try:
-            end = await self._execute(task, progress, mark)
+            end = await self._execute(task, progress, mark, beat.progressed)
             if not await mark.settle():
                 raise LeaseLost
         except LeaseLost:
@@ -250,7 +250,11 @@ class Worker:
         self.events.publish(ended.events)
 
     async def _execute(
-        self, task: Task, progress: dict[str, int], mark: GeneratingMark
+        self,
+        task: Task,
+        progress: dict[str, int],
+        mark: GeneratingMark,
+        progressed: Callable[[], None],
     ) -> Callable[[Task], Awaitable[Ended | None]]:
         """Run the task's engine; the final move to make (once the generating mark has
         settled, so that no write of it lands after the end)."""
@@ -271,7 +275,10 @@ class Worker:
                 await mark.engine_started(engine)
 
             def report(percent: int) -> None:
-                progress["value"] = max(progress["value"], min(99, 10 + percent * 89 // 100))
+                value = max(progress["value"], min(99, 10 + percent * 89 // 100))
+                if value != progress["value"]:
+                    progress["value"] = value
+                    progressed()  # written soon, not at the next regular beat
 
             job = EngineJob(task.id, task.model, task.input, images, report, costs.append)
             result = await self.router.run(job, started)

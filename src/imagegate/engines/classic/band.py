@@ -8,8 +8,10 @@ decides the layout; finer ones inherit its field, scaled up, and refine the deta
 
 What a plain fill lacks, and this one adds to each match's cost:
 
-- a guide: the match's blurred colour against a smooth extension of the border, so the new
-  rows keep the border's low frequencies (sky stays above the horizon, colours don't drift);
+- a guide: the match's blurred colour against the layout predicted from the border
+  (``layout``), so the new rows keep the border's low frequencies (sky stays above the
+  horizon, colours don't drift) and the patches chosen agree with the layout that ``finish``
+  gives the band in the end;
 - an occurrence penalty (after Kaspar et al. 2015): patches already used by many pixels cost
   more, so one object cannot be stamped again and again, and the fill draws on the whole
   background instead of its one best-matching corner;
@@ -31,7 +33,7 @@ import numpy as np
 
 from imagegate.engines.classic.effort import Effort
 from imagegate.engines.classic.features import describe, patch_basis
-from imagegate.engines.classic.guide import edge_guide
+from imagegate.engines.classic.layout import layout_fill
 from imagegate.engines.classic.patchmatch import Bounds, Field, improve
 
 # Weights of the penalties, in units of a typical patch distance at the level.
@@ -41,6 +43,9 @@ SALIENCY_WEIGHT = 3.0
 COHERENCE_WEIGHT = 0.3
 LOCALITY_WEIGHT = 2.0
 VARIETY_WEIGHT = 1.0
+# A round's fixed cost (its level's set-up, per-call overheads), in pixels' worth of work: a
+# rough figure, which only makes progress run more evenly through a TURBO reframe's small levels.
+ROUND_OVERHEAD = 2000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,20 +96,30 @@ class BandSynthesis:
         effort: Effort,
         rng: np.random.Generator,
         prior_usage: np.ndarray | None = None,
-        tick: Callable[[], bool] | None = None,
+        tick: Callable[[float], bool] | None = None,
         preference: np.ndarray | None = None,
     ) -> None:
         self.effort = effort
         self.rng = rng
         self.prior_usage = prior_usage
         self.preference = preference
-        # ``tick`` is called after each round; False means "out of time, finish now".
-        self.tick = tick or (lambda: True)
+        # ``tick`` is called after each round with that round's work (``round_work``); False
+        # means "out of time, finish now".
+        self.tick = tick or (lambda _work: True)
         self.levels = _pyramid(source, hole, effort)
 
-    def rounds(self) -> int:
-        """How many search-and-vote rounds ``run`` will do (for progress)."""
-        return self.effort.em_coarse + self.effort.em_fine * (len(self.levels) - 1)
+    def round_work(self, level: Level) -> float:
+        """What one round at ``level`` costs, in pixel-rounds: the pixels searched and voted,
+        plus a fixed share per round (a round on a tiny level is not free)."""
+        return float(level.rows * level.width + ROUND_OVERHEAD)
+
+    def work(self) -> float:
+        """All the rounds ``run`` will do, in pixel-rounds (progress counts these)."""
+        return sum(
+            self.round_work(level)
+            * (self.effort.em_coarse if index == 0 else self.effort.em_fine)
+            for index, level in enumerate(self.levels)
+        )
 
     def run(self) -> BandResult:
         field: Field | None = None
@@ -128,7 +143,7 @@ class BandSynthesis:
                     break
                 field = context.search(field, canvas)
                 canvas = context.vote(field)
-                out_of_time = not self.tick()
+                out_of_time = not self.tick(self.round_work(level))
             previous = level
             if out_of_time:
                 break
@@ -199,7 +214,7 @@ class _LevelContext:
         blur = max(1.0, r)
         self.source_low = cv2.GaussianBlur(source, (0, 0), blur).reshape(source.shape)
         self.guide = np.concatenate(
-            [edge_guide(source, level.hole), source[: level.radius]], axis=0
+            [layout_fill(source, level.hole), source[: level.radius]], axis=0
         )
         self.guide_low = cv2.GaussianBlur(self.guide, (0, 0), blur).reshape(self.guide.shape)
         self.saliency = _saliency(source, self.source_low)

@@ -3,8 +3,7 @@
 Patches are compared in CIE Lab (distances there track what people see better than RGB's), each
 patch reduced to a few principal components of the source's own patches: one gather of a short
 vector per candidate instead of a whole patch, which is what makes a vectorised search fast
-enough in NumPy. A smooth extension of the source (push-pull) is the guide that keeps the new
-area's low frequencies where the border says they should be.
+enough in NumPy.
 """
 
 from __future__ import annotations
@@ -75,37 +74,3 @@ def describe(image: np.ndarray, basis: np.ndarray) -> np.ndarray:
             acc += cv2.filter2D(planes[c], -1, basis[d, :, :, c], borderType=cv2.BORDER_REFLECT)
         out[..., d] = acc
     return out
-
-
-def push_pull(image: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Fill where ``known`` is 0 with a smooth extension of where it is 1 (Gortler et al. 1996).
-
-    Averages of the known pixels are pulled down a pyramid and pushed back up into the gaps, so
-    a gap's colour is the border's, smoother the farther it is from the border.
-    """
-    weights = known.astype(np.float32)
-    if weights.ndim == 2:
-        weights = weights[..., None]
-    sums = image * weights
-    levels: list[tuple[np.ndarray, np.ndarray]] = []
-    while True:
-        levels.append((sums, weights))
-        height, width = weights.shape[:2]
-        if max(height, width) <= 2:
-            break
-        size = (max(1, (width + 1) // 2), max(1, (height + 1) // 2))
-        sums = _resize(sums, size)
-        weights = _resize(weights, size)
-    sums, weights = levels[-1]
-    estimate = sums / np.maximum(weights, 1e-6)
-    for sums, weights in reversed(levels[:-1]):
-        height, width = weights.shape[:2]
-        up = _resize(estimate, (width, height), cv2.INTER_LINEAR)
-        confidence = np.clip(weights * 2.0, 0.0, 1.0)
-        estimate = confidence * (sums / np.maximum(weights, 1e-6)) + (1.0 - confidence) * up
-    return estimate.astype(np.float32)
-
-
-def _resize(image: np.ndarray, size: tuple[int, int], mode: int = cv2.INTER_AREA) -> np.ndarray:
-    out = cv2.resize(image, size, interpolation=mode)
-    return out.reshape(size[1], size[0], image.shape[2])

@@ -15,6 +15,7 @@ import numpy as np
 
 from imagegate.engines.classic.band import BandResult
 from imagegate.engines.classic.guide import edge_guide
+from imagegate.engines.classic.layout import layout_fill
 
 
 def copy_band(result: BandResult, source: np.ndarray, hole: int) -> np.ndarray:
@@ -51,43 +52,67 @@ def copy_band(result: BandResult, source: np.ndarray, hole: int) -> np.ndarray:
     return np.clip(np.round(band), 0, 255).astype(np.uint8)
 
 
-# How much of the guide's low frequencies replace the copy's, far from the border, and the
-# scale (pixels) below which detail is the copy's own.
-ANCHOR = 0.5
+# How much of the band's low frequencies are the predicted layout's (``layout``) rather than
+# the copy's own, far from the border; how fast (share of the band's depth) that share is
+# reached; and the scale (share of the band's size) below which detail is the copy's own.
+ANCHOR = 1.0
+ANCHOR_REACH = 0.1
 LOW_SIGMA_SHARE = 0.02
 
 
 def _anchor_low_frequencies(band: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """Pull the band's broad colour towards the guide, more with distance from the border.
+    """The band split in two: its layout from the border, its detail from the copy.
 
-    Near the border the copy continues what is there and its own broad colour is the better
-    guess; far away nothing in the source predicts the layout, and the border's smooth
-    extension is the safer one. Detail (the copy's texture and grain) is kept everywhere.
+    Copied patches bring their own layout with them, a bright sky patch where the border says
+    dusk; the photo's border predicts the large-scale field better (``layout``). So the copy's
+    low band is replaced by the predicted layout's, and its high band (texture, grain, the
+    edges of small things) is kept. Right at the border the copy continues what is there and
+    its own low band is kept, handing over to the layout within a fraction of the band.
     """
-    hole, width = band.shape[:2]
-    guide = edge_guide(source, hole)
+    hole, width, channels = band.shape
     sigma = max(2.0, LOW_SIGMA_SHARE * max(width, hole))
-    context = np.concatenate([band, source[: min(source.shape[0], hole)].astype(np.float32)])
-    low = cv2.GaussianBlur(context, (0, 0), sigma).reshape(context.shape)[:hole]
-    guide_low = cv2.GaussianBlur(guide, (0, 0), sigma).reshape(guide.shape)
+    # The layout's low band minus the copy's is the low band of their difference (a blur is
+    # linear), and below the border both continue into the same source rows, where the
+    # difference is zero: one blur, of the band and a few zero rows, does it.
+    margin = min(source.shape[0], hole, int(4 * sigma) + 1)
+    difference = np.concatenate(
+        [layout_fill(source, hole) - band, np.zeros((margin, width, channels), np.float32)]
+    )
+    shift = _low_pass(difference, sigma)[:hole]
     distance = hole - np.arange(hole, dtype=np.float32)
-    weight = ANCHOR * (1.0 - np.exp(-distance / max(4.0, hole / 4)))
-    anchored: np.ndarray = band + weight[:, None, None] * (guide_low - low)
+    weight = ANCHOR * (1.0 - np.exp(-distance / max(4.0, hole * ANCHOR_REACH)))
+    anchored: np.ndarray = band + weight[:, None, None] * shift
     return anchored
+
+
+def _low_pass(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of ``sigma`` pixels, done on a grid a few times coarser (what survives
+    such a blur is smooth enough to be interpolated back): a wide blur at full resolution
+    was most of a TURBO reframe's finish."""
+    rows, width, channels = image.shape
+    factor = max(1, int(sigma // 3))
+    small_size = (max(1, width // factor), max(1, rows // factor))
+    small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(small, (0, 0), sigma / factor)
+    back = cv2.resize(blurred, (width, rows), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(back, np.float32).reshape(rows, width, channels)
 
 
 DETAIL_SIGMA = 1.5  # detail is what a blur of this many pixels removes
 DETAIL_WINDOW = 6.0  # local detail energy is averaged over a window of this sigma
-DETAIL_FLOOR = 0.35  # the most detail is ever turned down to
+DETAIL_FLOOR = 0.0  # the least detail is ever turned down to (a share of the copy's)
+DETAIL_CEILING = 1.5  # the most detail is ever turned up to
 
 
 def _match_detail(band: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """Turn down copied detail where the border says the picture is smoother.
+    """Bring the copied detail to the energy the border says the picture has there.
 
     Noise matching: a patch of fur copied beside a smooth, out-of-focus border looks pasted
-    on. The detail energy the border has is carried into the band the way the guide carries
-    colour (``edge_guide``), and where the copy has more, its detail is scaled down to match.
-    Detail is never scaled up: amplified detail is noise.
+    on, and a smooth patch beside grain looks smeared. The detail energy the border has is
+    carried into the band the way the guide carries colour (``edge_guide``), and the copy's
+    detail is scaled towards it: down as far as needed (a smooth sky gets no grain), up by at
+    most ``DETAIL_CEILING`` (more than that would amplify what is mostly noise). On the bench
+    the copy had too few strong gradients against the true photos, hence a ceiling above 1.
     """
     hole = band.shape[0]
     context = np.concatenate([band, source[: min(source.shape[0], hole)].astype(np.float32)])
@@ -96,7 +121,7 @@ def _match_detail(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     band_energy = np.sqrt(energy[:hole]) + 1e-3
     source_energy = np.sqrt(energy[hole:])[..., None]
     expected = edge_guide(source_energy, hole)[..., 0] + 1e-3
-    gain = np.clip(expected / band_energy, DETAIL_FLOOR, 1.0)[..., None]
+    gain = np.clip(expected / band_energy, DETAIL_FLOOR, DETAIL_CEILING)[..., None]
     matched: np.ndarray = band - (1.0 - gain) * detail[:hole]
     return matched
 

@@ -1,0 +1,61 @@
+"""The heartbeat writes new progress soon after the engine reports it, not only every third of
+a lease: a reframe of a few seconds must show its progress moving, not 10 then 100."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from typing import Any, cast
+
+from imagegate.tasks.lifecycle import Lifecycle
+from imagegate.tasks.model import Task
+from imagegate.tasks.store import Beat
+from imagegate.worker.heartbeat import PROGRESS_GAP, Heartbeat
+
+
+class RecordingLifecycle:
+    """Only ``beat``, the one call a heartbeat makes: records (seconds, progress)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.beats: list[tuple[float, int | None]] = []
+
+    async def beat(self, task: Any, lease_ms: int, progress: int | None = None) -> Beat:
+        self.beats.append((time.monotonic() - self.started, progress))
+        return Beat.HELD
+
+
+async def test_new_progress_is_written_within_the_gap_and_beats_stay_apart() -> None:
+    lifecycle = RecordingLifecycle()
+    progress = {"value": 10}
+    beat = Heartbeat(
+        cast(Lifecycle, lifecycle), cast(Task, object()), 30_000, progress,
+        on_lost=lambda: None, on_cancel=lambda: None,
+    )
+    beat.start()  # the regular beat is 10 s away
+    try:
+        await asyncio.sleep(0.05)
+        assert lifecycle.beats == []  # nothing new: no write yet
+        for value in (30, 50, 70):
+            progress["value"] = value
+            beat.progressed()
+            await asyncio.sleep(PROGRESS_GAP * 1.5)
+    finally:
+        await beat.stop()
+    written = [value for _, value in lifecycle.beats]
+    assert written == [30, 50, 70]
+    times = [at for at, _ in lifecycle.beats]
+    assert min(b - a for a, b in itertools.pairwise(times)) >= PROGRESS_GAP * 0.9
+
+
+async def test_without_progress_the_first_beat_waits_for_its_interval() -> None:
+    lifecycle = RecordingLifecycle()
+    beat = Heartbeat(
+        cast(Lifecycle, lifecycle), cast(Task, object()), 30_000, {"value": 10},
+        on_lost=lambda: None, on_cancel=lambda: None,
+    )
+    beat.start()
+    await asyncio.sleep(PROGRESS_GAP * 2)
+    await beat.stop()
+    assert lifecycle.beats == []
