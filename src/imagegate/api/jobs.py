@@ -161,6 +161,65 @@ def keyed(services: Services, idempotency_key: str, request_hash: str) -> Idempo
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A create request as validated, before anything is charged: the model, its validated
+    input (defaults applied), the price, the callback URL, the priority, the ignored fields and
+    the model's spec (None for a pass-through model)."""
+
+    model: str
+    input: dict[str, Any]
+    price_milli: int
+    callback_url: str | None
+    priority: int
+    ignored: tuple[str, ...]
+    spec: ModelSpec | None
+
+
+def checked_request(
+    body: dict[str, Any], services: Services, spec: ModelSpec | None = None
+) -> Checked:
+    """The body checked as createTask checks it (model, input, callback URL, priority): 422
+    naming the first bad field. Shared by ``create_task`` and the quote (api/quote.py), so a
+    quote validates exactly as a create does."""
+    model = body.get("model")
+    if model is None:
+        raise ValidationFailed("model", "is required")
+    if not isinstance(model, str):
+        raise ValidationFailed("model", "must be a string")
+    if spec is not None and spec.name != model:
+        raise ValueError(f"variant spec {spec.name!r} is not of model {model!r}")
+    spec = spec or get_model(model)
+    if spec is None:
+        # Not catalogued: a pass-through route's, forwarded as sent, or the usual 422.
+        validated, price_milli = passed_through(model, body, services.routing)
+        ignored: tuple[str, ...] = tuple(key for key in body if key not in _BODY_KEYS)
+    else:
+        if "input" not in body:
+            raise ValidationFailed("input", "is required")
+        validated = spec.validate(body["input"])
+        price_milli = spec.price_milli(validated)
+        ignored = (
+            *(key for key in body if key not in _BODY_KEYS), *spec.ignored_fields(body["input"])
+        )
+    return Checked(
+        model, validated, price_milli, callback_url_of(body), priority_of(body), ignored, spec
+    )
+
+
+async def check_servable(services: Services, checked: Checked, body: dict[str, Any]) -> None:
+    """What createTask checks after the body, before the charge: the request's URLs (422), the
+    operator's switches (455 maintenance, 505 a model turned off) and that some engine serves
+    the model (505)."""
+    await check_request_urls(services, checked.spec, checked.input, body, checked.callback_url)
+    await services.switches.check(checked.model)
+    if not services.routing.can_serve(checked.model):
+        raise FeatureDisabled(
+            f"Model {checked.model} is disabled: no engine is configured to serve it"
+            " (IMAGEGATE_MOCK=1 serves every model with labelled test images)"
+        )
+
+
 async def create_task(
     body: dict[str, Any],
     account: Account,
@@ -189,28 +248,10 @@ async def create_task(
     request, for one whose mapped body is not the same on a repeat (Ideogram's uploaded image
     gets a fresh URL each time, and its seed may be drawn at random).
     """
-    model = body.get("model")
-    if model is None:
-        raise ValidationFailed("model", "is required")
-    if not isinstance(model, str):
-        raise ValidationFailed("model", "must be a string")
-    if spec is not None and spec.name != model:
-        raise ValueError(f"variant spec {spec.name!r} is not of model {model!r}")
-    spec = spec or get_model(model)
-    if spec is None:
-        # Not catalogued: a pass-through route's, forwarded as sent, or the usual 422.
-        validated, price_milli = passed_through(model, body, services.routing)
-        ignored: tuple[str, ...] = tuple(key for key in body if key not in _BODY_KEYS)
-    else:
-        if "input" not in body:
-            raise ValidationFailed("input", "is required")
-        validated = spec.validate(body["input"])
-        price_milli = spec.price_milli(validated)
-        ignored = (
-            *(key for key in body if key not in _BODY_KEYS), *spec.ignored_fields(body["input"])
-        )
-    callback_url = callback_url_of(body)
-    priority = priority_of(body)
+    checked = checked_request(body, services, spec)
+    model, validated, callback_url, ignored = (
+        checked.model, checked.input, checked.callback_url, checked.ignored
+    )
     key: IdempotencyKey | None = None
     if idempotency_key is not None:
         key = keyed(
@@ -223,14 +264,7 @@ async def create_task(
         if made is not None:
             return Created(made, ignored)
     # After the key's lookup: a retried create gets its task even if a link has since expired.
-    await check_request_urls(services, spec, validated, body, callback_url)
-    # The operator's switches (tasks/switches.py): maintenance (455), a model turned off (505).
-    await services.switches.check(model)
-    if not services.routing.can_serve(model):
-        raise FeatureDisabled(
-            f"Model {model} is disabled: no engine is configured to serve it"
-            " (IMAGEGATE_MOCK=1 serves every model with labelled test images)"
-        )
+    await check_servable(services, checked, body)
     await services.rate_limits.hit("create", account.id, account.create_rate)
     new_id = new_task_id()
     created = await services.lifecycle.create(
@@ -241,8 +275,8 @@ async def create_task(
             param=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
             input=validated,
             callback_url=callback_url,
-            price_milli=price_milli,
-            priority=priority,
+            price_milli=checked.price_milli,
+            priority=checked.priority,
             key_id=account.key.spend_key if account.key else None,
             caps=account.key.caps if account.key and account.key.caps else None,
             surface=surface,
