@@ -167,8 +167,8 @@ async def test_flux_kontext_unusable_input_is_code_400(
 
 JOBS_DATA = {
     "taskId", "model", "state", "param", "resultJson", "failCode", "failMsg", "costTime",
-    "completeTime", "createTime", "updateTime", "progress", "engine", "consumeCredits",
-    "remainedCredits",
+    "completeTime", "createTime", "updateTime", "progress", "engine", "queuePosition",
+    "consumeCredits", "remainedCredits",
 }
 
 

@@ -28,6 +28,7 @@ from imagegate.tasks import idempotency
 from imagegate.tasks.fairness import MAX_PRIORITY, MIN_PRIORITY
 from imagegate.tasks.ids import new_task_id
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
+from imagegate.tasks.state import TaskState
 from imagegate.wire import jobs as wire
 from imagegate.wire.surfaces import Surface
 
@@ -326,11 +327,21 @@ async def create_task_v2(request: Request) -> Response:
 @router.get("/api/v1/jobs/recordInfo", openapi_extra=_RECORD_INFO)
 async def record_info(request: Request) -> Response:
     """A task's record: state, param, resultJson, failCode/failMsg, times, progress (as spec
-    002 shows it for a task created through v2: ``message``, and "" for no failCode)."""
+    002 shows it for a task created through v2: ``message``, and "" for no failCode), and
+    ``queuePosition``."""
     services, task = await task_of_request(request)
-    if task.surface is Surface.JOBS_V2:
-        return success(wire.record_data_v2(task, services.signer.url), v2=True)
-    return success(wire.record_data(task, services.signer.url))
+    v2 = task.surface is Surface.JOBS_V2
+    record = wire.record_data_v2 if v2 else wire.record_data
+    position = await queue_position(services, task)
+    return success(record(task, services.signer.url, position), v2=v2)
+
+
+async def queue_position(services: Services, task: Task) -> int | None:
+    """imagegate's addition to a record: how many tasks will be claimed before this waiting
+    one (0: it is next), null once it is claimed or finished (tasks/queue_stats.py)."""
+    if task.state is not TaskState.WAITING:
+        return None  # no query for the tasks a client polls most: running and finished
+    return await services.queue_stats.position(task.id)
 
 
 async def task_of_request(

@@ -121,6 +121,13 @@ def components() -> dict[str, Any]:
                     "description": "imagegate's addition: the engine (or upstream provider) that"
                     " served the task, or tried it last; null before generation starts",
                 },
+                "queuePosition": {
+                    "type": ["integer", "null"], "minimum": 0,
+                    "description": "imagegate's addition (recordInfo): how many waiting tasks"
+                    " will be claimed before this one under the fair scheduler (0: next); null"
+                    " once claimed or finished. An estimate where later arrivals, expired"
+                    " leases or workers serving only some models change the order",
+                },
             },
         },
         "Account": {

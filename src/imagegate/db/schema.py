@@ -115,6 +115,16 @@ Index(
     postgresql_where=text("state = 'waiting'"),
 )
 
+# An account's waiting tasks in the order of their fair keys: the slot its n-th most urgent task
+# will run in, one index step for ``queuePosition`` (tasks/queue_stats.py; migration 0008).
+Index(
+    "ix_tasks_waiting_account_fair",
+    tasks.c.account_id,
+    tasks.c.fair_key,
+    sqlite_where=text("state = 'waiting'"),
+    postgresql_where=text("state = 'waiting'"),
+)
+
 # The task list (an account's tasks, newest first), usage, and a key's spending windows (a
 # key's tasks are its account's, filtered: one index less on every write of the queue).
 Index("ix_tasks_account_created", tasks.c.account_id, tasks.c.create_time)
