@@ -48,6 +48,7 @@ from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.switches import ServiceSwitches
+from imagegate.worker.deadlines import DeadlineSweep
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.identity import WorkerIdentity, claim_identity, recover
 from imagegate.worker.janitor import Janitor
@@ -213,6 +214,9 @@ class Runtime:
             tasks=backend.retention,
             task_retention_ms=int(settings.task_retention_days * 86_400_000),
         )
+        self.deadlines = DeadlineSweep(
+            self.store, self.lifecycle, self.events, settings.deadline_interval_seconds
+        )
         # Operations (/readyz, /metrics): the fleet's workers and the queue, as the database
         # sees them; this process's worker announces itself there while it runs.
         self.workers = backend.workers
@@ -304,6 +308,7 @@ class Runtime:
             self.presence.start()
         self.callbacks.start()
         self.janitor.start()
+        self.deadlines.start()
         log.info("routes: %s", self.router.describe())
 
     async def stop(self) -> None:
@@ -315,6 +320,7 @@ class Runtime:
             self.identity.close()  # the id is free for this server's next start
         await self.callbacks.stop()
         await self.janitor.stop()
+        await self.deadlines.stop()
         await self.fetcher.aclose()
         await self.engines.aclose()
         await self._listening.aclose()

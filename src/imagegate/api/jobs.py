@@ -21,7 +21,9 @@ from imagegate.api.envelope import success
 from imagegate.api.input_urls import check_request_urls
 from imagegate.api.pass_through import passed_through
 from imagegate.api.services import Services
+from imagegate.api.task_headers import NO_OPTIONS, TaskOptions, task_options_of
 from imagegate.catalog import ModelSpec, get_model
+from imagegate.clock import now_ms
 from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
 from imagegate.logs import context as log_context
 from imagegate.tasks import idempotency
@@ -55,7 +57,7 @@ _CREATE_V1 = schemas.operation(
         creates=True,
     ),
     body=schemas.json_body(schemas.create_task_schema(), _CREATE_EXAMPLE),
-    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER],
+    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER, *schemas.CREATE_PARAMETERS],
 )
 _CREATE_V2 = schemas.operation(
     schemas.responses(
@@ -67,7 +69,7 @@ _CREATE_V2 = schemas.operation(
         creates=True,
     ),
     body=schemas.json_body(schemas.create_task_schema(), _CREATE_EXAMPLE),
-    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER],
+    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER, *schemas.CREATE_PARAMETERS],
 )
 _RECORD_INFO = schemas.operation(
     schemas.responses(schemas.ref("TaskRecord"), errors=schemas.QUERY_ERRORS),
@@ -87,6 +89,8 @@ class Created:
 
     task: Task
     ignored: tuple[str, ...] = ()
+    # The request's Cancel-After and X-Result-Retention, as read (api/task_headers.py).
+    options: TaskOptions = NO_OPTIONS
 
 
 _MAX_NAMED = 20  # a body of ten thousand junk keys must not make a ten-thousand-name header
@@ -230,6 +234,7 @@ async def create_task(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
     surface: Surface = Surface.JOBS,
+    options: TaskOptions = NO_OPTIONS,
 ) -> Created:
     """The one create path (DESIGN.md "A task's path", step 1): the task, and the request's
     fields that were ignored (no field of the model or of the body).
@@ -248,6 +253,9 @@ async def create_task(
     another request is refused (422). ``request_hash``: an adapter's own fingerprint of the
     request, for one whose mapped body is not the same on a repeat (Ideogram's uploaded image
     gets a fresh URL each time, and its seed may be drawn at random).
+
+    ``options``: the request's ``Cancel-After`` deadline and ``X-Result-Retention``
+    (``task_headers.task_options_of``), kept with the task.
     """
     checked = checked_request(body, services, spec)
     model, validated, callback_url, ignored = (
@@ -263,7 +271,7 @@ async def create_task(
         # Before the rate limit: a client retrying a create it already made is not refused.
         made = await services.store.keyed_task(account.id, key)
         if made is not None:
-            return Created(made, ignored)
+            return Created(made, ignored, options)
     # After the key's lookup: a retried create gets its task even if a link has since expired.
     await check_servable(services, checked, body)
     await services.rate_limits.hit("create", account.id, account.create_rate)
@@ -281,6 +289,9 @@ async def create_task(
             key_id=account.key.spend_key if account.key else None,
             caps=account.key.caps if account.key and account.key.caps else None,
             surface=surface,
+            cancel_at=None if options.cancel_after_ms is None
+            else now_ms() + options.cancel_after_ms,
+            result_retention_ms=options.result_retention_ms,
         ),
         key,
     )
@@ -289,7 +300,7 @@ async def create_task(
     log_context.set_task(task.id, account.id, task.model)
     # Counted and announced to a worker unless a same-keyed request came first.
     services.events.publish(created.events)
-    return Created(task, ignored)
+    return Created(task, ignored, options)
 
 
 # The three endpoints below are the hot path, so they take the Request alone and authenticate
@@ -301,7 +312,10 @@ async def create_from_request(request: Request, surface: Surface) -> Created:
     account = await authenticate(request, services)
     body = await read_json_object(request, services.settings.max_json_body_bytes)
     key = idempotency_key_of(request)
-    return await create_task(body, account, services, idempotency_key=key, surface=surface)
+    options = task_options_of(request, services.settings)
+    return await create_task(
+        body, account, services, idempotency_key=key, surface=surface, options=options
+    )
 
 
 @router.post("/api/v1/jobs/createTask", openapi_extra=_CREATE_V1)
@@ -311,7 +325,7 @@ async def create_task_v1(request: Request) -> Response:
     data = wire.created(created.task.id)
     if sync_mode.wants_sync(created.task):
         data.update(await sync_mode.outcome(services_of(request), created.task))
-    return naming_ignored(success(data), created.ignored)
+    return created.options.answer(naming_ignored(success(data), created.ignored))
 
 
 @router.post("/api/v2/jobs/createTask", openapi_extra=_CREATE_V2)
@@ -321,7 +335,7 @@ async def create_task_v2(request: Request) -> Response:
     data = wire.created_v2(created.task.id)
     if sync_mode.wants_sync(created.task):
         data.update(await sync_mode.outcome(services_of(request), created.task))
-    return naming_ignored(success(data, v2=True), created.ignored)
+    return created.options.answer(naming_ignored(success(data, v2=True), created.ignored))
 
 
 @router.get("/api/v1/jobs/recordInfo", openapi_extra=_RECORD_INFO)

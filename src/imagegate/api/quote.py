@@ -23,6 +23,7 @@ from imagegate.api.body import read_json_object
 from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
 from imagegate.api.jobs import check_servable, checked_request, naming_ignored
+from imagegate.api.task_headers import task_options_of
 from imagegate.catalog.pricing import milli_to_credits
 
 router = APIRouter(tags=["jobs"])
@@ -53,6 +54,8 @@ _QUOTE = schemas.operation(
                  "balanceAfter": 96.5, "affordable": True},
     ),
     body=schemas.json_body(schemas.create_task_schema()),
+    # Checked as the create checks them, so a quote refuses what the create would.
+    parameters=list(schemas.CREATE_PARAMETERS),
 )
 
 
@@ -63,6 +66,8 @@ async def quote(request: Request) -> Response:
     account = await authenticate(request, services)
     await services.rate_limits.hit("query", account.id, account.query_rate)
     body = await read_json_object(request, services.settings.max_json_body_bytes)
+    # The create's headers too: a quote refuses what the create would refuse.
+    task_options_of(request, services.settings)
     checked = checked_request(body, services)
     await check_servable(services, checked, body)
     fresh = await services.store.get_account(account.id)

@@ -86,6 +86,10 @@ tasks = Table(
     # The API the task was created through (wire/surfaces.py), whose shape its callback takes
     # (migration 0007; the tasks before it were all created through the jobs API).
     Column("surface", String(32), nullable=False, default="jobs", server_default=text("'jobs'")),
+    # The create request's ``Cancel-After`` deadline (epoch ms) and ``X-Result-Retention`` (ms);
+    # null: none asked (migration 0009).
+    Column("cancel_at", BigInteger, nullable=True),
+    Column("result_retention_ms", BigInteger, nullable=True),
     # Expired leases: a partial index, so that inserting a waiting task does not touch it (each
     # index page an insert touches is written to the WAL at commit, the cost of a createTask).
     Index(
@@ -123,6 +127,17 @@ Index(
     tasks.c.fair_key,
     sqlite_where=text("state = 'waiting'"),
     postgresql_where=text("state = 'waiting'"),
+)
+
+# The live tasks with a deadline, by deadline: the sweep of tasks/deadlines.py reads the due
+# ones off it; a task without one, or once ended, is not in it (migration 0009).
+Index(
+    "ix_tasks_cancel_at",
+    tasks.c.cancel_at,
+    sqlite_where=text("cancel_at IS NOT NULL AND state IN ('waiting', 'queuing', 'generating')"),
+    postgresql_where=text(
+        "cancel_at IS NOT NULL AND state IN ('waiting', 'queuing', 'generating')"
+    ),
 )
 
 # The task list (an account's tasks, newest first), usage, and a key's spending windows (a

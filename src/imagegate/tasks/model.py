@@ -31,6 +31,11 @@ class NewTask:
     caps: SpendCaps | None = None
     # The API the task is created through: its callback is rendered in that API's shape.
     surface: Surface = Surface.JOBS
+    # ``Cancel-After``: when (epoch ms) the task is cancelled if not finished (tasks/deadlines.py).
+    cancel_at: int | None = None
+    # ``X-Result-Retention``: how long its result files are kept, under the operator's
+    # setting (None: the operator's setting).
+    result_retention_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,9 @@ class Task:
     lease_token: int
     # The API the task was created through (NewTask.surface).
     surface: Surface = Surface.JOBS
+    # The request's deadline and result retention (NewTask.cancel_at, .result_retention_ms).
+    cancel_at: int | None = None
+    result_retention_ms: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Task:
@@ -92,4 +100,6 @@ class Task:
             attempts=row["attempts"],
             lease_token=row["lease_token"],
             surface=Surface(row["surface"]),
+            cancel_at=row["cancel_at"],
+            result_retention_ms=row["result_retention_ms"],
         )

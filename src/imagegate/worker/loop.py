@@ -315,9 +315,14 @@ class Worker:
     async def _store_outputs(
         self, task: Task, outputs: list[OutputImage]
     ) -> tuple[StoredFile, ...]:
-        """Put the images into the BlobStore; their registry rows go with the finish."""
+        """Put the images into the BlobStore; their registry rows go with the finish. They
+        expire after the operator's retention, or the request's ``X-Result-Retention`` when
+        shorter (the janitor deletes them then, and their links stop working)."""
         created = now_ms()
-        expires = created + self.result_retention_ms
+        keep = self.result_retention_ms
+        if task.result_retention_ms is not None:
+            keep = min(keep, task.result_retention_ms)
+        expires = created + keep
         day = datetime.fromtimestamp(created / 1000, UTC).strftime("%Y/%m/%d")
         stored: list[StoredFile] = []
         for index, image in enumerate(outputs):

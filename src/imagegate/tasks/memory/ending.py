@@ -43,7 +43,7 @@ def finish(
 
 
 def cancel(
-    db: MemoryDatabase, account_id: str, task_id: str, now: int
+    db: MemoryDatabase, account_id: str, task_id: str, now: int, msg: str = CANCELED_MSG
 ) -> Cancelled | None:
     """tasks/cancel.py's two moves: a waiting or queuing task ends now (refunded, its callback
     row queued, its lease token moved on so its worker's next write is refused); a generating
@@ -53,7 +53,7 @@ def cancel(
         return None
     if row.state in (TaskState.WAITING, TaskState.QUEUING):
         row.end(TaskState.FAIL, now)
-        row.fail_code, row.fail_msg = CANCELED, CANCELED_MSG
+        row.fail_code, row.fail_msg = CANCELED, msg
         row.lease_token += 1
         db.settle(row)
         return Cancelled(_after_terminal(db, row, now), ended=True)
