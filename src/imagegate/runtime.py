@@ -191,6 +191,7 @@ class Runtime:
             tasks=self.store,
             url_for=self.signer.url,
             secret_for=self.webhook_secret_for,
+            scheme_for=self.webhook_scheme_for,
             timeout=settings.callback_timeout_seconds,
             max_attempts=settings.callback_max_attempts,
             backoff_base=settings.callback_backoff_base_seconds,
@@ -354,6 +355,11 @@ class Runtime:
     def _upstream_called_back(self, payload: str) -> None:
         provider, _, upstream_id = payload.partition(" ")
         self.upstream_events.notify(provider, upstream_id)
+
+    async def webhook_scheme_for(self, account_id: str) -> str:
+        """How the account's callbacks are signed: "kie" or "standard"."""
+        account = await self.store.get_account(account_id)
+        return account.webhook_scheme if account else "kie"
 
     async def webhook_secret_for(self, account_id: str) -> str | None:
         account = await self.store.get_account(account_id)

@@ -35,6 +35,7 @@ async def failing_api(runtime_factory: Any, harness_opener: Any) -> AsyncIterato
     await runtime.worker.stop()
     await runtime.callbacks.stop()
     await runtime.janitor.stop()
+    await runtime.deadlines.stop()
 
 
 async def create(api: ApiHarness, path: str, body: dict[str, Any]) -> str:

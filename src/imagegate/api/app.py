@@ -16,6 +16,7 @@ from imagegate.api import (
     admin_keys,
     admin_overview,
     admin_service,
+    admin_webhooks,
     catalog,
     flux_kontext,
     gpt4o_image,
@@ -66,7 +67,7 @@ def create_app(host: ServicesHost, *, manage_runtime: bool = True) -> FastAPI:
         admin_callbacks, health, upstream,
     ):
         app.include_router(module.router)
-    for module in (admin_keys, admin_service):  # the operator's controls (issue 9)
+    for module in (admin_keys, admin_service, admin_webhooks):  # the operator's controls
         app.include_router(module.router)
     app.include_router(metrics.router)  # /metrics, beside /healthz and /readyz
     for module in (catalog, admin_overview, web):  # the playground and dashboard (issue 10)

@@ -172,6 +172,8 @@ def components() -> dict[str, Any]:
                 "keyPrefix": {"type": "string"},
                 "credits": {"type": "number"},
                 "hasWebhookSecret": {"type": "boolean"},
+                "webhookScheme": {"type": "string", "enum": ["kie", "standard"],
+                                  "description": "How its callbacks are signed"},
                 "createRate": {"type": ["string", "null"]},
                 "queryRate": {"type": ["string", "null"]},
                 "disabled": {"type": "boolean"},

@@ -34,6 +34,10 @@ accounts = Table(
     Column("credits_milli", BigInteger, nullable=False, default=0),
     # Needed in clear to compute HMAC signatures of callbacks (it is a shared secret).
     Column("webhook_secret", String(200), nullable=True),
+    # How callbacks are signed: "kie" (Kie's headers) or "standard" (Standard Webhooks;
+    # wire/standard_webhooks.py; migration 0010).
+    Column("webhook_scheme", String(16), nullable=False, default="kie",
+           server_default=text("'kie'")),
     # Per-account overrides of the rate limits, e.g. "100/10s"; NULL means the server default.
     Column("create_rate", String(32), nullable=True),
     Column("query_rate", String(32), nullable=True),
