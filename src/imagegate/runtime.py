@@ -24,6 +24,7 @@ from imagegate.accounts.keys import (
 from imagegate.api.ratelimit import RateLimits
 from imagegate.api.services import JsonView, Services
 from imagegate.backend import Backend, Store, open_backend, open_now
+from imagegate.callbacks.events import EventCallbacks
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.db.signals import TASKS_CHANNEL, UPSTREAM_CHANNEL, wake_payload
 from imagegate.engines.cpu import CpuPools
@@ -197,6 +198,7 @@ class Runtime:
             backoff_base=settings.callback_backoff_base_seconds,
             backoff_max=settings.callback_backoff_max_seconds,
         )
+        self.task_events = EventCallbacks(self.callbacks)
         self.worker = Worker(
             lifecycle=self.lifecycle,
             events=self.events,
@@ -208,6 +210,7 @@ class Runtime:
             poll_interval=settings.poll_interval_seconds,
             result_retention_ms=int(settings.result_retention_hours * 3_600_000),
             models=settings.worker_models or None,
+            task_events=self.task_events,
         )
         self.janitor = Janitor(
             self.files, self.blobs, settings.janitor_interval_seconds,
@@ -319,6 +322,7 @@ class Runtime:
         await self.presence.stop()
         if self.identity is not None:
             self.identity.close()  # the id is free for this server's next start
+        await self.task_events.stop()
         await self.callbacks.stop()
         await self.janitor.stop()
         await self.deadlines.stop()

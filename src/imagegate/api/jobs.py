@@ -79,7 +79,10 @@ _RECORD_INFO = schemas.operation(
 
 IGNORED_FIELDS_HEADER = "X-Imagegate-Ignored-Fields"
 # The createTask body's own keys; any other is ignored (as Kie ignores it) and named.
-_BODY_KEYS = frozenset({"model", "input", "callBackUrl", "callbackUrl", "priority"})
+_BODY_KEYS = frozenset(
+    {"model", "input", "callBackUrl", "callbackUrl", "priority", "webhookEvents"}
+)
+WEBHOOK_EVENTS = ("start", "progress", "completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,26 @@ def priority_of(body: dict[str, Any]) -> int:
     return value
 
 
+def webhook_events_of(body: dict[str, Any]) -> str | None:
+    """imagegate's addition to createTask: ``webhookEvents``, which callbacks the task's URL
+    gets, a list of distinct "start", "progress", "completed" (default ["completed"], Kie's
+    one callback); kept comma separated in that order, None for the default."""
+    value = body.get("webhookEvents")
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list) or not value
+        or any(not isinstance(item, str) or item not in WEBHOOK_EVENTS for item in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationFailed(
+            "webhookEvents",
+            f"must be a list of distinct events among {', '.join(WEBHOOK_EVENTS)}",
+        )
+    chosen = [event for event in WEBHOOK_EVENTS if event in value]
+    return None if chosen == ["completed"] else ",".join(chosen)
+
+
 def idempotency_key_of(request: Request) -> str | None:
     """The request's ``Idempotency-Key`` header (None without one); 422 naming the header when
     it is not 1-255 printable ASCII characters or is sent more than once."""
@@ -179,6 +202,7 @@ class Checked:
     priority: int
     ignored: tuple[str, ...]
     spec: ModelSpec | None
+    webhook_events: str | None = None
 
 
 def checked_request(
@@ -208,7 +232,8 @@ def checked_request(
             *(key for key in body if key not in _BODY_KEYS), *spec.ignored_fields(body["input"])
         )
     return Checked(
-        model, validated, price_milli, callback_url_of(body), priority_of(body), ignored, spec
+        model, validated, price_milli, callback_url_of(body), priority_of(body), ignored, spec,
+        webhook_events_of(body),
     )
 
 
@@ -292,6 +317,7 @@ async def create_task(
             cancel_at=None if options.cancel_after_ms is None
             else now_ms() + options.cancel_after_ms,
             result_retention_ms=options.result_retention_ms,
+            webhook_events=checked.webhook_events,
         ),
         key,
     )

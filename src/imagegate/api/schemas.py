@@ -313,9 +313,23 @@ def create_task_schema(specs: Iterable[ModelSpec] | None = None) -> dict[str, An
                 "callBackUrl": CALLBACK_URL,
                 "callbackUrl": CALLBACK_URL,
                 "priority": PRIORITY,
+                "webhookEvents": WEBHOOK_EVENTS,
             },
         })
     return {"oneOf": variants}
+
+
+WEBHOOK_EVENTS: dict[str, Any] = {
+    "type": "array", "minItems": 1, "maxItems": 3, "uniqueItems": True,
+    "items": {"type": "string", "enum": ["start", "progress", "completed"]},
+    "default": ["completed"],
+    "description": "imagegate's addition: which callbacks callBackUrl gets. completed: the"
+    " final one (Kie's, the default); start: when its engine starts; progress: when its"
+    " progress moves (at most one a second). A start or progress callback is the current"
+    " record in the callback's shape, {code: 200, msg, event: \"start\"|\"progress\", data},"
+    " sent once (best effort, a few quick retries); the completed one is Kie's, retried until"
+    " delivered",
+}
 
 
 PRIORITY: dict[str, Any] = {

@@ -310,6 +310,10 @@ class CallbackSender:
         log.warning("callback for task %s to %s is dead after %d attempt(s): %s",
                     row.task_id, host, row.attempts + 1, error)
 
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client callbacks go out on (callbacks/events.py sends on it too)."""
+        return self._http()
+
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             # trust_env off: a proxy from the environment would bypass the address pinning.

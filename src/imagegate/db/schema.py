@@ -94,6 +94,8 @@ tasks = Table(
     # null: none asked (migration 0009).
     Column("cancel_at", BigInteger, nullable=True),
     Column("result_retention_ms", BigInteger, nullable=True),
+    # The request's ``webhookEvents``, comma separated; null: "completed" (migration 0011).
+    Column("webhook_events", String(64), nullable=True),
     # Expired leases: a partial index, so that inserting a waiting task does not touch it (each
     # index page an insert touches is written to the WAL at commit, the cost of a createTask).
     Index(

@@ -152,7 +152,7 @@ class Lifecycle:
         done: Cancelled = await cancel_task(self.store, account_id, task_id, msg)
         if not done.ended:
             return Cancel(done.task, False, (CancelRequested(done.task.id),))
-        queued = (CallbackQueued(done.task.id),) if done.task.callback_url else ()
+        queued = (CallbackQueued(done.task.id),) if done.task.notifies("completed") else ()
         return Cancel(done.task, True, queued)
 
     async def release(self, task: Task) -> bool:
@@ -171,6 +171,6 @@ class Lifecycle:
         if finished is None:
             return None
         events: tuple[Event, ...] = (TaskEnded(task, finished),)
-        if finished.callback_url:
+        if finished.notifies("completed"):
             events += (CallbackQueued(finished.id),)
         return Ended(finished, events)

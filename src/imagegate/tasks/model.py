@@ -36,6 +36,9 @@ class NewTask:
     # ``X-Result-Retention``: how long its result files are kept, under the operator's
     # setting (None: the operator's setting).
     result_retention_ms: int | None = None
+    # ``webhookEvents``: the callbacks asked for, comma separated (None: "completed" alone,
+    # Kie's behaviour; the start and progress ones: callbacks/events.py).
+    webhook_events: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,15 @@ class Task:
     # The request's deadline and result retention (NewTask.cancel_at, .result_retention_ms).
     cancel_at: int | None = None
     result_retention_ms: int | None = None
+    webhook_events: str | None = None
+
+    def notifies(self, event: str) -> bool:
+        """Whether its callback URL is sent ``event`` ("start", "progress", "completed")."""
+        if self.callback_url is None:
+            return False
+        return event == "completed" if self.webhook_events is None else (
+            event in self.webhook_events.split(",")
+        )
 
     @classmethod
     def from_row(cls, row: Any) -> Task:
@@ -102,4 +114,5 @@ class Task:
             surface=Surface(row["surface"]),
             cancel_at=row["cancel_at"],
             result_retention_ms=row["result_retention_ms"],
+            webhook_events=row["webhook_events"],
         )

@@ -82,3 +82,19 @@ def _callback(task: TaskView, data: dict[str, Any], balance_milli: int) -> dict[
     if succeeded:
         return {"code": 200, "msg": "Image generated successfully.", "data": data}
     return {"code": 501, "msg": task.fail_msg or "Generation failed", "data": data}
+
+
+def event_body(
+    task: TaskView, event: str, url_for: UrlFor, *, v2: bool = False, progress: int | None = None
+) -> dict[str, Any]:
+    """A ``webhookEvents`` callback of a running task (``start``, ``progress``): the current
+    record in the jobs callback's shape, marked ``event``: ``{code: 200, msg: event, event,
+    data}`` (v2: with ``message`` and v2's record). ``progress``: the engine's latest report,
+    when newer than the record's."""
+    data = record_data_v2(task, url_for) if v2 else record_data(task, url_for)
+    if progress is not None:
+        data["progress"] = max(int(data["progress"]), progress)
+    body: dict[str, Any] = {"code": 200, "msg": event, "event": event, "data": data}
+    if v2:
+        body = {"code": 200, "message": event, **body}
+    return body

@@ -99,16 +99,16 @@ class PostgresStore(PgAccounts):
             " WHERE $1 > 0),"
             " task AS (INSERT INTO tasks (id, account_id, model, state, param, input,"
             " callback_url, progress, price_milli, create_time, update_time, attempts,"
-            " lease_token, priority, fair_key, key_id, surface, cancel_at, result_retention_ms)"
-            " SELECT $5, $4, $6, 'waiting', $7, $8, $9, 0, $1, $2, $2, 0, 0, $10,"
-            " acct.fair_clock, $12, $13, $14, $15 FROM acct"
+            " lease_token, priority, fair_key, key_id, surface, cancel_at, result_retention_ms,"
+            " webhook_events) SELECT $5, $4, $6, 'waiting', $7, $8, $9, 0, $1, $2, $2, 0, 0,"
+            " $10, acct.fair_clock, $12, $13, $14, $15, $16 FROM acct"
             " RETURNING *),"
             " woke AS (SELECT pg_notify($11, $6) FROM task)"
             " SELECT task.* FROM task, woke",
             new.price_milli, now, SLOT_MS, new.account_id, new.id, new.model, new.param,
             json.dumps(new.input, separators=(",", ":")), new.callback_url, new.priority,
             TASKS_CHANNEL, new.key_id, new.surface.value, new.cancel_at,
-            new.result_retention_ms,
+            new.result_retention_ms, new.webhook_events,
         )
         if row is not None:
             return Task.from_row(row)
@@ -353,7 +353,7 @@ async def _refund(conn: asyncpg.Connection, task: Task, amount: int, now: int) -
 async def queue_callback(conn: asyncpg.Connection, task: Task) -> None:
     """The finished task's callback row, if it asked for one, in the caller's transaction
     (after any refund, so the balance it keeps includes it)."""
-    if not task.callback_url:
+    if not task.notifies("completed"):  # no URL, or webhookEvents without "completed"
         return
     balance = await conn.fetchval(
         "SELECT credits_milli FROM accounts WHERE id = $1", task.account_id

@@ -103,13 +103,15 @@ class SqliteStore(SqliteAccounts):
             row = conn.execute(
                 "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
                 " progress, price_milli, create_time, update_time, attempts, lease_token,"
-                " priority, fair_key, key_id, surface, cancel_at, result_retention_ms)"
-                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)"
+                " priority, fair_key, key_id, surface, cancel_at, result_retention_ms,"
+                " webhook_events)"
+                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?)"
                 " RETURNING *",
                 (new.id, new.account_id, new.model, new.param,
                  json.dumps(new.input, separators=(",", ":")), new.callback_url,
                  new.price_milli, now, now, new.priority, int(moved[0]), new.key_id,
-                 new.surface.value, new.cancel_at, new.result_retention_ms),
+                 new.surface.value, new.cancel_at, new.result_retention_ms,
+                 new.webhook_events),
             ).fetchone()
             return Task.from_row(row)
 
@@ -364,7 +366,8 @@ class SqliteStore(SqliteAccounts):
                     "UPDATE accounts SET credits_milli = credits_milli + ? WHERE id = ?",
                     (task.price_milli, task.account_id),
                 )
-        if task.callback_url:
+        # A request whose webhookEvents leave "completed" out gets no final callback.
+        if task.notifies("completed"):
             balance_row = conn.execute(
                 "SELECT credits_milli FROM accounts WHERE id = ?", (task.account_id,)
             ).fetchone()

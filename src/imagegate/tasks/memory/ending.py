@@ -70,7 +70,7 @@ def _after_terminal(db: MemoryDatabase, row: TaskRow, now: int) -> Task:
         row.account_id, row.id, "refund", row.price_milli, now
     ):
         db.credit(row.account_id, row.price_milli)
-    if row.callback_url and row.id not in db.callbacks:
+    if row.callback_url and row.id not in db.callbacks and row.task().notifies("completed"):
         # The balance after the refund: the body's ``remainedCredits``, a fact of this moment.
         account = db.accounts.get(row.account_id)
         balance = account.credits_milli if account else 0

@@ -45,6 +45,7 @@ class TaskRow:
     cancel_requested: bool = False
     cancel_at: int | None = None
     result_retention_ms: int | None = None
+    webhook_events: str | None = None
 
     def task(self) -> Task:
         """The row as the stores hand it out (a fresh ``input`` dict each time, as a read of
@@ -57,7 +58,7 @@ class TaskRow:
             update_time=self.update_time, complete_time=self.complete_time,
             cost_time=self.cost_time, engine=self.engine, attempts=self.attempts,
             lease_token=self.lease_token, surface=self.surface, cancel_at=self.cancel_at,
-            result_retention_ms=self.result_retention_ms,
+            result_retention_ms=self.result_retention_ms, webhook_events=self.webhook_events,
         )
 
     def end(self, state: TaskState, now: int) -> None:
