@@ -148,3 +148,23 @@ def test_the_admin_cli_sets_the_scheme(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["admin", "accounts", "webhook", account["id"], "--scheme",
                                   "svix", *data])
     assert refused.exit_code != 0 and "kie, standard" in refused.output
+
+
+@pytest.mark.parametrize("backend_name", ["memory", "sqlite", "postgres"])
+async def test_every_store_keeps_the_scheme_and_the_secret(
+    open_backend_named: Any, backend_name: str
+) -> None:
+    from imagegate.accounts.keys import AccountRequest, create_account
+
+    async with open_backend_named(backend_name) as backend:
+        account, _ = await create_account(backend.store, AccountRequest("acme", 1, "old"))
+        assert account.webhook_scheme == "kie"
+        assert await backend.api_keys.set_webhook(account.id, "standard", None, keep_secret=True)
+        kept = await backend.store.get_account(account.id)
+        assert (kept.webhook_scheme, kept.webhook_secret) == ("standard", "old")
+        assert await backend.api_keys.set_webhook(account.id, "kie", WHSEC, keep_secret=False)
+        changed = await backend.store.get_account(account.id)
+        assert (changed.webhook_scheme, changed.webhook_secret) == ("kie", WHSEC)
+        assert await backend.api_keys.set_webhook(account.id, "kie", None, keep_secret=False)
+        assert (await backend.store.get_account(account.id)).webhook_secret is None
+        assert not await backend.api_keys.set_webhook("nobody", "kie", None, keep_secret=True)
