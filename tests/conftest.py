@@ -118,6 +118,7 @@ async def harness_over(runtime: Any, *, start: bool) -> AsyncIterator[ApiHarness
         await harness.runtime.worker.stop()
         await harness.runtime.callbacks.stop()
         await harness.runtime.janitor.stop()
+        await harness.runtime.deadlines.stop()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from imagegate.db.sqlite.retention import SqliteTaskRetention
 from imagegate.db.sqlite.tasks import SqliteStore
 from imagegate.db.sqlite.workers import SqliteWorkers
 from imagegate.tasks.cancel import CancelStore
+from imagegate.tasks.deadlines import DeadlineStore
 from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.listing import TaskRows
 from imagegate.tasks.memory.database import MemoryDatabase
@@ -50,7 +51,8 @@ if TYPE_CHECKING:
 
 
 class Store(
-    TaskStore, TaskRows, CancelStore, AccountStore, UsageGroups, MetaStore, Protocol
+    TaskStore, TaskRows, CancelStore, DeadlineStore, AccountStore, UsageGroups, MetaStore,
+    Protocol,
 ):
     """The one store object of a backend: tasks, accounts and meta rows on one database."""
 

@@ -24,6 +24,7 @@ from imagegate.accounts.keys import (
 from imagegate.api.ratelimit import RateLimits
 from imagegate.api.services import JsonView, Services
 from imagegate.backend import Backend, Store, open_backend, open_now
+from imagegate.callbacks.events import EventCallbacks
 from imagegate.callbacks.sender import CallbackSender
 from imagegate.db.signals import TASKS_CHANNEL, UPSTREAM_CHANNEL, wake_payload
 from imagegate.engines.cpu import CpuPools
@@ -48,6 +49,7 @@ from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.switches import ServiceSwitches
+from imagegate.worker.deadlines import DeadlineSweep
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.identity import WorkerIdentity, claim_identity, recover
 from imagegate.worker.janitor import Janitor
@@ -190,11 +192,13 @@ class Runtime:
             tasks=self.store,
             url_for=self.signer.url,
             secret_for=self.webhook_secret_for,
+            scheme_for=self.webhook_scheme_for,
             timeout=settings.callback_timeout_seconds,
             max_attempts=settings.callback_max_attempts,
             backoff_base=settings.callback_backoff_base_seconds,
             backoff_max=settings.callback_backoff_max_seconds,
         )
+        self.task_events = EventCallbacks(self.callbacks)
         self.worker = Worker(
             lifecycle=self.lifecycle,
             events=self.events,
@@ -206,12 +210,16 @@ class Runtime:
             poll_interval=settings.poll_interval_seconds,
             result_retention_ms=int(settings.result_retention_hours * 3_600_000),
             models=settings.worker_models or None,
+            task_events=self.task_events,
         )
         self.janitor = Janitor(
             self.files, self.blobs, settings.janitor_interval_seconds,
             forget_keys=self.store.forget_expired_keys,
             tasks=backend.retention,
             task_retention_ms=int(settings.task_retention_days * 86_400_000),
+        )
+        self.deadlines = DeadlineSweep(
+            self.store, self.lifecycle, self.events, settings.deadline_interval_seconds
         )
         # Operations (/readyz, /metrics): the fleet's workers and the queue, as the database
         # sees them; this process's worker announces itself there while it runs.
@@ -304,6 +312,7 @@ class Runtime:
             self.presence.start()
         self.callbacks.start()
         self.janitor.start()
+        self.deadlines.start()
         log.info("routes: %s", self.router.describe())
 
     async def stop(self) -> None:
@@ -313,8 +322,10 @@ class Runtime:
         await self.presence.stop()
         if self.identity is not None:
             self.identity.close()  # the id is free for this server's next start
+        await self.task_events.stop()
         await self.callbacks.stop()
         await self.janitor.stop()
+        await self.deadlines.stop()
         await self.fetcher.aclose()
         await self.engines.aclose()
         await self._listening.aclose()
@@ -348,6 +359,11 @@ class Runtime:
     def _upstream_called_back(self, payload: str) -> None:
         provider, _, upstream_id = payload.partition(" ")
         self.upstream_events.notify(provider, upstream_id)
+
+    async def webhook_scheme_for(self, account_id: str) -> str:
+        """How the account's callbacks are signed: "kie" or "standard"."""
+        account = await self.store.get_account(account_id)
+        return account.webhook_scheme if account else "kie"
 
     async def webhook_secret_for(self, account_id: str) -> str | None:
         account = await self.store.get_account(account_id)

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     # never deleted.
     task_retention_days: float = Field(default=30.0, ge=0)
     janitor_interval_seconds: float = 60.0
+    # How often the tasks past their Cancel-After deadline are looked for (tasks/deadlines.py):
+    # a deadline is honoured within about this long.
+    deadline_interval_seconds: float = Field(default=1.0, gt=0, le=60)
 
     # Processes that run engines' CPU-heavy work off the API's event loop; 0 runs it in threads.
     engine_processes: int = Field(default=1, ge=0)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.acceptance
 
 RECORD_FIELDS = {
     "taskId", "model", "state", "param", "resultJson", "failCode", "failMsg", "costTime",
-    "completeTime", "createTime", "updateTime", "progress", "engine",
+    "completeTime", "createTime", "updateTime", "progress", "engine", "queuePosition",
 }
 CALLBACK_FIELDS = RECORD_FIELDS | {"consumeCredits", "remainedCredits"}
 REFRAME_PRICE = 7.0  # ideogram/v3-reframe, BALANCED, one image

@@ -69,6 +69,7 @@ class ThreadedApp:
             await self.runtime.worker.stop()
             await self.runtime.callbacks.stop()
             await self.runtime.janitor.stop()
+            await self.runtime.deadlines.stop()
 
         self.call(stop())
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -176,6 +176,7 @@ async def test_a_refunded_task_does_not_count_against_the_cap(
         await api.runtime.worker.stop()
         await api.runtime.callbacks.stop()
         await api.runtime.janitor.stop()
+        await api.runtime.deadlines.stop()
 
 
 async def test_the_ip_allow_list_refuses_other_addresses_with_401(api: Any) -> None:

@@ -86,6 +86,7 @@ async def test_throughput_and_dead_callbacks(
         await harness.runtime.worker.stop()
         await harness.runtime.callbacks.stop()
         await harness.runtime.janitor.stop()
+        await harness.runtime.deadlines.stop()
 
     [dead] = data["callbacks"]["failures"]
     assert (dead["taskId"], dead["state"], dead["attempts"]) == (task_id, "dead", 1)

@@ -47,8 +47,10 @@ async def test_record_of_a_waiting_task_has_exactly_the_spec_fields(api: Any) ->
     assert set(data) == {
         "taskId", "model", "state", "param", "resultJson", "failCode", "failMsg",
         "costTime", "completeTime", "createTime", "updateTime", "progress", "engine",
+        "queuePosition",
     }
     assert data["state"] == "waiting" and data["model"] == "ideogram/v3-reframe"
+    assert data["queuePosition"] == 0  # the only waiting task: next
     assert json.loads(data["param"]) == REFRAME_EXAMPLE  # the complete create request
     assert data["failCode"] is None and data["costTime"] is None
     assert data["completeTime"] is None and isinstance(data["createTime"], int)

@@ -35,6 +35,7 @@ async def failing_api(runtime_factory: Any, harness_opener: Any) -> AsyncIterato
     await runtime.worker.stop()
     await runtime.callbacks.stop()
     await runtime.janitor.stop()
+    await runtime.deadlines.stop()
 
 
 async def create(api: ApiHarness, path: str, body: dict[str, Any]) -> str:
@@ -167,8 +168,8 @@ async def test_flux_kontext_unusable_input_is_code_400(
 
 JOBS_DATA = {
     "taskId", "model", "state", "param", "resultJson", "failCode", "failMsg", "costTime",
-    "completeTime", "createTime", "updateTime", "progress", "engine", "consumeCredits",
-    "remainedCredits",
+    "completeTime", "createTime", "updateTime", "progress", "engine", "queuePosition",
+    "consumeCredits", "remainedCredits",
 }
 
 

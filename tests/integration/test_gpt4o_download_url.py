@@ -146,6 +146,7 @@ async def test_an_expired_result_is_422_naming_url(
     await runtime.worker.stop()
     await runtime.callbacks.stop()
     await runtime.janitor.stop()
+    await runtime.deadlines.stop()
 
 
 async def test_openapi_documents_the_endpoint(api: Any) -> None:

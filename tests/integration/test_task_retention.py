@@ -46,6 +46,7 @@ async def test_the_runtime_janitor_deletes_records_past_the_setting(
             await asyncio.sleep(0.05)
     finally:
         await runtime.janitor.stop()
+        await runtime.deadlines.stop()
     assert await runtime.store.get_task("three-days") is None
     assert await runtime.store.get_task("one-day") is not None
 

@@ -133,12 +133,18 @@ def _imports_of(module: ModuleType) -> set[str]:
 
 
 def test_webhooks_import_only_the_standard_library() -> None:
-    # The client package re-exports the verifier; it must not drag the server in. Its one
-    # import of imagegate is the error tree, which is standard library only itself.
+    # The client package re-exports the verifier; it must not drag the server in. Its imports
+    # of imagegate are the error tree, standard library only itself, and the Standard Webhooks
+    # scheme beside it in wire/ (whose package file imports nothing).
     import imagegate.errors
 
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    imported = _imports_of(webhooks_module) - {"imagegate.errors"}
+    imported = _imports_of(webhooks_module) - {"imagegate.errors", "imagegate.wire"}
     assert {name.split(".")[0] for name in imported} <= stdlib, imported
+    # Its other import, the Standard Webhooks scheme, is held to the same rule.
+    from imagegate.wire import standard_webhooks
+
+    standard = _imports_of(standard_webhooks) - {"imagegate.errors"}
+    assert {name.split(".")[0] for name in standard} <= stdlib, standard
     tree = {name.split(".")[0] for name in _imports_of(imagegate.errors)}
     assert tree <= stdlib, tree

@@ -97,8 +97,9 @@ def test_record_and_callback_of_a_succeeded_task() -> None:
     data = jobs.record_data(done, url_for)
     assert list(data) == [
         "taskId", "model", "state", "param", "resultJson", "failCode", "failMsg", "costTime",
-        "completeTime", "createTime", "updateTime", "progress", "engine",
+        "completeTime", "createTime", "updateTime", "progress", "engine", "queuePosition",
     ]
+    assert data["queuePosition"] is None  # an ended task has no place in the queue
     assert data["resultJson"] == '{"resultUrls": ["https://h/files/results/t1/0.png?expires=9"]}'
     body = jobs.callback_body(done, 96_500, url_for)
     assert (body["code"], body["msg"]) == (200, "Image generated successfully.")

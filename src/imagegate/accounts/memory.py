@@ -236,6 +236,19 @@ class MemoryApiKeys:
         key = self.rows.keys[key_id] = replace(key, caps=caps, ip_allow=ip_allow)
         return key
 
+    async def set_webhook(
+        self, account_id: str, scheme: str, secret: str | None, *, keep_secret: bool
+    ) -> bool:
+        """The account's webhook scheme and (unless kept) secret; False if no such account."""
+        account = self.rows.accounts.get(account_id)
+        if account is None:
+            return False
+        self.rows.accounts[account_id] = replace(
+            account, webhook_scheme=scheme,
+            webhook_secret=account.webhook_secret if keep_secret else secret,
+        )
+        return True
+
     async def set_account_disabled(self, account_id: str, disabled: bool) -> bool:
         """Turn every key of the account off (or on again); False if no such account."""
         account = self.rows.accounts.get(account_id)

@@ -59,6 +59,11 @@ class ApiKey:
         )
 
 
+# The webhook signing schemes an account may choose (accounts.webhook_scheme): Kie's HMAC
+# headers (the default) or Standard Webhooks' (wire/standard_webhooks.py).
+WEBHOOK_SCHEMES = ("kie", "standard")
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     id: str
@@ -73,6 +78,8 @@ class Account:
     # The API key a request authenticated with (set by the key lookup, accounts/keys.py); None
     # for an account read by its id.
     key: ApiKey | None = None
+    # How its callbacks are signed (WEBHOOK_SCHEMES): Kie's headers or Standard Webhooks'.
+    webhook_scheme: str = "kie"
 
     @classmethod
     def from_row(cls, row: Any) -> Account:
@@ -86,4 +93,5 @@ class Account:
             query_rate=row["query_rate"],
             disabled=bool(row["disabled"]),
             created_at=row["created_at"],
+            webhook_scheme=row["webhook_scheme"],
         )

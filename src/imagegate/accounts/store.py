@@ -119,6 +119,13 @@ class ApiKeyStore(Protocol):
         """Replace the key's caps and allow-list; None if unknown."""
         ...
 
+    async def set_webhook(
+        self, account_id: str, scheme: str, secret: str | None, *, keep_secret: bool
+    ) -> bool:
+        """Set how the account's callbacks are signed (``WEBHOOK_SCHEMES``) and, unless
+        ``keep_secret``, its webhook secret (None: unsigned); False if no such account."""
+        ...
+
     async def set_account_disabled(self, account_id: str, disabled: bool) -> bool:
         """Turn every key of the account off (or on again); False if no such account."""
         ...

@@ -23,7 +23,7 @@ from imagegate.accounts import ip_allow
 from imagegate.accounts.grants import grant_milli, initial_milli, refusal
 from imagegate.accounts.keys import AccountRequest, KeyCache, KeyLimits, add_key, create_account
 from imagegate.accounts.keys import rotate_key as new_key_for
-from imagegate.accounts.model import ApiKey, SpendCaps
+from imagegate.accounts.model import WEBHOOK_SCHEMES, ApiKey, SpendCaps
 from imagegate.accounts.store import AccountStore
 from imagegate.api.admin_views import (
     account_view,
@@ -36,8 +36,9 @@ from imagegate.api.ratelimit import parse_rate
 from imagegate.catalog import all_models, get_model
 from imagegate.catalog.pricing import credits_to_milli, milli_to_credits
 from imagegate.clock import now_ms
-from imagegate.errors import GrantRefused, ValidationFailed
+from imagegate.errors import CallbackVerificationError, GrantRefused, ValidationFailed
 from imagegate.tasks.switches import ServiceSwitches
+from imagegate.wire import standard_webhooks
 
 # The last millisecond of year 9999: past it a timestamp is a typo (or not milliseconds), and
 # far past it no longer fits the column's 64-bit integer.
@@ -100,6 +101,28 @@ class AdminOperations:
                 "credits", refusal(refused.balance_milli, refused.delta_milli)
             ) from None
         return None if balance is None else milli_to_credits(balance)
+
+    async def set_webhook(
+        self, account_id: str, scheme: str, secret: str | None = None, *, keep_secret: bool = True
+    ) -> dict[str, Any] | None:
+        """How the account's callbacks are signed: ``scheme`` "kie" (Kie's headers) or
+        "standard" (Standard Webhooks), and unless ``keep_secret`` the secret (None: unsigned;
+        a Standard Webhooks ``whsec_`` secret must be base64 after its prefix). The account's
+        view, None without the account; 422 naming ``scheme`` or ``secret``."""
+        if scheme not in WEBHOOK_SCHEMES:
+            raise ValidationFailed("scheme", f"must be one of {', '.join(WEBHOOK_SCHEMES)}")
+        if not keep_secret and secret is not None:
+            if not secret or len(secret) > 200:
+                raise ValidationFailed("secret", "must be 1 to 200 characters, or null")
+            try:
+                standard_webhooks.key_bytes(secret)
+            except CallbackVerificationError as exc:
+                raise ValidationFailed("secret", str(exc)) from None
+        if not await self.api_keys.set_webhook(account_id, scheme, secret,
+                                               keep_secret=keep_secret):
+            return None
+        account = await self.accounts.get_account(account_id)
+        return account_view(account) if account else None
 
     async def set_account_disabled(self, account_id: str, disabled: bool) -> bool:
         """Turn every key of the account off (401) or on again; False without the account."""

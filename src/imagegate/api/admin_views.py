@@ -22,6 +22,7 @@ def account_view(account: Account) -> dict[str, Any]:
         "keyPrefix": account.key_prefix,
         "credits": milli_to_credits(account.credits_milli),
         "hasWebhookSecret": account.webhook_secret is not None,
+        "webhookScheme": account.webhook_scheme,
         "createRate": account.create_rate,
         "queryRate": account.query_rate,
         "disabled": account.disabled,

@@ -16,6 +16,7 @@ from imagegate.api import (
     admin_keys,
     admin_overview,
     admin_service,
+    admin_webhooks,
     catalog,
     flux_kontext,
     gpt4o_image,
@@ -24,6 +25,7 @@ from imagegate.api import (
     jobs,
     metrics,
     model_endpoints,
+    quote,
     task_list,
     upstream,
     web,
@@ -61,11 +63,11 @@ def create_app(host: ServicesHost, *, manage_runtime: bool = True) -> FastAPI:
     # Request ids, and an unexpected error's 500 on a connection that stays open (issue 20).
     app.add_middleware(RequestGuard, http_200=host.settings.business_errors_http_200)
     for module in (
-        jobs, task_list, account, serving, uploads, download_url, ideogram, admin,
+        jobs, quote, task_list, account, serving, uploads, download_url, ideogram, admin,
         admin_callbacks, health, upstream,
     ):
         app.include_router(module.router)
-    for module in (admin_keys, admin_service):  # the operator's controls (issue 9)
+    for module in (admin_keys, admin_service, admin_webhooks):  # the operator's controls
         app.include_router(module.router)
     app.include_router(metrics.router)  # /metrics, beside /healthz and /readyz
     for module in (catalog, admin_overview, web):  # the playground and dashboard (issue 10)

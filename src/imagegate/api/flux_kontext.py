@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from imagegate.api import schemas
 from imagegate.api.deps import services_of
 from imagegate.api.envelope import success
 from imagegate.api.jobs import naming_ignored
@@ -108,7 +109,7 @@ _RECORD_SCHEMA: dict[str, Any] = {
 @router.post(
     "/api/v1/flux/kontext/generate",
     openapi_extra={
-        "parameters": [IDEMPOTENCY_KEY_PARAMETER],
+        "parameters": [IDEMPOTENCY_KEY_PARAMETER, *schemas.CREATE_PARAMETERS],
         "requestBody": request_schema(FLUX_KONTEXT_PRO, _MODEL_PROPERTY, _EXAMPLE),
         "security": SECURITY,
         "responses": answer_schema(

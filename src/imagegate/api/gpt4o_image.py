@@ -99,7 +99,7 @@ _RECORD_SCHEMA: dict[str, Any] = {
 @router.post(
     "/api/v1/gpt4o-image/generate",
     openapi_extra={
-        "parameters": [IDEMPOTENCY_KEY_PARAMETER],
+        "parameters": [IDEMPOTENCY_KEY_PARAMETER, *schemas.CREATE_PARAMETERS],
         "requestBody": request_schema(
             GPT4O_IMAGE, {}, _EXAMPLE, rules=(PROMPT_OR_FILES_SCHEMA,)
         ),

@@ -21,13 +21,16 @@ from imagegate.api.envelope import success
 from imagegate.api.input_urls import check_request_urls
 from imagegate.api.pass_through import passed_through
 from imagegate.api.services import Services
+from imagegate.api.task_headers import NO_OPTIONS, TaskOptions, task_options_of
 from imagegate.catalog import ModelSpec, get_model
+from imagegate.clock import now_ms
 from imagegate.errors import FeatureDisabled, NotFound, ValidationFailed
 from imagegate.logs import context as log_context
 from imagegate.tasks import idempotency
 from imagegate.tasks.fairness import MAX_PRIORITY, MIN_PRIORITY
 from imagegate.tasks.ids import new_task_id
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
+from imagegate.tasks.state import TaskState
 from imagegate.wire import jobs as wire
 from imagegate.wire.surfaces import Surface
 
@@ -54,7 +57,7 @@ _CREATE_V1 = schemas.operation(
         creates=True,
     ),
     body=schemas.json_body(schemas.create_task_schema(), _CREATE_EXAMPLE),
-    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER],
+    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER, *schemas.CREATE_PARAMETERS],
 )
 _CREATE_V2 = schemas.operation(
     schemas.responses(
@@ -66,7 +69,7 @@ _CREATE_V2 = schemas.operation(
         creates=True,
     ),
     body=schemas.json_body(schemas.create_task_schema(), _CREATE_EXAMPLE),
-    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER],
+    parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER, *schemas.CREATE_PARAMETERS],
 )
 _RECORD_INFO = schemas.operation(
     schemas.responses(schemas.ref("TaskRecord"), errors=schemas.QUERY_ERRORS),
@@ -76,7 +79,10 @@ _RECORD_INFO = schemas.operation(
 
 IGNORED_FIELDS_HEADER = "X-Imagegate-Ignored-Fields"
 # The createTask body's own keys; any other is ignored (as Kie ignores it) and named.
-_BODY_KEYS = frozenset({"model", "input", "callBackUrl", "callbackUrl", "priority"})
+_BODY_KEYS = frozenset(
+    {"model", "input", "callBackUrl", "callbackUrl", "priority", "webhookEvents"}
+)
+WEBHOOK_EVENTS = ("start", "progress", "completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,8 @@ class Created:
 
     task: Task
     ignored: tuple[str, ...] = ()
+    # The request's Cancel-After and X-Result-Retention, as read (api/task_headers.py).
+    options: TaskOptions = NO_OPTIONS
 
 
 _MAX_NAMED = 20  # a body of ten thousand junk keys must not make a ten-thousand-name header
@@ -143,6 +151,26 @@ def priority_of(body: dict[str, Any]) -> int:
     return value
 
 
+def webhook_events_of(body: dict[str, Any]) -> str | None:
+    """imagegate's addition to createTask: ``webhookEvents``, which callbacks the task's URL
+    gets, a list of distinct "start", "progress", "completed" (default ["completed"], Kie's
+    one callback); kept comma separated in that order, None for the default."""
+    value = body.get("webhookEvents")
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list) or not value
+        or any(not isinstance(item, str) or item not in WEBHOOK_EVENTS for item in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationFailed(
+            "webhookEvents",
+            f"must be a list of distinct events among {', '.join(WEBHOOK_EVENTS)}",
+        )
+    chosen = [event for event in WEBHOOK_EVENTS if event in value]
+    return None if chosen == ["completed"] else ",".join(chosen)
+
+
 def idempotency_key_of(request: Request) -> str | None:
     """The request's ``Idempotency-Key`` header (None without one); 422 naming the header when
     it is not 1-255 printable ASCII characters or is sent more than once."""
@@ -161,34 +189,28 @@ def keyed(services: Services, idempotency_key: str, request_hash: str) -> Idempo
     )
 
 
-async def create_task(
-    body: dict[str, Any],
-    account: Account,
-    services: Services,
-    *,
-    spec: ModelSpec | None = None,
-    idempotency_key: str | None = None,
-    request_hash: str | None = None,
-    surface: Surface = Surface.JOBS,
-) -> Created:
-    """The one create path (DESIGN.md "A task's path", step 1): the task, and the request's
-    fields that were ignored (no field of the model or of the body).
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A create request as validated, before anything is charged: the model, its validated
+    input (defaults applied), the price, the callback URL, the priority, the ignored fields and
+    the model's spec (None for a pass-through model)."""
 
-    ``surface``: the API the task is created through, kept with it; its callback is sent in
-    that API's shape (wire/callbacks.py).
+    model: str
+    input: dict[str, Any]
+    price_milli: int
+    callback_url: str | None
+    priority: int
+    ignored: tuple[str, ...]
+    spec: ModelSpec | None
+    webhook_events: str | None = None
 
-    ``spec``: an adapter's variant of the model's spec (the same name and price, its own input
-    limits), e.g. Ideogram's reframe with its 69 "WxH" resolutions and up to 8 images; the
-    jobs API passes none and validates against the catalog's spec.
 
-    ``idempotency_key``: the request's ``Idempotency-Key`` (already checked by
-    ``idempotency_key_of``). Within ``idempotency_hours`` of its first use, the same request
-    (the same hash of model, validated input and callback URL) gets the task the key made, as
-    if just created: no new task, no debit, and no use of the create rate limit; the key with
-    another request is refused (422). ``request_hash``: an adapter's own fingerprint of the
-    request, for one whose mapped body is not the same on a repeat (Ideogram's uploaded image
-    gets a fresh URL each time, and its seed may be drawn at random).
-    """
+def checked_request(
+    body: dict[str, Any], services: Services, spec: ModelSpec | None = None
+) -> Checked:
+    """The body checked as createTask checks it (model, input, callback URL, priority): 422
+    naming the first bad field. Shared by ``create_task`` and the quote (api/quote.py), so a
+    quote validates exactly as a create does."""
     model = body.get("model")
     if model is None:
         raise ValidationFailed("model", "is required")
@@ -209,8 +231,61 @@ async def create_task(
         ignored = (
             *(key for key in body if key not in _BODY_KEYS), *spec.ignored_fields(body["input"])
         )
-    callback_url = callback_url_of(body)
-    priority = priority_of(body)
+    return Checked(
+        model, validated, price_milli, callback_url_of(body), priority_of(body), ignored, spec,
+        webhook_events_of(body),
+    )
+
+
+async def check_servable(services: Services, checked: Checked, body: dict[str, Any]) -> None:
+    """What createTask checks after the body, before the charge: the request's URLs (422), the
+    operator's switches (455 maintenance, 505 a model turned off) and that some engine serves
+    the model (505)."""
+    await check_request_urls(services, checked.spec, checked.input, body, checked.callback_url)
+    await services.switches.check(checked.model)
+    if not services.routing.can_serve(checked.model):
+        raise FeatureDisabled(
+            f"Model {checked.model} is disabled: no engine is configured to serve it"
+            " (IMAGEGATE_MOCK=1 serves every model with labelled test images)"
+        )
+
+
+async def create_task(
+    body: dict[str, Any],
+    account: Account,
+    services: Services,
+    *,
+    spec: ModelSpec | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+    surface: Surface = Surface.JOBS,
+    options: TaskOptions = NO_OPTIONS,
+) -> Created:
+    """The one create path (DESIGN.md "A task's path", step 1): the task, and the request's
+    fields that were ignored (no field of the model or of the body).
+
+    ``surface``: the API the task is created through, kept with it; its callback is sent in
+    that API's shape (wire/callbacks.py).
+
+    ``spec``: an adapter's variant of the model's spec (the same name and price, its own input
+    limits), e.g. Ideogram's reframe with its 69 "WxH" resolutions and up to 8 images; the
+    jobs API passes none and validates against the catalog's spec.
+
+    ``idempotency_key``: the request's ``Idempotency-Key`` (already checked by
+    ``idempotency_key_of``). Within ``idempotency_hours`` of its first use, the same request
+    (the same hash of model, validated input and callback URL) gets the task the key made, as
+    if just created: no new task, no debit, and no use of the create rate limit; the key with
+    another request is refused (422). ``request_hash``: an adapter's own fingerprint of the
+    request, for one whose mapped body is not the same on a repeat (Ideogram's uploaded image
+    gets a fresh URL each time, and its seed may be drawn at random).
+
+    ``options``: the request's ``Cancel-After`` deadline and ``X-Result-Retention``
+    (``task_headers.task_options_of``), kept with the task.
+    """
+    checked = checked_request(body, services, spec)
+    model, validated, callback_url, ignored = (
+        checked.model, checked.input, checked.callback_url, checked.ignored
+    )
     key: IdempotencyKey | None = None
     if idempotency_key is not None:
         key = keyed(
@@ -221,16 +296,9 @@ async def create_task(
         # Before the rate limit: a client retrying a create it already made is not refused.
         made = await services.store.keyed_task(account.id, key)
         if made is not None:
-            return Created(made, ignored)
+            return Created(made, ignored, options)
     # After the key's lookup: a retried create gets its task even if a link has since expired.
-    await check_request_urls(services, spec, validated, body, callback_url)
-    # The operator's switches (tasks/switches.py): maintenance (455), a model turned off (505).
-    await services.switches.check(model)
-    if not services.routing.can_serve(model):
-        raise FeatureDisabled(
-            f"Model {model} is disabled: no engine is configured to serve it"
-            " (IMAGEGATE_MOCK=1 serves every model with labelled test images)"
-        )
+    await check_servable(services, checked, body)
     await services.rate_limits.hit("create", account.id, account.create_rate)
     new_id = new_task_id()
     created = await services.lifecycle.create(
@@ -241,11 +309,15 @@ async def create_task(
             param=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
             input=validated,
             callback_url=callback_url,
-            price_milli=price_milli,
-            priority=priority,
+            price_milli=checked.price_milli,
+            priority=checked.priority,
             key_id=account.key.spend_key if account.key else None,
             caps=account.key.caps if account.key and account.key.caps else None,
             surface=surface,
+            cancel_at=None if options.cancel_after_ms is None
+            else now_ms() + options.cancel_after_ms,
+            result_retention_ms=options.result_retention_ms,
+            webhook_events=checked.webhook_events,
         ),
         key,
     )
@@ -254,7 +326,7 @@ async def create_task(
     log_context.set_task(task.id, account.id, task.model)
     # Counted and announced to a worker unless a same-keyed request came first.
     services.events.publish(created.events)
-    return Created(task, ignored)
+    return Created(task, ignored, options)
 
 
 # The three endpoints below are the hot path, so they take the Request alone and authenticate
@@ -266,7 +338,10 @@ async def create_from_request(request: Request, surface: Surface) -> Created:
     account = await authenticate(request, services)
     body = await read_json_object(request, services.settings.max_json_body_bytes)
     key = idempotency_key_of(request)
-    return await create_task(body, account, services, idempotency_key=key, surface=surface)
+    options = task_options_of(request, services.settings)
+    return await create_task(
+        body, account, services, idempotency_key=key, surface=surface, options=options
+    )
 
 
 @router.post("/api/v1/jobs/createTask", openapi_extra=_CREATE_V1)
@@ -276,7 +351,7 @@ async def create_task_v1(request: Request) -> Response:
     data = wire.created(created.task.id)
     if sync_mode.wants_sync(created.task):
         data.update(await sync_mode.outcome(services_of(request), created.task))
-    return naming_ignored(success(data), created.ignored)
+    return created.options.answer(naming_ignored(success(data), created.ignored))
 
 
 @router.post("/api/v2/jobs/createTask", openapi_extra=_CREATE_V2)
@@ -286,17 +361,27 @@ async def create_task_v2(request: Request) -> Response:
     data = wire.created_v2(created.task.id)
     if sync_mode.wants_sync(created.task):
         data.update(await sync_mode.outcome(services_of(request), created.task))
-    return naming_ignored(success(data, v2=True), created.ignored)
+    return created.options.answer(naming_ignored(success(data, v2=True), created.ignored))
 
 
 @router.get("/api/v1/jobs/recordInfo", openapi_extra=_RECORD_INFO)
 async def record_info(request: Request) -> Response:
     """A task's record: state, param, resultJson, failCode/failMsg, times, progress (as spec
-    002 shows it for a task created through v2: ``message``, and "" for no failCode)."""
+    002 shows it for a task created through v2: ``message``, and "" for no failCode), and
+    ``queuePosition``."""
     services, task = await task_of_request(request)
-    if task.surface is Surface.JOBS_V2:
-        return success(wire.record_data_v2(task, services.signer.url), v2=True)
-    return success(wire.record_data(task, services.signer.url))
+    v2 = task.surface is Surface.JOBS_V2
+    record = wire.record_data_v2 if v2 else wire.record_data
+    position = await queue_position(services, task)
+    return success(record(task, services.signer.url, position), v2=v2)
+
+
+async def queue_position(services: Services, task: Task) -> int | None:
+    """imagegate's addition to a record: how many tasks will be claimed before this waiting
+    one (0: it is next), null once it is claimed or finished (tasks/queue_stats.py)."""
+    if task.state is not TaskState.WAITING:
+        return None  # no query for the tasks a client polls most: running and finished
+    return await services.queue_stats.position(task.id)
 
 
 async def task_of_request(

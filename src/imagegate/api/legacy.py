@@ -19,6 +19,7 @@ from imagegate.api.auth import authenticate
 from imagegate.api.body import read_json_object
 from imagegate.api.deps import services_of
 from imagegate.api.jobs import Created, create_task, idempotency_key_of, task_of_request
+from imagegate.api.task_headers import task_options_of
 from imagegate.catalog import get_model
 from imagegate.catalog.spec import ModelSpec
 from imagegate.errors import ValidationFailed
@@ -54,7 +55,7 @@ async def create_mapped(
     endpoint beyond the model's fields). A refused input field is named as the endpoint names
     it (``size``, not ``input.size``), and so is an ignored one (``uploadCn``). The request's
     ``Idempotency-Key`` is honoured as by createTask (the key covers the mapped body: model,
-    input and callback URL)."""
+    input and callback URL), and so are ``Cancel-After`` and ``X-Result-Retention``."""
     key = idempotency_key_of(request)
     skip = {*CALLBACK_KEYS, *routing_keys}
     mapped: dict[str, Any] = {
@@ -66,8 +67,10 @@ async def create_mapped(
         spec = get_model(model)
         if check is not None and spec is not None:
             check(spec.validate(mapped["input"]))
+        services = services_of(request)
         created = await create_task(
-            mapped, account, services_of(request), idempotency_key=key, surface=surface
+            mapped, account, services, idempotency_key=key, surface=surface,
+            options=task_options_of(request, services.settings),
         )
         return Created(
             created.task, tuple(name.removeprefix("input.") for name in created.ignored)

@@ -98,7 +98,7 @@ def _generate_doc(model: str) -> dict[str, Any]:
     return schemas.operation(
         schemas.responses(schemas.TASK_ID_DATA, errors=schemas.JOBS_ERRORS, creates=True),
         body=schemas.json_body(schemas.flat_body(spec), spec.example),
-        parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER, *schemas.CREATE_PARAMETERS],
         security=_SECURITY,
     )
 

@@ -42,6 +42,39 @@ IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
     ),
     "example": "5b0c3b1e-8f7a-4c1d-9e2f-0a1b2c3d4e5f",
 }
+_DURATION: dict[str, Any] = {
+    "type": "string", "minLength": 2, "maxLength": 64, "pattern": "^([0-9]{1,9}(ms|s|m|h|d))+$",
+}
+CANCEL_AFTER_PARAMETER: dict[str, Any] = {
+    "name": "Cancel-After", "in": "header", "required": False, "schema": dict(_DURATION),
+    "description": (
+        "imagegate's addition (Replicate's name): a task not finished this long after its"
+        " create is cancelled (fail, failCode CANCELED, failMsg naming the deadline) and"
+        " refunded; one that never started is never charged. A duration as <integer><unit>"
+        " parts, unit ms/s/m/h/d (500ms, 90s, 5m, 1h30m), clamped into 1s..24h; another value"
+        " is a 422 naming the header. Honoured within about a second"
+    ),
+    "example": "90s",
+}
+RESULT_RETENTION_PARAMETER: dict[str, Any] = {
+    "name": "X-Result-Retention", "in": "header", "required": False,
+    "schema": dict(_DURATION),
+    "description": (
+        "imagegate's addition: keep the task's result files this long (1s at least) instead"
+        " of the operator's setting (IMAGEGATE_RESULT_RETENTION_HOURS, 14 days by default);"
+        " then they are deleted and their links stop working. A longer value is clamped to the"
+        " operator's; the jobs API's answer says what applies in X-Result-Retention-Applied"
+    ),
+    "example": "1h",
+}
+CREATE_PARAMETERS: Final = (CANCEL_AFTER_PARAMETER, RESULT_RETENTION_PARAMETER)
+RETENTION_APPLIED_HEADER: Final = {
+    "X-Result-Retention-Applied": {
+        "description": "When X-Result-Retention was sent: how long the results are kept, in"
+                       " seconds (\"3600s\"), after the clamp to the operator's setting",
+        "schema": {"type": "string", "pattern": "^[0-9]+s$"},
+    }
+}
 CALLBACK_URL: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048},
@@ -121,6 +154,13 @@ def components() -> dict[str, Any]:
                     "description": "imagegate's addition: the engine (or upstream provider) that"
                     " served the task, or tried it last; null before generation starts",
                 },
+                "queuePosition": {
+                    "type": ["integer", "null"], "minimum": 0,
+                    "description": "imagegate's addition (recordInfo): how many waiting tasks"
+                    " will be claimed before this one under the fair scheduler (0: next); null"
+                    " once claimed or finished. An estimate where later arrivals, expired"
+                    " leases or workers serving only some models change the order",
+                },
             },
         },
         "Account": {
@@ -132,6 +172,8 @@ def components() -> dict[str, Any]:
                 "keyPrefix": {"type": "string"},
                 "credits": {"type": "number"},
                 "hasWebhookSecret": {"type": "boolean"},
+                "webhookScheme": {"type": "string", "enum": ["kie", "standard"],
+                                  "description": "How its callbacks are signed"},
                 "createRate": {"type": ["string", "null"]},
                 "queryRate": {"type": ["string", "null"]},
                 "disabled": {"type": "boolean"},
@@ -207,7 +249,7 @@ def responses(
         content["example"] = body
     ok: dict[str, Any] = {"description": description, "content": {"application/json": content}}
     if creates:
-        ok["headers"] = dict(IGNORED_FIELDS_HEADER)
+        ok["headers"] = {**IGNORED_FIELDS_HEADER, **RETENTION_APPLIED_HEADER}
     return {"200": ok, **error_responses(errors, ref(_ERROR_SCHEMA[surface]))}
 
 
@@ -271,9 +313,23 @@ def create_task_schema(specs: Iterable[ModelSpec] | None = None) -> dict[str, An
                 "callBackUrl": CALLBACK_URL,
                 "callbackUrl": CALLBACK_URL,
                 "priority": PRIORITY,
+                "webhookEvents": WEBHOOK_EVENTS,
             },
         })
     return {"oneOf": variants}
+
+
+WEBHOOK_EVENTS: dict[str, Any] = {
+    "type": "array", "minItems": 1, "maxItems": 3, "uniqueItems": True,
+    "items": {"type": "string", "enum": ["start", "progress", "completed"]},
+    "default": ["completed"],
+    "description": "imagegate's addition: which callbacks callBackUrl gets. completed: the"
+    " final one (Kie's, the default); start: when its engine starts; progress: when its"
+    " progress moves (at most one a second). A start or progress callback is the current"
+    " record in the callback's shape, {code: 200, msg, event: \"start\"|\"progress\", data},"
+    " sent once (best effort, a few quick retries); the completed one is Kie's, retried until"
+    " delivered",
+}
 
 
 PRIORITY: dict[str, Any] = {

@@ -26,6 +26,7 @@ from imagegate.logs import context as log_context
 from imagegate.outbound import UrlPolicy, send_pinned
 from imagegate.tasks.outbox import CallbackRow, Outbox
 from imagegate.tasks.store import TaskReader
+from imagegate.wire import standard_webhooks
 from imagegate.wire.callbacks import callback_body
 from imagegate.wire.task_view import UrlFor
 from imagegate.wire.webhooks import signature_headers
@@ -60,6 +61,7 @@ class CallbackSender:
         url_for: UrlFor,
         secret_for: Callable[[str], Awaitable[str | None]],
         timeout: float,
+        scheme_for: Callable[[str], Awaitable[str]] | None = None,
         max_attempts: int,
         backoff_base: float,
         backoff_max: float,
@@ -71,6 +73,8 @@ class CallbackSender:
         self.tasks = tasks
         self.url_for = url_for
         self.secret_for = secret_for
+        # The account's signing scheme (accounts.model.WEBHOOK_SCHEMES); None: Kie's always.
+        self.scheme_for = scheme_for
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
         self.backoff_base = backoff_base
@@ -266,7 +270,15 @@ class CallbackSender:
         }
         secret = await self.secret_for(row.account_id)
         if secret:
-            headers.update(signature_headers(row.task_id, secret))
+            scheme = await self.scheme_for(row.account_id) if self.scheme_for else "kie"
+            if scheme == "standard":
+                # The row's id: the same on every retry of this delivery (a receiver
+                # de-duplicates on it), another for a redelivery, which is a new row.
+                headers.update(standard_webhooks.signature_headers(
+                    f"msg_{row.id}_{row.task_id}", body, secret
+                ))
+            else:
+                headers.update(signature_headers(row.task_id, secret))
         # Streamed: the answer's body is of no use here. A short one is drained so the
         # connection can serve the next callback to the same receiver; a long one is cut off
         # (closing the connection) rather than buffered.
@@ -297,6 +309,10 @@ class CallbackSender:
         metrics.CALLBACKS_DEAD.inc()
         log.warning("callback for task %s to %s is dead after %d attempt(s): %s",
                     row.task_id, host, row.attempts + 1, error)
+
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client callbacks go out on (callbacks/events.py sends on it too)."""
+        return self._http()
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:

@@ -94,3 +94,11 @@ def grant_args(account_id: str, delta_milli: int, max_balance_milli: int) -> tup
     """``GRANT``'s arguments."""
     d = delta_milli
     return (d, account_id, d, d, d, d, max_balance_milli)
+
+# The due deadlines (tasks/deadlines.py), read off ix_tasks_cancel_at: its predicate repeated so
+# that the partial index applies. A generating task already asked to stop is left to its worker.
+SQL_OVERDUE = (
+    "SELECT id, account_id FROM tasks WHERE cancel_at IS NOT NULL"
+    " AND state IN ('waiting', 'queuing', 'generating') AND cancel_at <= {now}"
+    " AND cancel_requested = 0 ORDER BY cancel_at LIMIT {limit}"
+)

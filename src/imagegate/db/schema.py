@@ -34,6 +34,10 @@ accounts = Table(
     Column("credits_milli", BigInteger, nullable=False, default=0),
     # Needed in clear to compute HMAC signatures of callbacks (it is a shared secret).
     Column("webhook_secret", String(200), nullable=True),
+    # How callbacks are signed: "kie" (Kie's headers) or "standard" (Standard Webhooks;
+    # wire/standard_webhooks.py; migration 0010).
+    Column("webhook_scheme", String(16), nullable=False, default="kie",
+           server_default=text("'kie'")),
     # Per-account overrides of the rate limits, e.g. "100/10s"; NULL means the server default.
     Column("create_rate", String(32), nullable=True),
     Column("query_rate", String(32), nullable=True),
@@ -86,6 +90,12 @@ tasks = Table(
     # The API the task was created through (wire/surfaces.py), whose shape its callback takes
     # (migration 0007; the tasks before it were all created through the jobs API).
     Column("surface", String(32), nullable=False, default="jobs", server_default=text("'jobs'")),
+    # The create request's ``Cancel-After`` deadline (epoch ms) and ``X-Result-Retention`` (ms);
+    # null: none asked (migration 0009).
+    Column("cancel_at", BigInteger, nullable=True),
+    Column("result_retention_ms", BigInteger, nullable=True),
+    # The request's ``webhookEvents``, comma separated; null: "completed" (migration 0011).
+    Column("webhook_events", String(64), nullable=True),
     # Expired leases: a partial index, so that inserting a waiting task does not touch it (each
     # index page an insert touches is written to the WAL at commit, the cost of a createTask).
     Index(
@@ -113,6 +123,27 @@ Index(
     tasks.c.id,
     sqlite_where=text("state = 'waiting'"),
     postgresql_where=text("state = 'waiting'"),
+)
+
+# An account's waiting tasks in the order of their fair keys: the slot its n-th most urgent task
+# will run in, one index step for ``queuePosition`` (tasks/queue_stats.py; migration 0008).
+Index(
+    "ix_tasks_waiting_account_fair",
+    tasks.c.account_id,
+    tasks.c.fair_key,
+    sqlite_where=text("state = 'waiting'"),
+    postgresql_where=text("state = 'waiting'"),
+)
+
+# The live tasks with a deadline, by deadline: the sweep of tasks/deadlines.py reads the due
+# ones off it; a task without one, or once ended, is not in it (migration 0009).
+Index(
+    "ix_tasks_cancel_at",
+    tasks.c.cancel_at,
+    sqlite_where=text("cancel_at IS NOT NULL AND state IN ('waiting', 'queuing', 'generating')"),
+    postgresql_where=text(
+        "cancel_at IS NOT NULL AND state IN ('waiting', 'queuing', 'generating')"
+    ),
 )
 
 # The task list (an account's tasks, newest first), usage, and a key's spending windows (a

@@ -22,6 +22,9 @@ from imagegate.tasks.state import TERMINAL_STATES
 
 CANCELED = "CANCELED"
 CANCELED_MSG = "Canceled by the user (cancelTask)"
+# A task its request's ``Cancel-After`` deadline ended (tasks/deadlines.py): the same failCode,
+# so every client that knows a cancel knows this one; the message says why.
+DEADLINE_MSG = "Canceled: not finished by its Cancel-After deadline"
 # Announces a cancel request of a running task ("task id"), to whichever worker runs it.
 CANCEL_CHANNEL = "imagegate_cancel"
 
@@ -38,14 +41,20 @@ class CancelStore(Protocol):
     """The store's part in a cancel (db/sqlite/tasks.py, db/postgres/tasks.py): both moves in
     one transaction, None when neither applies."""
 
-    async def cancel(self, account_id: str, task_id: str) -> Cancelled | None: ...
+    async def cancel(
+        self, account_id: str, task_id: str, msg: str = CANCELED_MSG
+    ) -> Cancelled | None:
+        """``msg``: the failMsg of a task ended now (a generating one's is its worker's)."""
+        ...
 
     async def get_task(self, task_id: str, account_id: str | None = None) -> Task | None: ...
 
 
-async def cancel_task(store: CancelStore, account_id: str, task_id: str) -> Cancelled:
+async def cancel_task(
+    store: CancelStore, account_id: str, task_id: str, msg: str = CANCELED_MSG
+) -> Cancelled:
     """Cancel the account's task (the module's docstring says how), or refuse: 404, 422."""
-    done = await store.cancel(account_id, task_id)
+    done = await store.cancel(account_id, task_id, msg)
     return done if done is not None else await _refuse(store, account_id, task_id)
 
 

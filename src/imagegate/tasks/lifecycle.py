@@ -18,8 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from imagegate.clock import now_ms
 from imagegate.errors import TaskError
-from imagegate.tasks.cancel import CANCELED, CANCELED_MSG, Cancelled, CancelStore, cancel_task
+from imagegate.tasks.cancel import (
+    CANCELED,
+    CANCELED_MSG,
+    DEADLINE_MSG,
+    Cancelled,
+    CancelStore,
+    cancel_task,
+)
 from imagegate.tasks.events import CallbackQueued, CancelRequested, Event, TaskCreated, TaskEnded
 from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
@@ -131,17 +139,20 @@ class Lifecycle:
 
     async def cancelled(self, task: Task) -> Ended | None:
         """A generating task its account cancelled, stopped by its worker: → ``fail`` as
-        CANCELED, refunded."""
-        return await self.fail(task, CANCELED, CANCELED_MSG)
+        CANCELED, refunded (the message says so when its Cancel-After deadline passed)."""
+        overdue = task.cancel_at is not None and now_ms() >= task.cancel_at
+        return await self.fail(task, CANCELED, DEADLINE_MSG if overdue else CANCELED_MSG)
 
-    async def cancel(self, account_id: str, task_id: str) -> Cancel:
+    async def cancel(
+        self, account_id: str, task_id: str, msg: str = CANCELED_MSG
+    ) -> Cancel:
         """cancelTask: a task not yet running ends now (refunded, its callback queued); a
         generating one is asked to stop. 404 for a task the account does not have, 422 for a
-        finished one."""
-        done: Cancelled = await cancel_task(self.store, account_id, task_id)
+        finished one. ``msg``: the failMsg of a task ended now (tasks/deadlines.py's own)."""
+        done: Cancelled = await cancel_task(self.store, account_id, task_id, msg)
         if not done.ended:
             return Cancel(done.task, False, (CancelRequested(done.task.id),))
-        queued = (CallbackQueued(done.task.id),) if done.task.callback_url else ()
+        queued = (CallbackQueued(done.task.id),) if done.task.notifies("completed") else ()
         return Cancel(done.task, True, queued)
 
     async def release(self, task: Task) -> bool:
@@ -160,6 +171,6 @@ class Lifecycle:
         if finished is None:
             return None
         events: tuple[Event, ...] = (TaskEnded(task, finished),)
-        if finished.callback_url:
+        if finished.notifies("completed"):
             events += (CallbackQueued(finished.id),)
         return Ended(finished, events)

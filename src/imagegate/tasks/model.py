@@ -31,6 +31,14 @@ class NewTask:
     caps: SpendCaps | None = None
     # The API the task is created through: its callback is rendered in that API's shape.
     surface: Surface = Surface.JOBS
+    # ``Cancel-After``: when (epoch ms) the task is cancelled if not finished (tasks/deadlines.py).
+    cancel_at: int | None = None
+    # ``X-Result-Retention``: how long its result files are kept, under the operator's
+    # setting (None: the operator's setting).
+    result_retention_ms: int | None = None
+    # ``webhookEvents``: the callbacks asked for, comma separated (None: "completed" alone,
+    # Kie's behaviour; the start and progress ones: callbacks/events.py).
+    webhook_events: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,18 @@ class Task:
     lease_token: int
     # The API the task was created through (NewTask.surface).
     surface: Surface = Surface.JOBS
+    # The request's deadline and result retention (NewTask.cancel_at, .result_retention_ms).
+    cancel_at: int | None = None
+    result_retention_ms: int | None = None
+    webhook_events: str | None = None
+
+    def notifies(self, event: str) -> bool:
+        """Whether its callback URL is sent ``event`` ("start", "progress", "completed")."""
+        if self.callback_url is None:
+            return False
+        return event == "completed" if self.webhook_events is None else (
+            event in self.webhook_events.split(",")
+        )
 
     @classmethod
     def from_row(cls, row: Any) -> Task:
@@ -92,4 +112,7 @@ class Task:
             attempts=row["attempts"],
             lease_token=row["lease_token"],
             surface=Surface(row["surface"]),
+            cancel_at=row["cancel_at"],
+            result_retention_ms=row["result_retention_ms"],
+            webhook_events=row["webhook_events"],
         )

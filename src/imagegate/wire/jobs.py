@@ -22,10 +22,14 @@ def created_v2(task_id: str) -> dict[str, Any]:
     return {"task_id": task_id, "taskId": task_id, "recordId": task_id}
 
 
-def record_data(task: TaskView, url_for: UrlFor) -> dict[str, Any]:
+def record_data(
+    task: TaskView, url_for: UrlFor, queue_position: int | None = None
+) -> dict[str, Any]:
     """The ``data`` object of ``GET /api/v1/jobs/recordInfo`` (spec 000 and 004, plus
-    ``updateTime``, ``progress`` and ``engine``, the engine or upstream provider that served
-    the task, or tried it last)."""
+    ``updateTime``, ``progress``, ``engine``, the engine or upstream provider that served
+    the task, or tried it last, and ``queuePosition``: how many tasks will be claimed before
+    this waiting one, null once it runs or ended, so a callback's record, always of an ended
+    task, stays identical to recordInfo's)."""
     result_json = None
     if task.state is TaskState.SUCCESS:
         result_json = json.dumps({"resultUrls": result_urls(task, url_for)})
@@ -43,13 +47,16 @@ def record_data(task: TaskView, url_for: UrlFor) -> dict[str, Any]:
         "updateTime": task.update_time,
         "progress": task.progress,
         "engine": task.engine,
+        "queuePosition": queue_position,
     }
 
 
-def record_data_v2(task: TaskView, url_for: UrlFor) -> dict[str, Any]:
+def record_data_v2(
+    task: TaskView, url_for: UrlFor, queue_position: int | None = None
+) -> dict[str, Any]:
     """``record_data`` for a task created through spec 002's v2 createTask: its query response
     shows ``failCode`` and ``failMsg`` as "" where there is none, not null."""
-    data = record_data(task, url_for)
+    data = record_data(task, url_for, queue_position)
     data["failCode"] = data["failCode"] or ""
     data["failMsg"] = data["failMsg"] or ""
     return data
@@ -75,3 +82,19 @@ def _callback(task: TaskView, data: dict[str, Any], balance_milli: int) -> dict[
     if succeeded:
         return {"code": 200, "msg": "Image generated successfully.", "data": data}
     return {"code": 501, "msg": task.fail_msg or "Generation failed", "data": data}
+
+
+def event_body(
+    task: TaskView, event: str, url_for: UrlFor, *, v2: bool = False, progress: int | None = None
+) -> dict[str, Any]:
+    """A ``webhookEvents`` callback of a running task (``start``, ``progress``): the current
+    record in the jobs callback's shape, marked ``event``: ``{code: 200, msg: event, event,
+    data}`` (v2: with ``message`` and v2's record). ``progress``: the engine's latest report,
+    when newer than the record's."""
+    data = record_data_v2(task, url_for) if v2 else record_data(task, url_for)
+    if progress is not None:
+        data["progress"] = max(int(data["progress"]), progress)
+    body: dict[str, Any] = {"code": 200, "msg": event, "event": event, "data": data}
+    if v2:
+        body = {"code": 200, "message": event, **body}
+    return body

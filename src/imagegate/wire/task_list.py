@@ -62,7 +62,9 @@ def listed(task: TaskView, url_for: UrlFor) -> dict[str, Any]:
     """A row of the list: recordInfo's ``data``, and what the task costs (nothing once it
     failed or was cancelled: refunded)."""
     cost = 0 if task.state is TaskState.FAIL else task.price_milli
-    return {**record_data(task, url_for), "consumeCredits": milli_to_credits(cost)}
+    row = record_data(task, url_for)
+    del row["queuePosition"]  # a count per row would cost a query each: recordInfo's alone
+    return {**row, "consumeCredits": milli_to_credits(cost)}
 
 
 def task_page(

@@ -1,6 +1,11 @@
 """Kie's webhook signature: ``X-Webhook-Signature`` = base64(HMAC-SHA256(taskId.timestamp)),
 signed by the sender and checked by the receiver (``verify``, with a replay window).
 
+``verify`` checks either scheme an account may choose: Kie's (these headers) or Standard
+Webhooks' (``webhook-id``/``webhook-timestamp``/``webhook-signature``, wire/standard_webhooks.py),
+told apart by the headers the delivery carries. Standard Webhooks signs the raw body, so it
+needs the bytes received, not their parsed JSON.
+
 Standard library only: the client re-exports ``verify``, and it must not pull in the server.
 """
 
@@ -15,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from imagegate.errors import CallbackVerificationError
+from imagegate.wire import standard_webhooks
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -57,7 +63,8 @@ def verify(
 ) -> bool:
     """True if the callback's ``X-Webhook-Timestamp`` and ``X-Webhook-Signature`` headers
     sign ``body`` (raw or parsed) with ``secret`` (Kie's scheme: base64 HMAC-SHA256 of
-    ``taskId.timestamp``), within ``tolerance_seconds`` of now."""
+    ``taskId.timestamp``), or its Standard Webhooks headers sign the raw ``body`` (the
+    module's docstring), within ``tolerance_seconds`` of now."""
     return verify_callback(body, headers, secret, tolerance_seconds=tolerance_seconds, now=now)
 
 
@@ -94,6 +101,15 @@ def verify_callback_or_raise(
     """Like :func:`verify_callback`, but raises CallbackVerificationError saying what failed."""
     if not secret:
         raise CallbackVerificationError("no secret to verify with")
+    if _header(headers, standard_webhooks.SIGNATURE_HEADER) is not None:
+        if not isinstance(body, bytes | str):
+            raise CallbackVerificationError(
+                "Standard Webhooks signs the raw body: pass the bytes received, not parsed JSON"
+            )
+        standard_webhooks.verify_or_raise(
+            body, headers, secret, tolerance_seconds=tolerance_seconds, now=now
+        )
+        return
     raw_timestamp = _header(headers, TIMESTAMP_HEADER.lower())
     signature = _header(headers, SIGNATURE_HEADER.lower())
     if raw_timestamp is None or signature is None:

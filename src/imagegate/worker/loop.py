@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from imagegate.catalog import get_model
 from imagegate.catalog.fields import ImageLimits
@@ -55,6 +55,16 @@ class _Running:
             self.runner.cancel()
 
 
+class TaskEventHooks(Protocol):
+    """What a running task's moments tell (callbacks/events.py: the webhookEvents callbacks)."""
+
+    def started(self, task: Task) -> None: ...
+
+    def progressed(self, task: Task, progress: int) -> None: ...
+
+    def forget(self, task_id: str) -> None: ...
+
+
 class Worker:
     """``concurrency`` slots, each claiming and running one task at a time."""
 
@@ -71,6 +81,7 @@ class Worker:
         poll_interval: float,
         result_retention_ms: int,
         models: Sequence[str] | None = None,
+        task_events: TaskEventHooks | None = None,
     ) -> None:
         self.lifecycle = lifecycle
         self.events = events
@@ -81,6 +92,8 @@ class Worker:
         self.lease_ms = int(lease_seconds * 1000)
         self.poll_interval = poll_interval
         self.result_retention_ms = result_retention_ms
+        # The webhookEvents callbacks of running tasks (callbacks/events.py); None: none.
+        self.task_events = task_events
         # The models this worker claims (None: all); a GPU machine serves what it has loaded.
         self.models = list(models) if models is not None else None
         # A random id until the runtime gives it this server's stable one (worker/identity.py).
@@ -240,6 +253,8 @@ class Worker:
         finally:
             mark.cancel()
             self._running.pop(task.id, None)
+            if self.task_events is not None:
+                self.task_events.forget(task.id)
             await beat.stop()
         ended = await _to_the_end(end(task))
         if ended is None:
@@ -273,12 +288,16 @@ class Worker:
                 log_context.set_engine(engine)
                 costs.clear()
                 await mark.engine_started(engine)
+                if self.task_events is not None:
+                    self.task_events.started(task)
 
             def report(percent: int) -> None:
                 value = max(progress["value"], min(99, 10 + percent * 89 // 100))
                 if value != progress["value"]:
                     progress["value"] = value
                     progressed()  # written soon, not at the next regular beat
+                    if self.task_events is not None:
+                        self.task_events.progressed(task, value)
 
             job = EngineJob(task.id, task.model, task.input, images, report, costs.append)
             result = await self.router.run(job, started)
@@ -322,9 +341,14 @@ class Worker:
     async def _store_outputs(
         self, task: Task, outputs: list[OutputImage]
     ) -> tuple[StoredFile, ...]:
-        """Put the images into the BlobStore; their registry rows go with the finish."""
+        """Put the images into the BlobStore; their registry rows go with the finish. They
+        expire after the operator's retention, or the request's ``X-Result-Retention`` when
+        shorter (the janitor deletes them then, and their links stop working)."""
         created = now_ms()
-        expires = created + self.result_retention_ms
+        keep = self.result_retention_ms
+        if task.result_retention_ms is not None:
+            keep = min(keep, task.result_retention_ms)
+        expires = created + keep
         day = datetime.fromtimestamp(created / 1000, UTC).strftime("%Y/%m/%d")
         stored: list[StoredFile] = []
         for index, image in enumerate(outputs):

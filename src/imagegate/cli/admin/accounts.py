@@ -1,4 +1,5 @@
-"""``imagegate admin accounts ...``: list, create, top up, disable and enable accounts."""
+"""``imagegate admin accounts ...``: list, create, top up, disable and enable accounts, and set
+how their callbacks are signed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 
 from imagegate.cli.admin.database import DataDir, run
 from imagegate.cli.admin.output import AsJson, echo_json, fail
+from imagegate.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from imagegate.launch import AdminOperations
@@ -92,3 +94,35 @@ def accounts_enable(
 ) -> None:
     """Turn a disabled account's keys on again."""
     _set_disabled(account_id, False, data_dir)
+
+
+@accounts_app.command("webhook")
+def accounts_webhook(
+    account_id: Annotated[str, typer.Argument(help="The account's id")],
+    scheme: Annotated[str, typer.Option(
+        "--scheme", help="kie (Kie's X-Webhook-Signature) or standard (Standard Webhooks)"
+    )] = "kie",
+    secret: Annotated[str | None, typer.Option(
+        "--secret", help="New signing secret (standard: whsec_<base64>); default: unchanged"
+    )] = None,
+    no_secret: Annotated[bool, typer.Option(
+        "--no-secret", help="Remove the secret: callbacks go unsigned"
+    )] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Choose how the account's callbacks are signed, and set or remove its secret."""
+
+    async def work(ops: AdminOperations) -> dict[str, Any] | None:
+        return await ops.set_webhook(
+            account_id, scheme, None if no_secret else secret,
+            keep_secret=secret is None and not no_secret,
+        )
+
+    try:
+        view = run(data_dir, work)
+    except ValidationFailed as exc:
+        raise typer.BadParameter(exc.problem, param_hint=f"--{exc.field}") from exc
+    if view is None:
+        fail(f"account not found: {account_id}")
+    signed = "signed" if view["hasWebhookSecret"] else "unsigned (no secret)"
+    typer.echo(f"account {account_id}: webhooks {view['webhookScheme']}, {signed}")

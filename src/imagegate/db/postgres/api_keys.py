@@ -18,6 +18,7 @@ from imagegate.db.sqlite.api_keys import (
     SQL_KEY_BY_ID,
     SQL_REVOKE,
     SQL_SET_LIMITS,
+    SQL_SET_WEBHOOK,
 )
 
 PG_FIRST_KEY = numbered(SQL_FIRST_KEY)
@@ -27,6 +28,7 @@ PG_REVOKE = numbered(SQL_REVOKE)
 PG_END_AFTER_GRACE = numbered(SQL_END_AFTER_GRACE)
 PG_SET_LIMITS = numbered(SQL_SET_LIMITS)
 PG_DISABLE_ACCOUNT = numbered(SQL_DISABLE_ACCOUNT)
+PG_SET_WEBHOOK = numbered(SQL_SET_WEBHOOK)
 
 
 class PgApiKeys:
@@ -84,6 +86,15 @@ class PgApiKeys:
     ) -> ApiKey | None:
         row = await self.db.fetchrow(PG_SET_LIMITS, *limit_values(caps, ip_allow, key_id))
         return ApiKey.from_row(row) if row else None
+
+    async def set_webhook(
+        self, account_id: str, scheme: str, secret: str | None, *, keep_secret: bool
+    ) -> bool:
+        async with self.db.transaction() as conn:
+            result: str = await conn.execute(
+                PG_SET_WEBHOOK, scheme, int(keep_secret), secret, account_id
+            )
+        return result.split()[-1] != "0"
 
     async def set_account_disabled(self, account_id: str, disabled: bool) -> bool:
         async with self.db.transaction() as conn:

@@ -42,9 +42,10 @@ MAX_BATCH = 256
 # accounts then queue, where locking in any order could deadlock them.
 _SQL = (
     "WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
-    " $5::text[], $6::text[], $7::bigint[], $8::int[], $9::text[], $10::text[])"
+    " $5::text[], $6::text[], $7::bigint[], $8::int[], $9::text[], $10::text[],"
+    " $14::bigint[], $15::bigint[], $16::text[])"
     " WITH ORDINALITY AS r(id, account_id, model, param, input, callback_url, price, priority,"
-    " key_id, surface, ord)),"
+    " key_id, surface, cancel_at, retention, webhook_events, ord)),"
     " acct AS (SELECT id, credits_milli, GREATEST(fair_clock, $11) AS clock FROM accounts"
     " WHERE id IN (SELECT account_id FROM req) ORDER BY id FOR UPDATE),"
     " run AS (SELECT req.*, acct.credits_milli AS balance, acct.clock,"
@@ -60,8 +61,9 @@ _SQL = (
     " created_at) SELECT account_id, id, 'debit', -price, $11 FROM ok WHERE price > 0),"
     " task AS (INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
     " progress, price_milli, create_time, update_time, attempts, lease_token, priority,"
-    " fair_key, key_id, surface) SELECT id, account_id, model, 'waiting', param, input,"
-    " callback_url, 0, price, $11, $11, 0, 0, priority, clock + k * $12, key_id, surface"
+    " fair_key, key_id, surface, cancel_at, result_retention_ms, webhook_events) SELECT id,"
+    " account_id, model, 'waiting', param, input, callback_url, 0, price, $11, $11, 0, 0,"
+    " priority, clock + k * $12, key_id, surface, cancel_at, retention, webhook_events"
     " FROM ok ORDER BY ord RETURNING *),"
     " woke AS (SELECT pg_notify($13, model || ' ' || count(*)) FROM ok GROUP BY model)"
     " SELECT task.* FROM task WHERE (SELECT count(*) FROM woke) >= 0"
@@ -102,8 +104,9 @@ class CreateCombiner:
 
     async def _write(self, batch: list[tuple[NewTask, asyncio.Future[Task]]]) -> None:
         try:
-            rows = await self.db.fetch(_SQL, *_columns([new for new, _ in batch]), now_ms(),
-                                       SLOT_MS, TASKS_CHANNEL)
+            columns = _columns([new for new, _ in batch])
+            rows = await self.db.fetch(_SQL, *columns[:10], now_ms(), SLOT_MS, TASKS_CHANNEL,
+                                       *columns[10:])
             made = {row["id"]: Task.from_row(row) for row in rows}
         except Exception as exc:
             # Every create of the batch hears why (none may wait forever).
@@ -151,4 +154,7 @@ def _columns(creates: list[NewTask]) -> list[list[Any]]:
         [c.priority for c in creates],
         [c.key_id for c in creates],
         [c.surface.value for c in creates],
+        [c.cancel_at for c in creates],  # $14, $15: after the scalars $11-$13
+        [c.result_retention_ms for c in creates],
+        [c.webhook_events for c in creates],
     ]

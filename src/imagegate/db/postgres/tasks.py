@@ -99,14 +99,16 @@ class PostgresStore(PgAccounts):
             " WHERE $1 > 0),"
             " task AS (INSERT INTO tasks (id, account_id, model, state, param, input,"
             " callback_url, progress, price_milli, create_time, update_time, attempts,"
-            " lease_token, priority, fair_key, key_id, surface) SELECT $5, $4, $6, 'waiting',"
-            " $7, $8, $9, 0, $1, $2, $2, 0, 0, $10, acct.fair_clock, $12, $13 FROM acct"
+            " lease_token, priority, fair_key, key_id, surface, cancel_at, result_retention_ms,"
+            " webhook_events) SELECT $5, $4, $6, 'waiting', $7, $8, $9, 0, $1, $2, $2, 0, 0,"
+            " $10, acct.fair_clock, $12, $13, $14, $15, $16 FROM acct"
             " RETURNING *),"
             " woke AS (SELECT pg_notify($11, $6) FROM task)"
             " SELECT task.* FROM task, woke",
             new.price_milli, now, SLOT_MS, new.account_id, new.id, new.model, new.param,
             json.dumps(new.input, separators=(",", ":")), new.callback_url, new.priority,
-            TASKS_CHANNEL, new.key_id, new.surface.value,
+            TASKS_CHANNEL, new.key_id, new.surface.value, new.cancel_at,
+            new.result_retention_ms, new.webhook_events,
         )
         if row is not None:
             return Task.from_row(row)
@@ -289,14 +291,21 @@ class PostgresStore(PgAccounts):
         (a restarted worker's previous life left them: db/postgres/leases.py)."""
         return await leases.release_leases(self.db, owner)
 
-    async def cancel(self, account_id: str, task_id: str) -> Cancelled | None:
+    async def overdue(self, now: int, limit: int) -> list[tuple[str, str]]:
+        """The live tasks past their Cancel-After deadline (tasks/deadlines.py)."""
+        rows = await self.db.fetch(queries.SQL_OVERDUE.format(now="$1", limit="$2"), now, limit)
+        return [(str(row["id"]), str(row["account_id"])) for row in rows]
+
+    async def cancel(
+        self, account_id: str, task_id: str, msg: str = CANCELED_MSG
+    ) -> Cancelled | None:
         """As ``SqliteStore.cancel``; a cancel request of a generating task also NOTIFYs
         ``imagegate_cancel``, so whichever worker process runs it learns at once."""
         async with self.db.transaction() as conn:
             now = now_ms()
             row = await conn.fetchrow(
                 SQL_CANCEL_NOW.format(now="$1", msg="$2", id="$3", account="$4"),
-                now, CANCELED_MSG, task_id, account_id,
+                now, msg, task_id, account_id,
             )
             if row is not None:
                 task = Task.from_row(row)
@@ -344,7 +353,7 @@ async def _refund(conn: asyncpg.Connection, task: Task, amount: int, now: int) -
 async def queue_callback(conn: asyncpg.Connection, task: Task) -> None:
     """The finished task's callback row, if it asked for one, in the caller's transaction
     (after any refund, so the balance it keeps includes it)."""
-    if not task.callback_url:
+    if not task.notifies("completed"):  # no URL, or webhookEvents without "completed"
         return
     balance = await conn.fetchval(
         "SELECT credits_milli FROM accounts WHERE id = $1", task.account_id

@@ -39,6 +39,11 @@ SQL_SET_LIMITS = (
     " ip_allow = ? WHERE id = ? RETURNING *"
 )
 SQL_DISABLE_ACCOUNT = "UPDATE accounts SET disabled = ? WHERE id = ?"
+# The scheme, and the secret unless the second parameter (keep it) is 1.
+SQL_SET_WEBHOOK = (
+    "UPDATE accounts SET webhook_scheme = ?,"
+    " webhook_secret = CASE WHEN ? = 1 THEN webhook_secret ELSE ? END WHERE id = ?"
+)
 
 
 class SqliteApiKeys:
@@ -120,6 +125,17 @@ class SqliteApiKeys:
             ).fetchone()
         )
         return ApiKey.from_row(row) if row else None
+
+    async def set_webhook(
+        self, account_id: str, scheme: str, secret: str | None, *, keep_secret: bool
+    ) -> bool:
+        """The account's webhook scheme and (unless kept) secret; False if no such account."""
+        count = await self.db.write(
+            lambda conn: conn.execute(
+                SQL_SET_WEBHOOK, (scheme, int(keep_secret), secret, account_id)
+            ).rowcount
+        )
+        return bool(count)
 
     async def set_account_disabled(self, account_id: str, disabled: bool) -> bool:
         """Turn every key of the account off (or on again); False if no such account."""

@@ -103,12 +103,15 @@ class SqliteStore(SqliteAccounts):
             row = conn.execute(
                 "INSERT INTO tasks (id, account_id, model, state, param, input, callback_url,"
                 " progress, price_milli, create_time, update_time, attempts, lease_token,"
-                " priority, fair_key, key_id, surface)"
-                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?, ?, ?) RETURNING *",
+                " priority, fair_key, key_id, surface, cancel_at, result_retention_ms,"
+                " webhook_events)"
+                " VALUES (?, ?, ?, 'waiting', ?, ?, ?, 0, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING *",
                 (new.id, new.account_id, new.model, new.param,
                  json.dumps(new.input, separators=(",", ":")), new.callback_url,
                  new.price_milli, now, now, new.priority, int(moved[0]), new.key_id,
-                 new.surface.value),
+                 new.surface.value, new.cancel_at, new.result_retention_ms,
+                 new.webhook_events),
             ).fetchone()
             return Task.from_row(row)
 
@@ -295,7 +298,9 @@ class SqliteStore(SqliteAccounts):
         (a restarted worker's previous life left them: db/sqlite/leases.py)."""
         return await leases.release_leases(self.db, owner)
 
-    async def cancel(self, account_id: str, task_id: str) -> Cancelled | None:
+    async def cancel(
+        self, account_id: str, task_id: str, msg: str = CANCELED_MSG
+    ) -> Cancelled | None:
         """tasks/cancel.py's two moves in one transaction: a task not yet running ends now
         (refunded, its callback row queued, its lease token moved on), a generating one gets
         ``cancel_requested``; None when neither applies (unknown, another account's, finished)."""
@@ -304,7 +309,7 @@ class SqliteStore(SqliteAccounts):
             now = now_ms()
             row = conn.execute(
                 SQL_CANCEL_NOW.format(now="?", id="?", account="?", msg="?"),
-                (CANCELED_MSG, now, now, now, task_id, account_id),
+                (msg, now, now, now, task_id, account_id),
             ).fetchone()
             if row is not None:
                 task = self._after_terminal(conn, Task.from_row(row), now)
@@ -316,6 +321,13 @@ class SqliteStore(SqliteAccounts):
             return Cancelled(Task.from_row(row), ended=False) if row is not None else None
 
         return await self.db.write(tx)
+
+    async def overdue(self, now: int, limit: int) -> list[tuple[str, str]]:
+        """The live tasks past their Cancel-After deadline (tasks/deadlines.py)."""
+        rows = self.db.conn.execute(
+            queries.SQL_OVERDUE.format(now="?", limit="?"), (now, limit)
+        ).fetchall()
+        return [(str(row["id"]), str(row["account_id"])) for row in rows]
 
     @staticmethod
     def _settle(conn: sqlite3.Connection, task: Task, refund: int, now: int) -> Task:
@@ -354,7 +366,8 @@ class SqliteStore(SqliteAccounts):
                     "UPDATE accounts SET credits_milli = credits_milli + ? WHERE id = ?",
                     (task.price_milli, task.account_id),
                 )
-        if task.callback_url:
+        # A request whose webhookEvents leave "completed" out gets no final callback.
+        if task.notifies("completed"):
             balance_row = conn.execute(
                 "SELECT credits_milli FROM accounts WHERE id = ?", (task.account_id,)
             ).fetchone()

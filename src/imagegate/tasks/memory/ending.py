@@ -43,7 +43,7 @@ def finish(
 
 
 def cancel(
-    db: MemoryDatabase, account_id: str, task_id: str, now: int
+    db: MemoryDatabase, account_id: str, task_id: str, now: int, msg: str = CANCELED_MSG
 ) -> Cancelled | None:
     """tasks/cancel.py's two moves: a waiting or queuing task ends now (refunded, its callback
     row queued, its lease token moved on so its worker's next write is refused); a generating
@@ -53,7 +53,7 @@ def cancel(
         return None
     if row.state in (TaskState.WAITING, TaskState.QUEUING):
         row.end(TaskState.FAIL, now)
-        row.fail_code, row.fail_msg = CANCELED, CANCELED_MSG
+        row.fail_code, row.fail_msg = CANCELED, msg
         row.lease_token += 1
         db.settle(row)
         return Cancelled(_after_terminal(db, row, now), ended=True)
@@ -70,7 +70,7 @@ def _after_terminal(db: MemoryDatabase, row: TaskRow, now: int) -> Task:
         row.account_id, row.id, "refund", row.price_milli, now
     ):
         db.credit(row.account_id, row.price_milli)
-    if row.callback_url and row.id not in db.callbacks:
+    if row.callback_url and row.id not in db.callbacks and row.task().notifies("completed"):
         # The balance after the refund: the body's ``remainedCredits``, a fact of this moment.
         account = db.accounts.get(row.account_id)
         balance = account.credits_milli if account else 0

@@ -68,7 +68,8 @@ def create(db: MemoryDatabase, new: NewTask, key: IdempotencyKey | None, now: in
         param=new.param, input=json.dumps(new.input, separators=(",", ":")),
         callback_url=new.callback_url, price_milli=new.price_milli, create_time=now,
         update_time=now, priority=new.priority, fair_key=clock, key_id=new.key_id,
-        surface=new.surface,
+        surface=new.surface, cancel_at=new.cancel_at, result_retention_ms=new.result_retention_ms,
+        webhook_events=new.webhook_events,
     )
     db.add_task(row)
     return row.task()

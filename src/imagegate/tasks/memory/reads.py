@@ -97,3 +97,15 @@ class MemoryQueueStats:
             for model, (count, oldest) in sorted(groups.items()):
                 snapshot.add(state.value, model, count, oldest)
         return snapshot
+
+    async def position(self, task_id: str) -> int | None:
+        """The formula of tasks/queue_stats.py over the rows, as the SQL stores count it."""
+        me = self.db.live.get(task_id)
+        if me is None or me.state is not TaskState.WAITING:
+            return None
+        waiting = [row for row in self.db.live.values() if row.state is TaskState.WAITING]
+        mine = [row for row in waiting if row.account_id == me.account_id]
+        urgency = (-me.priority, me.create_time, me.id)
+        ahead = sum(1 for row in mine if (-row.priority, row.create_time, row.id) < urgency)
+        slot = sorted(row.fair_key for row in mine)[ahead]
+        return sum(1 for row in waiting if row.fair_key < slot)

@@ -43,6 +43,9 @@ class TaskRow:
     lease_token: int = 0
     lease_expires_at: int | None = None
     cancel_requested: bool = False
+    cancel_at: int | None = None
+    result_retention_ms: int | None = None
+    webhook_events: str | None = None
 
     def task(self) -> Task:
         """The row as the stores hand it out (a fresh ``input`` dict each time, as a read of
@@ -54,7 +57,8 @@ class TaskRow:
             progress=self.progress, price_milli=self.price_milli, create_time=self.create_time,
             update_time=self.update_time, complete_time=self.complete_time,
             cost_time=self.cost_time, engine=self.engine, attempts=self.attempts,
-            lease_token=self.lease_token, surface=self.surface,
+            lease_token=self.lease_token, surface=self.surface, cancel_at=self.cancel_at,
+            result_retention_ms=self.result_retention_ms, webhook_events=self.webhook_events,
         )
 
     def end(self, state: TaskState, now: int) -> None:

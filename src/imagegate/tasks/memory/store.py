@@ -16,7 +16,7 @@ from typing import Any
 
 from imagegate.accounts.memory import MemoryAccounts
 from imagegate.clock import now_ms
-from imagegate.tasks.cancel import Cancelled
+from imagegate.tasks.cancel import CANCELED_MSG, Cancelled
 from imagegate.tasks.listing import TaskQuery
 from imagegate.tasks.memory import ending, queue
 from imagegate.tasks.memory.database import DAY_MS, MemoryDatabase
@@ -148,9 +148,20 @@ class MemoryStore(MemoryAccounts):
                 released.append(row.id)
         return released
 
-    async def cancel(self, account_id: str, task_id: str) -> Cancelled | None:
+    async def cancel(
+        self, account_id: str, task_id: str, msg: str = CANCELED_MSG
+    ) -> Cancelled | None:
         """tasks/cancel.py's two moves in one step; None when neither applies."""
-        return ending.cancel(self.db, account_id, task_id, now_ms())
+        return ending.cancel(self.db, account_id, task_id, now_ms(), msg)
+
+    async def overdue(self, now: int, limit: int) -> list[tuple[str, str]]:
+        """The live tasks past their Cancel-After deadline (tasks/deadlines.py)."""
+        due = sorted(
+            (row for row in self.db.live.values()
+             if row.cancel_at is not None and row.cancel_at <= now and not row.cancel_requested),
+            key=lambda row: row.cancel_at or 0,
+        )
+        return [(row.id, row.account_id) for row in due[:limit]]
 
     async def list_tasks(self, query: TaskQuery) -> list[Task]:
         """Up to ``query.limit + 1`` of the account's tasks, newest first (tasks/listing.py)."""
