@@ -131,6 +131,10 @@ async def file_stream_upload(
             raise BadRequest("file is required")
         if not isinstance(part, UploadFile):
             raise BadRequest("file must be a file part (filename and content), not a text field")
+        for name in ("uploadPath", "fileName"):
+            # Sent twice, which one was meant? Refused rather than guessed.
+            if len(form.getlist(name)) > 1:
+                raise BadRequest(f"{name} must be sent once")
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         data = await part.read()
         incoming = Incoming(
