@@ -152,6 +152,13 @@ class Settings(BaseSettings):
     # long before answering with the state reached (api/sync_mode.py).
     sync_mode_wait_seconds: float = Field(default=120.0, gt=0)
 
+    # Live task events (GET /api/v1/jobs/events): a comment line this often keeps proxies from
+    # closing an idle stream; and each stream re-reads its task this often even when nothing
+    # woke it (a NOTIFY lost while the fleet's listener reconnected), jittered so that a
+    # thousand streams do not read at the same instant.
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    events_recheck_seconds: float = Field(default=10.0, gt=0)
+
     # Kie has been seen answering business errors with HTTP 200; this mirrors that.
     business_errors_http_200: bool = False
 

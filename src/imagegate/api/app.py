@@ -24,6 +24,7 @@ from imagegate.api import (
     jobs,
     metrics,
     model_endpoints,
+    task_events,
     task_list,
     upstream,
     web,
@@ -61,7 +62,7 @@ def create_app(host: ServicesHost, *, manage_runtime: bool = True) -> FastAPI:
     # Request ids, and an unexpected error's 500 on a connection that stays open (issue 20).
     app.add_middleware(RequestGuard, http_200=host.settings.business_errors_http_200)
     for module in (
-        jobs, task_list, account, serving, uploads, download_url, ideogram, admin,
+        jobs, task_events, task_list, account, serving, uploads, download_url, ideogram, admin,
         admin_callbacks, health, upstream,
     ):
         app.include_router(module.router)
