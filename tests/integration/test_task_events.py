@@ -185,3 +185,20 @@ def test_another_accounts_task_and_a_missing_key_are_refused(idle: UpstreamImage
     answer = httpx.get(idle.url("/api/v1/jobs/events"), params={"taskId": task_id},
                        headers={"Authorization": f"Bearer {other}"})
     assert answer.status_code == 404 and answer.json()["code"] == 404
+
+
+def test_a_stream_the_client_leaves_is_closed_on_the_server(idle: UpstreamImagegate) -> None:
+    task_id = create(idle)
+    with httpx.stream("GET", idle.url("/api/v1/jobs/events"), params={"taskId": task_id},
+                      headers=idle.auth, timeout=10) as response:
+        open_while_read = 0
+        for line in response.iter_lines():
+            if line.startswith("event: state"):
+                open_while_read = idle.runtime.watch.streams
+                break  # (which closes the response: httpx ends it with its iterator)
+        assert open_while_read == 1
+    # The client hung up: the server's stream ends (no task kept waiting on the hub).
+    deadline = time.monotonic() + 5
+    while idle.runtime.watch.streams and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert idle.runtime.watch.streams == 0
