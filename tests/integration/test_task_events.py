@@ -123,30 +123,48 @@ def test_last_event_id_resumes_after_what_was_seen(slow: UpstreamImagegate) -> N
     ]
 
 
-def test_an_idle_stream_gets_heartbeats_and_a_cancel_ends_it_at_once(
-    idle: UpstreamImagegate,
-) -> None:
+def test_an_idle_stream_gets_heartbeats(idle: UpstreamImagegate) -> None:
     task_id = create(idle)
-    parser = EventParser()
-    events: list[TaskEvent] = []
-    beats = 0
+    lines: list[str] = []
+    started = time.monotonic()
     with httpx.stream(
         "GET", idle.url("/api/v1/jobs/events"), params={"taskId": task_id},
         headers=idle.auth, timeout=10,
     ) as response:
         for line in response.iter_lines():
-            if line == ": keep-alive":
-                beats += 1
-                if beats == 2:
-                    cancelled_at = time.monotonic()
-                    answer = httpx.post(idle.url("/api/v1/jobs/cancelTask"), headers=idle.auth,
-                                        json={"taskId": task_id})
-                    assert answer.json()["code"] == 200, answer.text
-            event = parser.feed(line)
-            if event is not None:
+            lines.append(line)
+            if lines.count(": keep-alive") == 3:
+                break
+    assert 0.4 < time.monotonic() - started < 5  # three 0.2 s beats, not at once
+    # The task did not change: its state once, then only comments.
+    assert [line for line in lines if line.startswith("event:")] == ["event: state"]
+
+
+def test_a_cancel_wakes_the_stream_at_once(tmp_path: Path) -> None:
+    # Heartbeat and timer re-read a minute away: only the hub can deliver the cancel.
+    quiet = UpstreamImagegate(tmp_path / "quiet", worker_concurrency=0,
+                              events_heartbeat_seconds=60, events_recheck_seconds=60)
+    try:
+        task_id = create(quiet)
+        parser = EventParser()
+        events: list[TaskEvent] = []
+        with httpx.stream(
+            "GET", quiet.url("/api/v1/jobs/events"), params={"taskId": task_id},
+            headers=quiet.auth, timeout=10,
+        ) as response:
+            for line in response.iter_lines():
+                event = parser.feed(line)
+                if event is None:
+                    continue
                 events.append(event)
-    # The cancel woke the stream (no timer: the recheck is 10 s away).
-    assert time.monotonic() - cancelled_at < 2
+                if len(events) == 1:
+                    cancelled_at = time.monotonic()
+                    answer = httpx.post(quiet.url("/api/v1/jobs/cancelTask"), json={
+                        "taskId": task_id}, headers=quiet.auth)
+                    assert answer.json()["code"] == 200, answer.text
+        assert time.monotonic() - cancelled_at < 2
+    finally:
+        quiet.close()
     assert [e.event for e in events] == ["state", "state", "record"]
     assert [e.data["state"] for e in events[:2]] == ["waiting", "fail"]
     assert events[-1].data["failCode"] == "CANCELED"

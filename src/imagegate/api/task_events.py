@@ -12,7 +12,6 @@ ends after the final ``record``. ``Last-Event-ID`` (or ``?lastEventId=``) resume
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import AsyncIterator
 from functools import partial
@@ -140,19 +139,21 @@ async def _stream(services: Services, task: Task, shown: sse.Shown) -> AsyncIter
                 next_beat = loop.time() + beat_every
             if task.state.is_terminal:
                 return
-            # Jittered, so that streams opened together do not all read at one instant.
-            read_at = loop.time() + recheck * random.uniform(0.75, 1.25)
-            while not woken.is_set():
-                now = loop.time()
-                if now >= read_at:
-                    break
-                if now >= next_beat:
-                    yield sse.KEEP_ALIVE
-                    next_beat = now + beat_every
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woken.wait(), min(read_at, next_beat) - now)
+            # Asleep until woken or the timer's re-read (jittered, so that streams opened
+            # together do not all read at one instant) or heartbeat is due: one timer, and
+            # every wake-up re-reads, so an idle stream costs one wake-up per period.
+            due = min(next_beat, loop.time() + recheck * random.uniform(0.75, 1.25))
+            if not woken.is_set():
+                timer = loop.call_at(due, woken.set)
+                try:
+                    await woken.wait()
+                finally:
+                    timer.cancel()
             woken.clear()
+            # A heartbeat due within the timer's jitter goes now, rather than a wake-up later.
+            if loop.time() >= next_beat - beat_every / 4:
+                yield sse.KEEP_ALIVE
+                next_beat = loop.time() + beat_every
             fresh = await services.store.get_task(task.id)
             if fresh is None:  # deleted past its retention while watched: nothing more to say
                 return
