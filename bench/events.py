@@ -9,8 +9,9 @@ The creates go over ``--concurrency`` keep-alive connections of a minimal HTTP/1
 asyncio (cheap against the server, so the rate is the server's); ``--creates`` of them per
 measurement after a warm-up. The streams are held by a child process of this script (raw
 sockets: they send their request, read their first event, then only read), so holding them
-costs the load generator nothing. Rounds alternate none / streams, and the median of each
-kind is reported, with the machine's load average before and after.
+costs the load generator nothing. Rounds alternate none / streams in A B B A order, and the
+median of each kind is reported, with the machine's load average before and after, and the
+server's CPU over a quiet stretch with and without the streams (what they cost by themselves).
 """
 
 from __future__ import annotations
@@ -190,17 +191,20 @@ def main() -> int:
             idle_held = idle_cpu(pid, args.idle)
         time.sleep(args.settle)
         for round_no in range(args.rounds):
-            rate, failed = measure(gate, args)
-            rates["none"].append(rate)
-            failures += failed
-            print(f"round {round_no + 1}: no streams {rate:,.0f}/s", file=sys.stderr)
-            with streams_open(port, gate.api_key, ids_file):
-                time.sleep(args.settle)
-                rate, failed = measure(gate, args)
-            rates["streams"].append(rate)
-            failures += failed
-            print(f"round {round_no + 1}: {args.streams} streams {rate:,.0f}/s", file=sys.stderr)
-            time.sleep(args.settle)  # the server closes the streams it was holding
+            # A B B A ...: a drift over the run (the tasks table grows by every measurement)
+            # falls on both kinds alike.
+            kinds = ("none", "streams") if round_no % 2 == 0 else ("streams", "none")
+            for kind in kinds:
+                if kind == "none":
+                    rate, failed = measure(gate, args)
+                else:
+                    with streams_open(port, gate.api_key, ids_file):
+                        time.sleep(args.settle)
+                        rate, failed = measure(gate, args)
+                    time.sleep(args.settle)  # the server closes the streams it was holding
+                rates[kind].append(rate)
+                failures += failed
+                print(f"round {round_no + 1}: {kind} {rate:,.0f}/s", file=sys.stderr)
     none, held = statistics.median(rates["none"]), statistics.median(rates["streams"])
     ratio = held / none
     print(f"machine: {cpu_model()}, load average before {load_before}, after {load_average()}")
