@@ -63,6 +63,9 @@ class Signals(Protocol):
     an ``isinstance``. PostgreSQL: LISTEN/NOTIFY; SQLite: nothing crosses processes (the
     embedded server is one process, whose Dispatch wakes its own parts)."""
 
+    # Whether another process can hear ``notify`` (so there is a reason to send one).
+    crosses_processes: bool
+
     def listening_to(
         self, handlers: Mapping[str, Callable[[str], None]]
     ) -> contextlib.AbstractAsyncContextManager[None]:
@@ -76,6 +79,8 @@ class Signals(Protocol):
 
 class InProcessSignals:
     """``Signals`` of a backend that one process uses alone: none to send, none to hear."""
+
+    crosses_processes = False
 
     @contextlib.asynccontextmanager
     async def listening_to(

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from imagegate import metrics
@@ -26,7 +26,12 @@ from imagegate.api.services import JsonView, Services
 from imagegate.backend import Backend, Store, open_backend, open_now
 from imagegate.callbacks.events import EventCallbacks
 from imagegate.callbacks.sender import CallbackSender
-from imagegate.db.signals import TASKS_CHANNEL, UPSTREAM_CHANNEL, wake_payload
+from imagegate.db.signals import (
+    TASK_EVENTS_CHANNEL,
+    TASKS_CHANNEL,
+    UPSTREAM_CHANNEL,
+    wake_payload,
+)
 from imagegate.engines.cpu import CpuPools
 from imagegate.engines.registry import EngineContext, EngineSet
 from imagegate.engines.routing import build_router, pass_through_price
@@ -42,6 +47,7 @@ from imagegate.tasks.events import (
     CallbackQueued,
     CancelRequested,
     Event,
+    TaskChanged,
     TaskCreated,
     TaskEnded,
 )
@@ -50,6 +56,7 @@ from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.switches import ServiceSwitches
 from imagegate.worker.deadlines import DeadlineSweep
+from imagegate.tasks.watch import TaskWatch, WakeRelay
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.identity import WorkerIdentity, claim_identity, recover
 from imagegate.worker.janitor import Janitor
@@ -72,7 +79,8 @@ class FirstStart:
 
 class Dispatch:
     """Acts in this process on the events of committed transitions (tasks/events.py): wakes
-    the worker and the callback sender, stops an engine whose task was cancelled, counts."""
+    the worker, the callback sender and the task's live event streams (here, and through
+    NOTIFY in the rest of a fleet), stops an engine whose task was cancelled, counts."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -85,6 +93,9 @@ class Dispatch:
                     self.runtime.worker.notify()
                 case TaskEnded(claimed, task):
                     metrics.task_finished(claimed, task)
+                    self.runtime.task_changed(task.id)
+                case TaskChanged(task_id):
+                    self.runtime.task_changed(task_id)
                 case CallbackQueued():
                     self.runtime.callbacks.notify()
                 case CancelRequested(task_id):
@@ -160,6 +171,10 @@ class Runtime:
             local_reader=self.read_own_file,
         )
         self._listening = contextlib.AsyncExitStack()
+        # The live event streams open in this process, by task (tasks/watch.py), and, in a
+        # fleet, the NOTIFYs that wake the other processes' streams.
+        self.watch = TaskWatch()
+        self.relay: WakeRelay | None = None
         self.identity: WorkerIdentity | None = None  # the worker's, once started
         self.backend: Backend | None = None
         # SQLite and the memory store open at once (the embedded server is ready before its
@@ -186,6 +201,9 @@ class Runtime:
         self.switches = ServiceSwitches(self.store)  # maintenance, models turned off
         self.lifecycle = Lifecycle(self.store)
         self.events = Dispatch(self)
+        signals = backend.signals
+        if signals.crosses_processes:
+            self.relay = WakeRelay(lambda payload: signals.notify(TASK_EVENTS_CHANNEL, payload))
         self.callbacks = CallbackSender(
             self.outbox,
             self.policy,
@@ -238,6 +256,7 @@ class Runtime:
             blobs=self.blobs, signer=self.signer, policy=self.policy,
             rate_limits=self.rate_limits, routing=EngineFacts(self),
             upstreams=UpstreamWakeups(self), admin_key_hash=self.admin_key_hash,
+            watch=self.watch,
         )
 
     @property
@@ -286,6 +305,9 @@ class Runtime:
         ensure_bucket = getattr(self.blobs, "ensure_bucket", None)
         if ensure_bucket is not None:  # an S3 bucket: made on first start, as the data dir is
             await ensure_bucket()
+        assert self.backend is not None  # opened above
+        # Every API process hears which tasks changed in the others (their event streams).
+        handlers: dict[str, Callable[[str], None]] = {TASK_EVENTS_CHANNEL: self.watch.heard}
         if self.settings.worker_concurrency:
             self.cpu.start()
             # Engines that keep models loaded (diffusers) load them now, before any claim.
@@ -299,14 +321,15 @@ class Runtime:
                 if not models or model in models:
                     self.worker.notify(count)
 
-            assert self.backend is not None  # opened above
             await self._take_identity()
-            await self._listening.enter_async_context(self.backend.signals.listening_to({
+            handlers |= {
                 TASKS_CHANNEL: wake,
                 UPSTREAM_CHANNEL: self._upstream_called_back,
                 # cancelTask of a generating task, taken by any API process of the fleet.
                 CANCEL_CHANNEL: self._cancel_heard,
-            }))
+            }
+        # One LISTEN connection for all of them (db/postgres/database.py says why).
+        await self._listening.enter_async_context(self.backend.signals.listening_to(handlers))
         self.worker.start()
         if self.settings.worker_concurrency:
             self.presence.start()
@@ -328,6 +351,8 @@ class Runtime:
         await self.deadlines.stop()
         await self.fetcher.aclose()
         await self.engines.aclose()
+        if self.relay is not None:
+            await self.relay.aclose()
         await self._listening.aclose()
         await asyncio.to_thread(self.cpu.shutdown)
         if self.backend is not None:
@@ -352,6 +377,12 @@ class Runtime:
         assert self.backend is not None  # a callback reaches a started runtime
         await self.backend.signals.notify(UPSTREAM_CHANNEL, f"{provider} {upstream_id}")
         return self.upstream_events.notify(provider, upstream_id)
+
+    def task_changed(self, task_id: str) -> None:
+        """A committed move of the task: wake its event streams here and in the fleet."""
+        self.watch.changed(task_id)
+        if self.relay is not None:
+            self.relay.changed(task_id)
 
     def _cancel_heard(self, task_id: str) -> None:
         self.worker.cancel(task_id)  # a no-op unless this process runs the task

@@ -155,6 +155,14 @@ class Settings(BaseSettings):
     # long before answering with the state reached (api/sync_mode.py).
     sync_mode_wait_seconds: float = Field(default=120.0, gt=0)
 
+    # Live task events (GET /api/v1/jobs/events): a comment line this often keeps proxies from
+    # closing an idle stream; and each stream re-reads its task about this often (jittered
+    # ±25 %, so that a thousand streams do not read at one instant) even when nothing woke it:
+    # a NOTIFY lost in a fleet costs at most that long. Equal by default, so an idle stream
+    # wakes once a period for both (an idle stream's whole cost: docs/performance.md).
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    events_recheck_seconds: float = Field(default=15.0, gt=0)
+
     # Kie has been seen answering business errors with HTTP 200; this mirrors that.
     business_errors_http_200: bool = False
 

@@ -26,11 +26,12 @@ EXPECTED = [
     r"SUCCESS|success",
     r"fix the input: input\.num_images",
     r"0123456789abcdef0123456789abcdef",
+    r"state (waiting|queuing|generating|success) \d+[\s\S]*record success \d+",
 ]
 
 
-def test_the_document_has_the_five_examples() -> None:
-    assert len(BLOCKS) == len(EXPECTED) == 5
+def test_the_document_has_the_six_examples() -> None:
+    assert len(BLOCKS) == len(EXPECTED) == 6
 
 
 @pytest.mark.parametrize(("index", "code"), list(enumerate(BLOCKS)), ids=lambda v: str(v)[:12])

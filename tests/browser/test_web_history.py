@@ -67,6 +67,28 @@ def test_a_task_without_results_has_no_thumbnail(page: Any, site: Site) -> None:
     expect(page.locator("#history-more")).to_be_hidden()
 
 
+def no_events(page: Any) -> None:
+    """The events route answers as a server without it (Kie's 404): the page polls."""
+    page.route("**/api/v1/jobs/events?*", lambda route: route.fulfill(
+        status=404, content_type="application/json",
+        body='{"code": 404, "msg": "Not found", "data": null}'))
+
+
+def test_the_page_follows_a_task_by_its_live_events_without_polling(
+        page: Any, site: Site) -> None:
+    key = new_account(site)
+    sign_in(page, site, key)
+    page.select_option("#f-model", "google/nano-banana")
+    page.fill("#f-prompt", "a lighthouse at noon")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url.split("?")[0]))
+    page.click("#submit")
+    expect(page.locator("#output .status .badge")).to_have_text("success", timeout=20_000)
+    expect(page.locator("img.result")).to_have_count(1)
+    paths = [url.split("/", 3)[-1] for url in asked]
+    assert "api/v1/jobs/events" in paths and "api/v1/jobs/recordInfo" not in paths, paths
+
+
 def test_a_failed_poll_is_retried_later_and_later_and_said_on_the_page(
         page: Any, site: Site) -> None:
     key = new_account(site)
@@ -87,6 +109,7 @@ def test_a_failed_poll_is_retried_later_and_later_and_said_on_the_page(
         else:
             route.continue_()
 
+    no_events(page)  # the polling the page falls back on, where a server streams no events
     page.route("**/api/v1/jobs/recordInfo?*", fail_the_first_three)
     page.click("#submit")
     note = page.locator("#output .retrying")
@@ -115,6 +138,7 @@ def test_a_poll_refused_for_good_ends_the_tracking_with_its_message(
         route.fulfill(status=404, content_type="application/json",
                       body='{"code": 404, "msg": "Task not found", "data": null}')
 
+    no_events(page)
     page.route("**/api/v1/jobs/recordInfo?*", unknown_task)
     page.click("#submit")
     expect(page.locator("#form-error")).to_have_text("Task not found")

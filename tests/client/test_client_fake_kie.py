@@ -149,6 +149,9 @@ async def test_client_copes_with_kie(kie: FakeKie, is_async: bool, tmp_path: Pat
 
     done: Task = await client.wait(task)
     assert done.succeeded and kie.record_calls == 4
+    # Kie offers no live events: one try (its 404), then polling, with nothing slept for it.
+    asked = [p for m, p, h in kie.requests if p.startswith("/api/v1/jobs/events")]
+    assert asked == ["/api/v1/jobs/events?taskId=kie-1"]
     # The 500 was retried after a jittered backoff; then two polls of 2.5 s.
     assert 0.25 <= slept[1] <= 0.5 and slept[2:] == [2.5, 2.5]
     files = await client.download(done, tmp_path)

@@ -48,6 +48,8 @@ PNG = _png()
 # Operations whose body names a file link of the caller's, and the field that does.
 LINK_FIELDS = {"/api/v1/common/download-url": "url", "/api/file-url-upload": "fileUrl"}
 SWITCHES = ("/api/admin/maintenance", "/api/admin/models")
+# Operations that stream a task's events until it finishes.
+STREAMS = ("/api/v1/jobs/events",)
 
 
 FUZZ_SETTINGS: dict[str, Any] = {
@@ -86,14 +88,31 @@ def test_every_operation_survives_fuzzing(runtime_factory: Any) -> None:
     headers = {"Authorization": f"Bearer {first.default_key}"}
     readers = [op for op in operations if op.method.upper() == "GET" and any(
         param.get("name") == "taskId" for param in op.definition.raw.get("parameters", []))]
+    recorded = [task for ids in task_ids.values() for task in ids]
     for operation in readers:
-        for task_id in [task for ids in task_ids.values() for task in ids]:
+        if operation.path in STREAMS:
+            continue  # below, once the tasks are finished
+        for task_id in recorded:
             case = operation.Case(query={"taskId": task_id})
             failures.extend(_check(operation, "recorded task", case, headers, {}))
+    # A live event stream lasts as long as its task, and the worker is off: the tasks are
+    # cancelled (finished), and each stream then answers at once (its state, its record).
+    asyncio.run(_cancel_all(runtime, recorded))
+    for operation in [op for op in readers if op.path in STREAMS]:
+        for task_id in recorded:
+            case = operation.Case(query={"taskId": task_id})
+            failures.extend(_check(operation, "finished task's stream", case, headers, {}))
     assert len(operations) >= 30 and len(readers) >= 9
     assert len(task_ids) >= 10, f"the positive cases made tasks only through {list(task_ids)}"
     assert not failures, "\n\n".join(failures)
     assert time.monotonic() - started < 120
+
+
+async def _cancel_all(runtime: Any, task_ids: list[str]) -> None:
+    for task_id in task_ids:
+        task = await runtime.store.get_task(task_id)
+        if task is not None and not task.state.is_terminal:
+            await runtime.lifecycle.cancel(task.account_id, task_id)
 
 
 def _own_link(operations: list[Any], key: str) -> str:

@@ -12,7 +12,13 @@ import pytest
 from imagegate.backend import Backend, open_memory
 from imagegate.errors import InputRejected, InsufficientCredits, NotFound, ValidationFailed
 from imagegate.tasks.cancel import CANCELED, CANCELED_MSG
-from imagegate.tasks.events import CallbackQueued, CancelRequested, TaskCreated, TaskEnded
+from imagegate.tasks.events import (
+    CallbackQueued,
+    CancelRequested,
+    TaskChanged,
+    TaskCreated,
+    TaskEnded,
+)
 from imagegate.tasks.files import StoredFile
 from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
@@ -202,7 +208,7 @@ async def test_cancel_of_a_waiting_task_ends_it_refunded_with_its_callback(
     owner = await account(backend)
     await lifecycle.create(new_task(owner))
     cancel = await lifecycle.cancel(owner, "t1")
-    assert cancel.ended and cancel.events == (CallbackQueued("t1"),)
+    assert cancel.ended and cancel.events == (TaskChanged("t1"), CallbackQueued("t1"))
     assert (cancel.task.state, cancel.task.fail_code, cancel.task.fail_msg) == (
         TaskState.FAIL, CANCELED, CANCELED_MSG,
     )

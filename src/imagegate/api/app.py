@@ -26,6 +26,7 @@ from imagegate.api import (
     metrics,
     model_endpoints,
     quote,
+    task_events,
     task_list,
     upstream,
     web,
@@ -63,8 +64,8 @@ def create_app(host: ServicesHost, *, manage_runtime: bool = True) -> FastAPI:
     # Request ids, and an unexpected error's 500 on a connection that stays open (issue 20).
     app.add_middleware(RequestGuard, http_200=host.settings.business_errors_http_200)
     for module in (
-        jobs, quote, task_list, account, serving, uploads, download_url, ideogram, admin,
-        admin_callbacks, health, upstream,
+        jobs, quote, task_events, task_list, account, serving, uploads, download_url, ideogram,
+        admin, admin_callbacks, health, upstream,
     ):
         app.include_router(module.router)
     for module in (admin_keys, admin_service, admin_webhooks):  # the operator's controls

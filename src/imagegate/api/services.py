@@ -30,6 +30,7 @@ from imagegate.tasks.overview import Overview
 from imagegate.tasks.queue_stats import QueueStats
 from imagegate.tasks.store import TaskStore
 from imagegate.tasks.switches import MetaStore, ServiceSwitches
+from imagegate.tasks.watch import TaskWatch
 from imagegate.tasks.workers_registry import Workers
 
 
@@ -113,6 +114,8 @@ class Services:
     upstreams: UpstreamCallbacks
     # The stored hash of the admin key (None before the first start made one).
     admin_key_hash: Callable[[], Awaitable[str | None]]
+    # The live event streams open in this process, by task (tasks/watch.py).
+    watch: TaskWatch
 
 
 class ServicesHost(Protocol):

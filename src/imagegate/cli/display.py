@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 class Watcher(Protocol):
-    """Receives every polled version of the task (the client's ``on_update``)."""
+    """Receives every version of the task the client sees (its ``on_update``): one per live
+    event where the server streams them, one per poll where it does not."""
 
     def __call__(self, task: Task) -> None: ...
 

@@ -7,7 +7,8 @@
         client.download(task, "out/")            # out/<taskId>-1.png
 
 ``AsyncClient`` offers the same calls, awaited. Both send what one pure core (``core``)
-builds, and wait and retry as it decides: polling on Kie's advised schedule, honouring
+builds, and wait and retry as it decides: following a task's live events where the server
+offers them (``events``), else polling on Kie's advised schedule, honouring
 ``Retry-After`` on 429, retrying idempotent calls on 5xx and broken connections with jittered
 backoff, and sending every createTask with an ``Idempotency-Key`` so a retry never makes a
 second paid task.
@@ -26,6 +27,7 @@ Every error the client raises has one root::
     │       └── ServiceUnavailableError  455 maintenance, 503, 505 disabled
     ├── TransportError           unreachable or timed out, after the retries
     ├── ProtocolError            an answer not in Kie's shape
+    │   └── EventsUnavailable    no live event stream (``events``; ``wait`` then polls)
     ├── WaitTimeout              ``wait`` gave up; ``task`` is the last state seen
     └── TaskFailed               the task failed; ``task``, ``fail_code``, ``fail_msg``
 
@@ -34,12 +36,13 @@ exceptions as their HTTP twins.
 """
 
 from imagegate.client.aio import AsyncClient
-from imagegate.client.core import RetryPolicy, UploadedFile, poll_delay
+from imagegate.client.core import RetryPolicy, TaskEvent, UploadedFile, poll_delay
 from imagegate.client.errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
     ClientError,
+    EventsUnavailable,
     InsufficientCreditsError,
     NotFoundError,
     ProtocolError,
@@ -67,6 +70,7 @@ __all__ = [
     "Client",
     "ClientError",
     "ClientSettings",
+    "EventsUnavailable",
     "ImageInput",
     "InsufficientCreditsError",
     "NotFoundError",
@@ -76,6 +80,7 @@ __all__ = [
     "ServerError",
     "ServiceUnavailableError",
     "Task",
+    "TaskEvent",
     "TaskFailed",
     "TaskState",
     "TransportError",

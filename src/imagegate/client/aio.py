@@ -7,7 +7,7 @@ import dataclasses
 import inspect
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -15,7 +15,13 @@ from typing import Any, TypeVar
 import httpx
 
 from imagegate.client import core
-from imagegate.client.errors import APIError, TaskFailed, TransportError, WaitTimeout
+from imagegate.client.errors import (
+    APIError,
+    EventsUnavailable,
+    TaskFailed,
+    TransportError,
+    WaitTimeout,
+)
 from imagegate.client.images import ImageInput, LocalImage, prepare_image
 from imagegate.client.settings import ClientSettings, resolve_settings
 from imagegate.client.task import Task
@@ -112,14 +118,21 @@ class AsyncClient:
         raise_on_failure: bool = True,
         on_update: Callable[[Task], Any] | None = None,
     ) -> Task:
-        """Poll until the task is terminal, on Kie's advised schedule (``core.poll_delay``).
+        """Wait until the task is terminal: following its live events where the server offers
+        them (``events``), else, or once its stream breaks off, polling on Kie's advised
+        schedule (``core.poll_delay``).
 
         Raises TaskFailed if it failed (unless ``raise_on_failure`` is false) and WaitTimeout
-        after ``timeout`` seconds (None: no limit). ``on_update`` sees every poll's Task
-        (a coroutine function's result is awaited).
+        after ``timeout`` seconds (None: no limit). ``on_update`` sees every event's (or
+        poll's) Task (a coroutine function's result is awaited).
         """
         task_id = task_id.task_id if isinstance(task_id, Task) else task_id
         started = self._clock()
+        followed = await self._wait_on_events(task_id, started, timeout, on_update)
+        if followed is not None and followed.is_terminal:
+            if followed.failed and raise_on_failure:
+                raise TaskFailed(followed)
+            return followed
         while True:
             task = await self.get_task(task_id)
             if on_update is not None:
@@ -137,6 +150,83 @@ class AsyncClient:
                     raise WaitTimeout(task, timeout)
                 delay = min(delay, timeout - elapsed)
             await self._sleep(delay)
+
+    async def events(
+        self, task: str | Task, *, last_event_id: str | None = None
+    ) -> AsyncIterator[core.TaskEvent]:
+        """The task's live events, as ``Client.events`` gives them, iterated with
+        ``async for``; resumed after a break, up to ``max_retries`` times in a row."""
+        task_id = task.task_id if isinstance(task, Task) else task
+        parser = core.EventParser(last_id=last_event_id)
+        attempt = 0
+        while True:
+            try:
+                async for event in self._follow(task_id, parser, core.READ_TIMEOUT):
+                    attempt = 0
+                    yield event
+                    if event.is_final:
+                        return
+                broke = "the stream ended before the task's record"
+            except TransportError as exc:
+                broke = str(exc)
+            if attempt >= self.retry.max_retries:
+                raise EventsUnavailable(f"task {task_id}'s event stream broke off: {broke}")
+            await self._sleep(core.backoff_delay(self.retry, attempt, self._random))
+            attempt += 1
+
+    async def _follow(
+        self, task_id: str, parser: core.EventParser, read_timeout: float
+    ) -> AsyncIterator[core.TaskEvent]:
+        """One connection to the task's stream, its events until it ends."""
+        request = core.events_request(self.settings, task_id, parser.last_id)
+        timeout = httpx.Timeout(self.settings.timeout, read=read_timeout)
+        try:
+            async with self._http.stream(
+                request.method, request.url, headers=dict(request.headers),
+                params=request.params, timeout=timeout,
+            ) as response:
+                if not response.headers.get("content-type", "").startswith(
+                    "text/event-stream"
+                ) or response.status_code != 200:
+                    await response.aread()
+                    core.check_stream(response.status_code, response.headers, response.content)
+                async for line in response.aiter_lines():
+                    event = parser.feed(line)
+                    if event is not None:
+                        yield event
+        except httpx.TransportError as exc:
+            raise TransportError(f"GET {request.url}: {exc!r}") from exc
+
+    async def _wait_on_events(
+        self, task_id: str, started: float, timeout: float | None,
+        on_update: Callable[[Task], Any] | None,
+    ) -> Task | None:
+        """``Client._wait_on_events``, awaited."""
+        parser = core.EventParser()
+        task: Task | None = None
+        for attempt in range(self.retry.max_retries + 1):
+            read = core.READ_TIMEOUT
+            if timeout is not None:
+                read = min(read, max(timeout - (self._clock() - started), 0.0) + 0.5)
+            try:
+                async for event in self._follow(task_id, parser, read):
+                    task = core.task_after(event, task)
+                    if on_update is not None:
+                        seen = on_update(task)
+                        if inspect.isawaitable(seen):
+                            await seen
+                    if event.is_final:  # (a final state comes just before its record)
+                        return task
+                    if timeout is not None and self._clock() - started >= timeout:
+                        raise WaitTimeout(task, timeout)
+            except TransportError:
+                pass  # broken off: resumed after the last event seen
+            except (APIError, EventsUnavailable):
+                return task  # no stream offered, or a refusal: polling takes over
+            if timeout is not None and self._clock() - started >= timeout:
+                break
+            await self._sleep(core.backoff_delay(self.retry, attempt, self._random))
+        return task
 
     async def run(
         self,

@@ -102,6 +102,11 @@ class ProtocolError(ClientError):
     """The service answered something that is not Kie's shape (not JSON, no ``data``)."""
 
 
+class EventsUnavailable(ProtocolError):
+    """The server offers no live events for the task (Kie itself, an older imagegate), or
+    its stream broke off; ``wait`` then polls instead."""
+
+
 class WaitTimeout(ClientError):
     """``wait`` gave up before the task finished; ``task`` is the last state seen. The task
     goes on running: wait again, or read it later with ``get_task``."""

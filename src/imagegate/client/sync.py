@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -13,7 +13,13 @@ from typing import Any, TypeVar
 import httpx
 
 from imagegate.client import core
-from imagegate.client.errors import APIError, TaskFailed, TransportError, WaitTimeout
+from imagegate.client.errors import (
+    APIError,
+    EventsUnavailable,
+    TaskFailed,
+    TransportError,
+    WaitTimeout,
+)
 from imagegate.client.images import ImageInput, LocalImage, prepare_image
 from imagegate.client.settings import ClientSettings, resolve_settings
 from imagegate.client.task import Task
@@ -109,13 +115,21 @@ class Client:
         raise_on_failure: bool = True,
         on_update: Callable[[Task], None] | None = None,
     ) -> Task:
-        """Poll until the task is terminal, on Kie's advised schedule (``core.poll_delay``).
+        """Wait until the task is terminal: following its live events where the server offers
+        them (``events``), else, or once its stream breaks off, polling on Kie's advised
+        schedule (``core.poll_delay``).
 
         Raises TaskFailed if it failed (unless ``raise_on_failure`` is false) and WaitTimeout
-        after ``timeout`` seconds (None: no limit). ``on_update`` sees every poll's Task.
+        after ``timeout`` seconds (None: no limit). ``on_update`` sees every event's (or
+        poll's) Task.
         """
         task_id = task_id.task_id if isinstance(task_id, Task) else task_id
         started = self._clock()
+        followed = self._wait_on_events(task_id, started, timeout, on_update)
+        if followed is not None and followed.is_terminal:
+            if followed.failed and raise_on_failure:
+                raise TaskFailed(followed)
+            return followed
         while True:
             task = self.get_task(task_id)
             if on_update is not None:
@@ -131,6 +145,93 @@ class Client:
                     raise WaitTimeout(task, timeout)
                 delay = min(delay, timeout - elapsed)
             self._sleep(delay)
+
+    def events(
+        self, task: str | Task, *, last_event_id: str | None = None
+    ) -> Iterator[core.TaskEvent]:
+        """The task's live events (``GET /api/v1/jobs/events``) as they come: ``state``
+        (at once, then on each change), ``progress``, and the final ``record``, after which
+        the iterator ends. Each has ``.event``, ``.id`` and ``.data`` (parsed JSON).
+
+        A connection that breaks off is resumed after the last event seen (``Last-Event-ID``),
+        up to ``max_retries`` times in a row; ``last_event_id`` resumes from an earlier
+        iteration. Raises the API error of a refusal (NotFoundError, ...), and
+        EventsUnavailable where the server offers no stream (Kie itself) or it cannot be
+        resumed.
+        """
+        task_id = task.task_id if isinstance(task, Task) else task
+        parser = core.EventParser(last_id=last_event_id)
+        attempt = 0
+        while True:
+            try:
+                for event in self._follow(task_id, parser, core.READ_TIMEOUT):
+                    attempt = 0
+                    yield event
+                    if event.is_final:
+                        return
+                broke = "the stream ended before the task's record"
+            except TransportError as exc:
+                broke = str(exc)
+            if attempt >= self.retry.max_retries:
+                raise EventsUnavailable(f"task {task_id}'s event stream broke off: {broke}")
+            self._sleep(core.backoff_delay(self.retry, attempt, self._random))
+            attempt += 1
+
+    def _follow(
+        self, task_id: str, parser: core.EventParser, read_timeout: float
+    ) -> Iterator[core.TaskEvent]:
+        """One connection to the task's stream, its events until it ends."""
+        request = core.events_request(self.settings, task_id, parser.last_id)
+        timeout = httpx.Timeout(self.settings.timeout, read=read_timeout)
+        try:
+            with self._http.stream(
+                request.method, request.url, headers=dict(request.headers),
+                params=request.params, timeout=timeout,
+            ) as response:
+                if not response.headers.get("content-type", "").startswith(
+                    "text/event-stream"
+                ) or response.status_code != 200:
+                    response.read()
+                    core.check_stream(response.status_code, response.headers, response.content)
+                for line in response.iter_lines():
+                    event = parser.feed(line)
+                    if event is not None:
+                        yield event
+        except httpx.TransportError as exc:
+            raise TransportError(f"GET {request.url}: {exc!r}") from exc
+
+    def _wait_on_events(
+        self, task_id: str, started: float, timeout: float | None,
+        on_update: Callable[[Task], None] | None,
+    ) -> Task | None:
+        """Follow the task's events until its record, reconnecting while time is left; the
+        last Task they showed (None when the server offers none: ``wait`` polls). Raises
+        WaitTimeout once ``timeout`` has passed."""
+        parser = core.EventParser()
+        task: Task | None = None
+        for attempt in range(self.retry.max_retries + 1):
+            read = core.READ_TIMEOUT
+            if timeout is not None:
+                read = min(read, max(timeout - (self._clock() - started), 0.0) + 0.5)
+            try:
+                for event in self._follow(task_id, parser, read):
+                    task = core.task_after(event, task)
+                    if on_update is not None:
+                        on_update(task)
+                    if event.is_final:  # (a final state comes just before its record)
+                        return task
+                    if timeout is not None and self._clock() - started >= timeout:
+                        raise WaitTimeout(task, timeout)
+            except TransportError:
+                pass  # broken off: resumed after the last event seen
+            except (APIError, EventsUnavailable):
+                # No stream offered (Kie itself) or a refusal: polling takes over, and says
+                # what is wrong if anything is.
+                return task
+            if timeout is not None and self._clock() - started >= timeout:
+                break
+            self._sleep(core.backoff_delay(self.retry, attempt, self._random))
+        return task
 
     def run(
         self,

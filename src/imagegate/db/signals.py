@@ -11,6 +11,10 @@ TASKS_CHANNEL = "imagegate_tasks"
 # whose engine follows that task wakes it, whichever API process the callback reached.
 UPSTREAM_CHANNEL = "imagegate_upstream"
 
+# A task's row changed ("id id id..."): every API process wakes its live event streams of those
+# tasks, which re-read them (tasks/watch.py).
+TASK_EVENTS_CHANNEL = "imagegate_task_events"
+
 POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+asyncpg://")
 
 

@@ -67,7 +67,11 @@ class MockEngine:
         if spec is None:
             raise GenerationFailed(f"mock engine: unknown model {job.model!r}")
         if self.latency:
-            await asyncio.sleep(self.latency)
+            # Halfway through, a report, as an engine reports its steps (the record's
+            # progress, and its live events, move while it runs).
+            await asyncio.sleep(self.latency / 2)
+            job.report_progress(25)
+            await asyncio.sleep(self.latency / 2)
         if self.fail_rate and random.random() < self.fail_rate:
             raise GenerationFailed(
                 f"mock engine: simulated failure (fail rate {self.fail_rate:g})"

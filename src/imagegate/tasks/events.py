@@ -1,5 +1,6 @@
 """What a task's transition asks of the rest of the system once it has committed: wake a worker,
-wake the callback sender, stop a running engine, count a metric.
+wake the callback sender, stop a running engine, wake the task's live event streams, count a
+metric.
 
 The lifecycle (tasks/lifecycle.py) returns these as values; whoever made the move publishes them
 to an ``EventSink``, which the runtime provides. So the lifecycle knows no worker, sender or
@@ -45,7 +46,15 @@ class CancelRequested:
     task_id: str
 
 
-Event = TaskCreated | TaskEnded | CallbackQueued | CancelRequested
+@dataclass(frozen=True, slots=True)
+class TaskChanged:
+    """The task's row changed in a way its live event streams show (claimed, generating,
+    progress, cancelled, handed back): the streams re-read it (tasks/watch.py)."""
+
+    task_id: str
+
+
+Event = TaskCreated | TaskEnded | CallbackQueued | CancelRequested | TaskChanged
 
 
 class EventSink(Protocol):

@@ -28,7 +28,14 @@ from imagegate.tasks.cancel import (
     CancelStore,
     cancel_task,
 )
-from imagegate.tasks.events import CallbackQueued, CancelRequested, Event, TaskCreated, TaskEnded
+from imagegate.tasks.events import (
+    CallbackQueued,
+    CancelRequested,
+    Event,
+    TaskChanged,
+    TaskCreated,
+    TaskEnded,
+)
 from imagegate.tasks.files import StoredFile
 from imagegate.tasks.model import IdempotencyKey, NewTask, Task
 from imagegate.tasks.state import TaskState
@@ -153,7 +160,7 @@ class Lifecycle:
         if not done.ended:
             return Cancel(done.task, False, (CancelRequested(done.task.id),))
         queued = (CallbackQueued(done.task.id),) if done.task.notifies("completed") else ()
-        return Cancel(done.task, True, queued)
+        return Cancel(done.task, True, (TaskChanged(done.task.id), *queued))
 
     async def release(self, task: Task) -> bool:
         """A claimed task handed back to ``waiting`` (its worker shuts down cleanly)."""

@@ -38,10 +38,12 @@ class GeneratingMark:
         task: Task,
         on_lost: Callable[[], None],
         delay: float | None = None,
+        on_shown: Callable[[], None] = lambda: None,
     ) -> None:
         self.lifecycle = lifecycle
         self.task = task
         self.on_lost = on_lost  # stops the task's runner, as a lost heartbeat does
+        self.on_shown = on_shown  # the record shows generating now (its event streams wake)
         # Read at each task, not bound at import: a test stretches it (module attribute).
         self.delay = GENERATING_AFTER_S if delay is None else delay
         self.held = True  # False once a write found the lease gone
@@ -80,6 +82,7 @@ class GeneratingMark:
             return
         if held:
             self._written = self._engine
+            self.on_shown()
             return
         self.held = False
         if not self._settling:

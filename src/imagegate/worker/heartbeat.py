@@ -37,6 +37,7 @@ class Heartbeat:
         *,
         on_lost: Callable[[], None],
         on_cancel: Callable[[], None],
+        on_progress: Callable[[], None] = lambda: None,
     ) -> None:
         self.lifecycle = lifecycle
         self.task = task
@@ -44,6 +45,9 @@ class Heartbeat:
         self.progress = progress  # the engine's latest report, sent with each beat
         self.on_lost = on_lost
         self.on_cancel = on_cancel
+        # The beat wrote a progress the record did not show before (its event streams wake).
+        self.on_progress = on_progress
+        self._written = task.progress
         self.interval = lease_ms / 3000
         self._timer: asyncio.TimerHandle | None = None
         self._beating: asyncio.Task[None] | None = None
@@ -80,8 +84,12 @@ class Heartbeat:
     async def _beat_forever(self) -> None:
         while True:
             self._moved.clear()
+            progress = self.progress["value"]
             try:
-                held = await self.lifecycle.beat(self.task, self.lease_ms, self.progress["value"])
+                held = await self.lifecycle.beat(self.task, self.lease_ms, progress)
+                if held and progress > self._written:
+                    self._written = progress
+                    self.on_progress()
             except Exception:
                 log.exception("task %s: heartbeat failed", self.task.id)
                 held = Beat.HELD  # unknown: the next beat asks again

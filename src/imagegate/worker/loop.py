@@ -26,7 +26,7 @@ from imagegate.engines.router import Router
 from imagegate.errors import EngineFailed, InputRejected, LeaseLost, TaskError
 from imagegate.logs import context as log_context
 from imagegate.storage.blobstore import BlobStore
-from imagegate.tasks.events import EventSink
+from imagegate.tasks.events import EventSink, TaskChanged
 from imagegate.tasks.files import StoredFile
 from imagegate.tasks.lifecycle import Ended, Lifecycle
 from imagegate.tasks.model import Task
@@ -186,6 +186,7 @@ class Worker:
             if task is None:
                 await self._idle_wait()
                 continue
+            self.events.publish((TaskChanged(task.id),))  # shown queuing now
             try:
                 # Every line logged while it runs names the task (logs/context.py).
                 with log_context.task_context(task.id, task.account_id, task.model):
@@ -220,10 +221,13 @@ class Worker:
             if runner is not None:
                 runner.cancel()
 
-        mark = GeneratingMark(self.lifecycle, task, lose)
+        def changed() -> None:
+            self.events.publish((TaskChanged(task.id),))
+
+        mark = GeneratingMark(self.lifecycle, task, lose, on_shown=changed)
         beat = Heartbeat(
             self.lifecycle, task, self.lease_ms, progress, on_lost=lose,
-            on_cancel=running.cancel,
+            on_cancel=running.cancel, on_progress=changed,
         )
         beat.start()
         try:

@@ -1,9 +1,10 @@
 """The client commands: ``reframe``, ``edit``, ``generate``, ``task show|wait``, ``credits``.
 
 Thin layers over ``imagegate.client.Client``: they create a task (uploading a local IMAGE
-first), wait for it while showing its progress on stderr, download the results into the output
-directory as ``{taskId}-{n}.{ext}`` and print the paths (or, with ``--json``, one JSON document)
-on stdout. The client is imported when a command runs, so the server's commands never load it.
+first), wait for it while showing its progress on stderr (from the task's live events),
+download the results into the output directory as ``{taskId}-{n}.{ext}`` and print the paths
+(or, with ``--json``, one JSON document) on stdout. The client is imported when a command
+runs, so the server's commands never load it.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Nothing here does I/O; ``Client`` and ``AsyncClient`` only send what this builds and sleep as
 long as it says, so both behave the same by construction. One module per part: ``requests``
 (each endpoint's request), ``answers`` (envelopes and each endpoint's data, errors mapped),
-``waiting`` (the poll schedule and the retry decisions), ``inputs`` (models' inputs from the
-convenience calls' arguments), ``downloads`` (result files). The shells and the upstream engines
+``waiting`` (the poll schedule and the retry decisions), ``events`` (a task's live events),
+``inputs`` (models' inputs from the convenience calls' arguments), ``downloads`` (result
+files). The shells and the upstream engines
 use them through this one namespace, ``core.<name>``.
 """
 
@@ -23,6 +24,15 @@ from imagegate.client.core.downloads import (
     check_downloadable,
     file_name_for,
     parse_download,
+)
+from imagegate.client.core.events import (
+    EVENTS_PATH,
+    READ_TIMEOUT,
+    EventParser,
+    TaskEvent,
+    check_stream,
+    events_request,
+    task_after,
 )
 from imagegate.client.core.inputs import (
     EDIT_MODEL,
@@ -59,18 +69,23 @@ from imagegate.client.core.waiting import (
 
 __all__ = [
     "EDIT_MODEL",
+    "EVENTS_PATH",
     "IDEMPOTENCY_HEADER",
+    "READ_TIMEOUT",
     "REFRAME_MODEL",
     "RETRYABLE_CODES",
     "USER_AGENT",
     "V2_MODELS",
     "ApiRequest",
+    "EventParser",
     "RetryPolicy",
+    "TaskEvent",
     "UploadedFile",
     "auth_headers",
     "backoff_delay",
     "check_download",
     "check_downloadable",
+    "check_stream",
     "create_task_request",
     "created_task",
     "credits_of",
@@ -80,6 +95,7 @@ __all__ = [
     "download_request",
     "edit_input",
     "error_for",
+    "events_request",
     "file_name_for",
     "generate_input",
     "get_task_request",
@@ -93,6 +109,7 @@ __all__ = [
     "poll_delay",
     "prompt_field",
     "reframe_input",
+    "task_after",
     "task_id_of",
     "upload_request",
     "uploaded_of",

@@ -60,6 +60,9 @@ async def _keep_session(_connection: asyncpg.Connection) -> None:
 class PostgresDatabase:
     """The pool every store of the process shares."""
 
+    # ``Signals`` (backend.py): NOTIFY reaches every process of the fleet.
+    crosses_processes = True
+
     def __init__(self, url: str, pool: asyncpg.Pool) -> None:
         self.url = url
         self.pool = pool

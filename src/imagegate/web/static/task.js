@@ -1,7 +1,8 @@
-// A task as the playground shows it: its state and progress while it runs (polling
-// recordInfo, and polling again, later and later, when a poll fails), then its results with
-// download links and the parameters that made them, and, where the model took an input
-// image, the source outlined on each result and a before/after view.
+// A task as the playground shows it: its state and progress while it runs (its live events,
+// GET /api/v1/jobs/events, read with fetch since EventSource cannot send the Authorization
+// header; else polling recordInfo, and polling again, later and later, when a poll fails),
+// then its results with download links and the parameters that made them, and, where the
+// model took an input image, the source outlined on each result and a before/after view.
 
 import { TERMINAL, call, query } from "./api.js";
 import { compareView, placeBox, placement } from "./compare.js";
@@ -23,9 +24,87 @@ const passing = (error) => error.status === 0 || passingCode(error.status) || pa
 
 export const record = (key, taskId) => call(key, `/api/v1/jobs/recordInfo?${query({ taskId })}`);
 
-// Poll until the task ends; `onUpdate(record)` after every answer, `onRetry({error, attempt,
-// delayMs})` before each wait after a failed poll; resolves with the last record.
+// Server-Sent Events from a fetch body: `onEvent({event, id, data})` for each event, `data`
+// parsed as JSON; resolves when the stream ends. Comments (": keep-alive") and "retry:" are
+// skipped, as the SSE grammar says.
+export async function readEvents(body, onEvent) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let event = { event: "message", id: null, data: [] };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.search(/\r\n|\r|\n/)) >= 0) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + (buffer.startsWith("\r\n", end) ? 2 : 1));
+      if (line === "") {
+        if (event.data.length) {
+          const text = event.data.join("\n");
+          let data = text;
+          try { data = JSON.parse(text); } catch { /* a plain text event */ }
+          if (onEvent({ event: event.event, id: event.id, data }) === false) {
+            await reader.cancel();
+            return;
+          }
+        }
+        event = { event: "message", id: event.id, data: [] };
+        continue;
+      }
+      if (line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const name = colon < 0 ? line : line.slice(0, colon);
+      const field = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (name === "event") event.event = field;
+      else if (name === "data") event.data.push(field);
+      else if (name === "id") event.id = field;
+    }
+  }
+}
+
+// The task's live events until its record: `onUpdate(record)` for each (a state or progress
+// merged into what was shown), resolves with the final record; null where the server offers
+// no stream or it broke off before the record (the caller polls).
+async function followEvents(key, taskId, onUpdate) {
+  let response;
+  try {
+    response = await fetch(`/api/v1/jobs/events?${query({ taskId })}`, {
+      headers: { Accept: "text/event-stream", Authorization: `Bearer ${key}` },
+    });
+  } catch {
+    return null;
+  }
+  if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
+    return null;
+  }
+  let shown = { taskId };
+  let final = null;
+  try {
+    await readEvents(response.body, ({ event, data }) => {
+      if (typeof data !== "object" || data === null) return true;
+      shown = event === "record" ? data : { ...shown, ...data };
+      onUpdate(shown);
+      if (event === "record") {
+        final = data;
+        return false;
+      }
+      return true;
+    });
+  } catch {
+    return null; // broken off: polling takes over
+  }
+  return final;
+}
+
+// Follow the task until it ends: its live events where the server streams them, else (or once
+// the stream breaks off) polling; `onUpdate(record)` after every event or answer,
+// `onRetry({error, attempt, delayMs})` before each wait after a failed poll; resolves with the
+// last record.
 export async function follow(key, taskId, onUpdate, onRetry = () => {}) {
+  const streamed = await followEvents(key, taskId, onUpdate);
+  if (streamed) return streamed;
   let failures = 0;
   for (;;) {
     let data;
