@@ -55,8 +55,8 @@ from imagegate.tasks.files import FileRegistry
 from imagegate.tasks.lifecycle import Lifecycle
 from imagegate.tasks.outbox import Outbox
 from imagegate.tasks.switches import ServiceSwitches
-from imagegate.worker.deadlines import DeadlineSweep
 from imagegate.tasks.watch import TaskWatch, WakeRelay
+from imagegate.worker.deadlines import DeadlineSweep
 from imagegate.worker.fetch import ImageFetcher
 from imagegate.worker.identity import WorkerIdentity, claim_identity, recover
 from imagegate.worker.janitor import Janitor
