@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from types import SimpleNamespace
 from typing import Any, cast
 
 from imagegate.tasks.lifecycle import Lifecycle
@@ -30,7 +31,7 @@ async def test_new_progress_is_written_within_the_gap_and_beats_stay_apart() -> 
     lifecycle = RecordingLifecycle()
     progress = {"value": 10}
     beat = Heartbeat(
-        cast(Lifecycle, lifecycle), cast(Task, object()), 30_000, progress,
+        cast(Lifecycle, lifecycle), cast(Task, SimpleNamespace(id="t1", progress=10)), 30_000, progress,
         on_lost=lambda: None, on_cancel=lambda: None,
     )
     beat.start()  # the regular beat is 10 s away
@@ -52,7 +53,7 @@ async def test_new_progress_is_written_within_the_gap_and_beats_stay_apart() -> 
 async def test_without_progress_the_first_beat_waits_for_its_interval() -> None:
     lifecycle = RecordingLifecycle()
     beat = Heartbeat(
-        cast(Lifecycle, lifecycle), cast(Task, object()), 30_000, {"value": 10},
+        cast(Lifecycle, lifecycle), cast(Task, SimpleNamespace(id="t1", progress=10)), 30_000, {"value": 10},
         on_lost=lambda: None, on_cancel=lambda: None,
     )
     beat.start()
