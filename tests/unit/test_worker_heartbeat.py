@@ -14,6 +14,9 @@ from imagegate.tasks.model import Task
 from imagegate.tasks.store import Beat
 from imagegate.worker.heartbeat import PROGRESS_GAP, Heartbeat
 
+# The task as a beat reads it: its id and the progress its record shows.
+RUNNING = SimpleNamespace(id="t1", progress=10)
+
 
 class RecordingLifecycle:
     """Only ``beat``, the one call a heartbeat makes: records (seconds, progress)."""
@@ -31,7 +34,7 @@ async def test_new_progress_is_written_within_the_gap_and_beats_stay_apart() -> 
     lifecycle = RecordingLifecycle()
     progress = {"value": 10}
     beat = Heartbeat(
-        cast(Lifecycle, lifecycle), cast(Task, SimpleNamespace(id="t1", progress=10)), 30_000, progress,
+        cast(Lifecycle, lifecycle), cast(Task, RUNNING), 30_000, progress,
         on_lost=lambda: None, on_cancel=lambda: None,
     )
     beat.start()  # the regular beat is 10 s away
@@ -53,7 +56,7 @@ async def test_new_progress_is_written_within_the_gap_and_beats_stay_apart() -> 
 async def test_without_progress_the_first_beat_waits_for_its_interval() -> None:
     lifecycle = RecordingLifecycle()
     beat = Heartbeat(
-        cast(Lifecycle, lifecycle), cast(Task, SimpleNamespace(id="t1", progress=10)), 30_000, {"value": 10},
+        cast(Lifecycle, lifecycle), cast(Task, RUNNING), 30_000, {"value": 10},
         on_lost=lambda: None, on_cancel=lambda: None,
     )
     beat.start()

@@ -4,6 +4,7 @@ client commands (``reframe``, ``edit``, ``generate``, ``task``, ``credits``) are
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import signal
 from pathlib import Path
@@ -84,6 +85,12 @@ def serve(
         )
     )
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    # Everything made so far (the imported stack, the app, the catalog) lives as long as the
+    # process: out of the collector's sight, a full collection no longer walks it. Measured by
+    # bench/events.py: with 1,000 open event streams createTask kept 0.88-0.90 of its rate
+    # without, 0.985 with this (docs/performance.md).
+    gc.collect()
+    gc.freeze()
     server.run()
 
 
