@@ -288,8 +288,12 @@ class ModelSpec:
         """What ``validate`` refuses across fields, as JSON Schemas the input must match
         (``allOf``): the ``rules``, and a subclass's own checks. A schema-valid input is then
         one this server takes, as a generated client or a schema fuzzer assumes."""
-        defaults = {spec.name: spec.default for spec in self.fields if spec.has_default}
-        return [rule.json_schema(defaults) for rule in self.rules]
+        return [rule.json_schema(self.defaults()) for rule in self.rules]
+
+    def defaults(self) -> dict[str, Any]:
+        """Each field's default, by name (fields without one left out): what a left-out
+        field is taken as, for the rules' JSON Schemas."""
+        return {spec.name: spec.default for spec in self.fields if spec.has_default}
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:

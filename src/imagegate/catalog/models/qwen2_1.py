@@ -42,7 +42,7 @@ class Qwen21Spec(ModelSpec):
 
     def cross_field_schema(self) -> list[dict[str, Any]]:
         """check_qwen21_rules as JSON Schema."""
-        defaults = {spec.name: spec.default for spec in self.fields if spec.has_default}
+        defaults = self.defaults()
         transparent = takes_one_of("background", frozenset({"transparent"}), defaults)
         jpeg = takes_one_of("output_format", frozenset({"jpeg"}), defaults)
         rules = [*super().cross_field_schema(), {"not": {"allOf": [transparent, jpeg]}}]

@@ -52,7 +52,7 @@ class WanImageSpec(ModelSpec):
     def cross_field_schema(self) -> list[dict[str, Any]]:
         """check_wan_rules as JSON Schema."""
         sequential = sent("enable_sequential", {"const": True})
-        defaults = {spec.name: spec.default for spec in self.fields if spec.has_default}
+        defaults = self.defaults()
         standard_count = {"anyOf": [
             not_sent("n"), {"properties": {"n": {"maximum": _STANDARD_MAX}}}, sequential,
         ]}
