@@ -48,6 +48,7 @@ def copy_band(result: BandResult, source: np.ndarray, hole: int) -> np.ndarray:
     band = acc / np.maximum(total, 1e-6)
     band = _anchor_low_frequencies(band, source)
     band = _match_detail(band, source)
+    band = _match_sharpness(band, source)
     band = _match_border(band, source)
     return np.clip(np.round(band), 0, 255).astype(np.uint8)
 
@@ -55,7 +56,7 @@ def copy_band(result: BandResult, source: np.ndarray, hole: int) -> np.ndarray:
 # How much of the band's low frequencies are the predicted layout's (``layout``) rather than
 # the copy's own, far from the border; how fast (share of the band's depth) that share is
 # reached; and the scale (share of the band's size) below which detail is the copy's own.
-ANCHOR = 1.0
+ANCHOR = 0.3
 ANCHOR_REACH = 0.1
 LOW_SIGMA_SHARE = 0.02
 
@@ -123,6 +124,46 @@ def _match_detail(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     expected = edge_guide(source_energy, hole)[..., 0] + 1e-3
     gain = np.clip(expected / band_energy, DETAIL_FLOOR, DETAIL_CEILING)[..., None]
     matched: np.ndarray = band - (1.0 - gain) * detail[:hole]
+    return matched
+
+
+# Sharpness matching: detail is what a blur of SHARP_SIGMA pixels removes, compared with the
+# source rows within SHARP_DEPTH of the band's depth of the border (the photo nearest the new
+# area, as a viewer compares them), through SHARP_QUANTILES quantiles of its magnitude, read
+# from every SHARP_STRIDE-th pixel (the distribution, not every pixel, is needed); no pixel's
+# detail grows more than SHARP_CEILING times (one copied speck is not made a spark).
+SHARP_SIGMA = 1.0
+SHARP_DEPTH = 0.3
+SHARP_QUANTILES = 65
+SHARP_STRIDE = 3
+SHARP_CEILING = 3.0
+
+
+def _match_sharpness(band: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Give the band's fine detail the distribution of magnitudes the border rows have.
+
+    ``_match_detail`` sets the detail's local strength from a blurred estimate; what it cannot
+    do is fix the shape of the distribution: copied pixels blended across the field's seams
+    have many weak edges and few strong ones, so the band reads softer than the photo beside
+    it. A monotone map of each pixel's detail magnitude (quantile to quantile, as histogram
+    matching does) gives the band the border's mix of weak and strong edges without moving any
+    edge: the strongest detail in the band stays the strongest.
+    """
+    hole = band.shape[0]
+    depth = min(source.shape[0], max(8, int(hole * SHARP_DEPTH)))
+    strip = source[:depth].astype(np.float32)
+    band_detail = band - cv2.GaussianBlur(band, (0, 0), SHARP_SIGMA).reshape(band.shape)
+    strip_detail = strip - cv2.GaussianBlur(strip, (0, 0), SHARP_SIGMA).reshape(strip.shape)
+    band_size = np.sqrt(np.square(band_detail).sum(axis=2))
+    strip_size = np.sqrt(np.square(strip_detail).sum(axis=2))
+    levels = np.linspace(0.0, 1.0, SHARP_QUANTILES)
+    have = np.quantile(band_size[::SHARP_STRIDE, ::SHARP_STRIDE], levels)
+    want = np.quantile(strip_size[::SHARP_STRIDE, ::SHARP_STRIDE], levels)
+    # Quantiles must rise for interp; ties (a flat band's zeros) are nudged apart.
+    have = np.maximum.accumulate(have + levels * 1e-6)
+    mapped = np.interp(band_size, have, want)
+    gain = np.clip(mapped / np.maximum(band_size, 1e-3), 0.0, SHARP_CEILING)[..., None]
+    matched: np.ndarray = band + (gain - 1.0) * band_detail
     return matched
 
 
