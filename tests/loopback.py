@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import http.server
 import io
+import itertools
 import json
+import os
+import random
 import socket
 import threading
 from dataclasses import dataclass
@@ -15,13 +18,37 @@ from typing import Any
 
 from PIL import Image
 
+# free_port() hands out ports below Linux's ephemeral range (32768-60999), which bind(0) and
+# outgoing connections draw from at random: a port handed out here and bound a moment later by
+# a server (often a subprocess) cannot be taken meanwhile by another test's bind(0) or client.
+# Each test process (pytest-xdist's gw0, gw1... in PYTEST_XDIST_WORKER; gw0 alone without
+# xdist) takes the ports of a block of its own in turn, so two processes never hand out one;
+# from a random start, so two test runs side by side (two checkouts) seldom meet either.
+_PORTS_FROM = 20_000
+_PORTS_PER_PROCESS = 1_000
+_PROCESS_BLOCKS = 12  # 20000-31999
+_turn = itertools.count(random.randrange(_PORTS_PER_PROCESS))
+
+
+def _port_block() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) if worker.isdigit() else 0
+    return _PORTS_FROM + (index % _PROCESS_BLOCKS) * _PORTS_PER_PROCESS
+
 
 def free_port() -> int:
-    """A port on 127.0.0.1 that was free a moment ago (bound and released; another process
-    could take it, which on loopback in a test run does not happen in practice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port on 127.0.0.1 that was free a moment ago (bound and released), this process's
+    next in its block (above)."""
+    block = _port_block()
+    for _ in range(_PORTS_PER_PROCESS):
+        port = block + next(_turn) % _PORTS_PER_PROCESS
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # in use (by a server of an earlier test, or another program)
+                continue
+            return port
+    raise RuntimeError(f"no free port in {block}-{block + _PORTS_PER_PROCESS - 1}")
 
 
 @dataclass

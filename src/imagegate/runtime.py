@@ -215,6 +215,7 @@ class Runtime:
             max_attempts=settings.callback_max_attempts,
             backoff_base=settings.callback_backoff_base_seconds,
             backoff_max=settings.callback_backoff_max_seconds,
+            lease_margin=settings.callback_lease_margin_seconds,
         )
         self.task_events = EventCallbacks(self.callbacks)
         self.worker = Worker(

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     callback_max_attempts: int = Field(default=12, ge=1)
     callback_backoff_base_seconds: float = 5.0
     callback_backoff_max_seconds: float = 3600.0
+    # A sender claims a callback for its timeout plus this margin (a slow database's write of
+    # the outcome must not let another sender send it again meanwhile). A sender killed
+    # mid-send (SIGKILL, a lost machine) leaves its claimed callbacks to the rest of the fleet
+    # once the claim runs out: timeout + margin, 45 s by default.
+    callback_lease_margin_seconds: float = Field(default=30.0, gt=0)
 
     # Input images: size cap while streaming, pixel cap against decompression bombs.
     max_image_bytes: int = 10 * 1024 * 1024

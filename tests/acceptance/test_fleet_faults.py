@@ -63,6 +63,11 @@ def test_a_fleet_survives_a_killed_worker_and_a_restarted_api(
         # Long enough that SIGKILL lands in the middle of a worker's tasks.
         "IMAGEGATE_MOCK_LATENCY": "0.05",
         "IMAGEGATE_LEASE_SECONDS": "2",
+        # The callbacks the killed worker had claimed wait out their claim (callback timeout +
+        # lease margin, 45 s by default) before another sender takes them: 5 + 2 s here, so
+        # the run waits for the recovery rather than for a long lease (it took about 40 s).
+        "IMAGEGATE_CALLBACK_TIMEOUT_SECONDS": "5",
+        "IMAGEGATE_CALLBACK_LEASE_MARGIN_SECONDS": "2",
     }
     receiver = receiver_factory()
     callback = receiver.url("/done")

@@ -17,6 +17,13 @@ expect = pytest.importorskip("playwright.sync_api").expect
 REFRESH_S = 5  # dashboard.js refreshes every 5 s
 
 
+def next_refresh(page: Any) -> None:
+    """Move the page's clock (installed before it loaded) on by one refresh period: its
+    setInterval fires now instead of up to 5 s of real time later (the requests it makes are
+    real)."""
+    page.clock.run_for(REFRESH_S * 1000)
+
+
 def admin_sign_in(page: Any, site: Site) -> None:
     page.goto(f"{site.base_url}/dashboard")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
@@ -26,11 +33,15 @@ def admin_sign_in(page: Any, site: Site) -> None:
 
 
 def test_credits_follow_tasks_and_top_ups_without_a_reload(page: Any, site: Site) -> None:
+    # The page's timers on a clock the test moves (it also runs on in real time): each
+    # refresh below is the dashboard's own setInterval firing, without waiting for it.
+    page.clock.install()
     admin_sign_in(page, site)
     page.evaluate("window.sameDocument = true")
     account = open_account(site, credits=100)  # made elsewhere, after the page loaded
     row = page.locator(f'#accounts tr[data-account="{account["id"]}"]')
     credits = row.locator("td.credits-cell")
+    next_refresh(page)
     expect(credits).to_have_text("100", timeout=(REFRESH_S + 5) * 1000)
     amount = row.locator("input[type=number]")
     amount.fill("12")  # the operator is typing when the next refresh comes
@@ -38,10 +49,12 @@ def test_credits_follow_tasks_and_top_ups_without_a_reload(page: Any, site: Site
     made = api(site, "POST", "/api/v1/jobs/createTask", key=account["apiKey"], json={
         "model": "google/nano-banana", "input": {"prompt": "a lighthouse"}})
     assert made["code"] == 200, made
+    next_refresh(page)
     expect(credits).to_have_text("96", timeout=(REFRESH_S + 5) * 1000)  # 4 credits a task
     granted = api(site, "POST", f"/api/admin/accounts/{account['id']}/credits",
                   key=site.admin_key, json={"credits": 50})
     assert granted["code"] == 200, granted
+    next_refresh(page)
     expect(credits).to_have_text("146", timeout=(REFRESH_S + 5) * 1000)
     expect(amount).to_have_value("12")
     expect(amount).to_be_focused()

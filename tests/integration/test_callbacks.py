@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,14 +147,14 @@ async def make_sender(
     def make(policy: UrlPolicy = LOOPBACK, **overrides: float) -> CallbackSender:
         options: dict[str, float] = {
             "timeout": 2.0, "max_attempts": 5, "backoff_base": 0.01, "backoff_max": 0.05,
-            "poll_interval": 5.0,
+            "poll_interval": 5.0, "lease_margin": 30.0,
         }
         options.update(overrides)
         sender = CallbackSender(
             outbox, policy, tasks=SqliteStore(db), url_for=SIGNER.url, secret_for=secret_for,
             timeout=options["timeout"], max_attempts=int(options["max_attempts"]),
             backoff_base=options["backoff_base"], backoff_max=options["backoff_max"],
-            poll_interval=options["poll_interval"],
+            poll_interval=options["poll_interval"], lease_margin=options["lease_margin"],
         )
         made.append(sender)
         return sender
@@ -401,6 +402,29 @@ async def test_concurrent_passes_never_send_a_row_twice(
     assert len(per_row) == 20 and set(per_row.values()) == {1}
     assert await outbox.pending_count() == 0
     assert len(await outbox.list_for_account("acct-plain", state="delivered")) == 20
+
+
+async def test_a_claim_lasts_the_timeout_plus_the_lease_margin(
+    db: SqliteDatabase, outbox: SqliteOutbox, receiver: Receiver, make_sender: SenderFactory
+) -> None:
+    # A sender killed after its claim: the row waits out timeout + margin, then another sender
+    # takes it (tests/acceptance/test_fleet_faults.py shortens both through the settings).
+    await add_callback(db, "task-1", receiver.url)
+    killed = make_sender(timeout=0.2, lease_margin=0.3)
+    assert killed.lease_ms == 500
+    [claimed] = await killed._claim()  # claimed, never sent
+
+    other = make_sender()
+    assert await other.deliver_due() == 0  # still leased
+    await asyncio.sleep(0.6)
+    assert await other.deliver_due() == 1
+    assert (await row(outbox, "task-1")).state == "delivered"
+    assert len(receiver.requests) == 1 and receiver.requests[0].body == claimed.body.encode()
+
+
+def test_the_lease_margin_setting_reaches_the_runtimes_sender(runtime_factory: Any) -> None:
+    runtime = runtime_factory(callback_timeout_seconds=4, callback_lease_margin_seconds=1.5)
+    assert runtime.callbacks.lease_ms == 5500
 
 
 def test_backoff_doubles_up_to_the_cap_with_jitter(make_sender: SenderFactory) -> None:

@@ -107,6 +107,8 @@ def registry_row(worker_id: str, host: str, pid: int) -> WorkerRow:
         ("box", os.getppid(), False),  # this host, a live process: not ours to take
         ("elsewhere", 1, False),  # another host beat moments ago: nobody here can tell
     ],
+    # Named, not numbered by the pids: each pytest-xdist process collects the same ids.
+    ids=["dead-pid", "own-pid", "live-pid", "other-host"],
 )
 async def test_a_start_takes_back_its_leases_unless_a_live_process_may_hold_them(
     tmp_path: Path, host: str, pid: int, taken_back: bool
