@@ -26,43 +26,14 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from reframe import single_thread
 from reframe.baselines import BASELINES, new_area
-from reframe.methods import layout_only
 from reframe.metrics import Scores, score
-from reframe.photos import PHOTOS, Case, load_cases
-
-if TYPE_CHECKING:  # numpy is loaded after ``single_thread`` set its thread limits
-    import numpy as np
+from reframe.oracle import oracle_fill
+from reframe.photos import PHOTOS, load_cases
 
 GAINS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25)
-# Detail is what a Gaussian blur of this many pixels removes: 3 takes in enough of the middle
-# scales that the truth's detail, at full gain, has better gradient statistics than the mirror
-# (at 1.5 it did not: 0.314); the local strength is averaged over ENVELOPE_SIGMA pixels.
-DETAIL_SIGMA = 3.0
-ENVELOPE_SIGMA = 6.0
-
-
-def _oracle_fill(case: Case, gain: float, where: str) -> np.ndarray:
-    import cv2
-    import numpy as np
-
-    truth = case.truth.astype(np.float32)
-    detail = truth - cv2.GaussianBlur(truth, (0, 0), DETAIL_SIGMA)
-    if where == "elsewhere":
-        moved = detail[::-1, ::-1]
-
-        def strength(d: np.ndarray) -> np.ndarray:
-            energy = cv2.GaussianBlur(np.square(d).sum(axis=2), (0, 0), ENVELOPE_SIGMA)
-            return np.asarray(np.sqrt(energy)[..., None] + 1e-3)
-
-        detail = moved * (strength(detail) / strength(moved))
-    mask = new_area(case.size, case.box)
-    layout = layout_only(case.crop, case.size, case.box).astype(np.float32)
-    filled = np.where(mask[..., None], layout + gain * detail, truth)
-    return np.clip(np.rint(filled), 0, 255).astype(np.uint8)
 
 
 def _means(rows: Sequence[Scores]) -> tuple[float, float]:
@@ -102,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for where in ("elsewhere", "in place"):
         for gain in GAINS if where == "elsewhere" else (1.0,):
             ssim, gradient = _means([
-                score(_oracle_fill(c, gain, where), c.truth, new_area(c.size, c.box))
+                score(oracle_fill(c, gain, where), c.truth, new_area(c.size, c.box))
                 for c in cases
             ])
             wins = (ssim > best_ssim[1][0], gradient < best_gradient[1][1])

@@ -50,7 +50,7 @@ def sender_over(backend: Backend) -> CallbackSender:
     return CallbackSender(
         backend.outbox, UrlPolicy(["127.0.0.1"]), tasks=backend.store, url_for=SIGNER.url,
         secret_for=_no_secret, timeout=5.0, max_attempts=3, backoff_base=0.01,
-        backoff_max=0.05,
+        backoff_max=0.05, lease_margin=30.0,
     )
 
 

@@ -13,14 +13,10 @@ import pytest
 from skimage import data
 
 from imagegate.engines.classic.band import RESTORE_CEILING, _restore_detail
+from imagegate.engines.classic.detail import high_pass, strength
 from imagegate.engines.classic.finish import SHARP_CEILING, _match_sharpness
 from imagegate.engines.classic.geometry import place
 from imagegate.engines.classic.reframe import reframe_array, scale_source
-
-
-def _detail(image: np.ndarray, sigma: float) -> np.ndarray:
-    blurred = cv2.GaussianBlur(image, (0, 0), sigma).reshape(image.shape)
-    return np.asarray(image - blurred)
 
 
 def _rms(values: np.ndarray) -> float:
@@ -37,9 +33,9 @@ def test_a_washed_out_estimate_gets_the_border_rows_detail_back() -> None:
     border = _grain(hole, 64, seed=1)
     estimate = 128.0 + 0.3 * (_grain(hole, 64, seed=2) - 128.0)  # the same grain, washed out
     canvas = np.concatenate([estimate, border]).astype(np.float32)
-    before = _rms(_detail(canvas, 2.0)[:hole])
+    before = _rms(high_pass(canvas, 2.0)[:hole])
     restored = _restore_detail(canvas.copy(), hole)
-    after = _rms(_detail(restored, 2.0)[:hole])
+    after = _rms(high_pass(restored, 2.0)[:hole])
     # Turned up by the ceiling at most, and towards the border's strength.
     assert 2.0 * before < after <= RESTORE_CEILING * before * 1.01
     assert np.array_equal(restored[hole:], border)  # the source rows are never touched
@@ -60,10 +56,10 @@ def test_the_band_gets_the_border_mix_of_weak_and_strong_detail_in_the_same_orde
     source = np.clip(_grain(60, 80, seed=4), 0, 255).astype(np.uint8)
     soft = 128.0 + 0.4 * (_grain(40, 80, seed=5) - 128.0)
     matched = _match_sharpness(soft, source)
-    size_before = np.sqrt(np.square(_detail(soft, 1.0)).sum(axis=2))
-    size_after = np.sqrt(np.square(_detail(matched, 1.0)).sum(axis=2))
+    size_before = strength(high_pass(soft, 1.0))
+    size_after = strength(high_pass(matched, 1.0))
     strip = source[:12].astype(np.float32)  # SHARP_DEPTH of the band's 40 rows, at least 8
-    size_strip = np.sqrt(np.square(_detail(strip, 1.0)).sum(axis=2))
+    size_strip = strength(high_pass(strip, 1.0))
     # The median strength now is the border's (it was 40 % of it), within the ceiling.
     ratio = float(np.median(size_after) / np.median(size_strip))
     assert float(np.median(size_before) / np.median(size_strip)) < 0.5

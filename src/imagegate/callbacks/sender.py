@@ -38,10 +38,6 @@ CALLBACK_ID_HEADER = "X-Imagegate-Callback-Id"
 ATTEMPT_HEADER = "X-Imagegate-Attempt"
 
 _JITTER = 0.1
-# A claimed row stays leased beyond the send's own timeout by this much (the default of the
-# callback_lease_margin_seconds setting), so the secret lookup and a slow database cannot let
-# a second pass send it again while the first is in flight.
-LEASE_MARGIN_SECONDS = 30.0
 _MIN_SLEEP_SECONDS = 0.01
 _DRAIN_BYTES = 64 * 1024
 
@@ -66,9 +62,9 @@ class CallbackSender:
         max_attempts: int,
         backoff_base: float,
         backoff_max: float,
+        lease_margin: float,
         poll_interval: float = 1.0,
         concurrency: int = 16,
-        lease_margin: float = LEASE_MARGIN_SECONDS,
     ) -> None:
         self.outbox = outbox
         self.policy = policy
@@ -83,8 +79,10 @@ class CallbackSender:
         self.backoff_max = backoff_max
         self.poll_interval = poll_interval
         self.concurrency = concurrency
-        # How long a claim lasts: a sender killed mid-send leaves its rows to another sender
-        # after this long.
+        # How long a claim lasts: the send's own timeout plus ``lease_margin`` (the
+        # callback_lease_margin_seconds setting), so the secret lookup and a slow database
+        # cannot let a second pass send a row again while the first is in flight; a sender
+        # killed mid-send leaves its rows to another sender after this long.
         self.lease_ms = int((timeout + lease_margin) * 1000)
         self._client: httpx.AsyncClient | None = None
         self._wake = asyncio.Event()

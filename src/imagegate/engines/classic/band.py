@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from imagegate.engines.classic.detail import high_pass
 from imagegate.engines.classic.effort import Effort
 from imagegate.engines.classic.features import describe, patch_basis
 from imagegate.engines.classic.layout import layout_fill
@@ -391,7 +392,7 @@ def _restore_detail(canvas: np.ndarray, hole: int) -> np.ndarray:
     the detail energy of the ``hole`` source rows below them; never down (a smooth estimate
     beside a smooth border is right) and by at most ``RESTORE_CEILING``."""
     part = canvas[: 2 * hole]
-    detail = part - cv2.GaussianBlur(part, (0, 0), RESTORE_SIGMA).reshape(part.shape)
+    detail = high_pass(part, RESTORE_SIGMA)
     estimate_energy = float(np.sqrt(np.mean(np.square(detail[:hole])))) + 1e-6
     border_energy = float(np.sqrt(np.mean(np.square(detail[hole:])))) + 1e-6
     gain = min(max(border_energy / estimate_energy, 1.0), RESTORE_CEILING)

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from imagegate.engines.classic.band import BandResult
+from imagegate.engines.classic.detail import high_pass, strength
 from imagegate.engines.classic.guide import edge_guide
 from imagegate.engines.classic.layout import layout_fill
 
@@ -123,7 +124,7 @@ def _match_detail(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     """
     hole = band.shape[0]
     context = np.concatenate([band, source[: min(source.shape[0], hole)].astype(np.float32)])
-    detail = context - cv2.GaussianBlur(context, (0, 0), DETAIL_SIGMA).reshape(context.shape)
+    detail = high_pass(context, DETAIL_SIGMA)
     energy = cv2.GaussianBlur((detail * detail).sum(axis=2), (0, 0), DETAIL_WINDOW)
     band_energy = np.sqrt(energy[:hole]) + 1e-3
     source_energy = np.sqrt(energy[hole:])[..., None]
@@ -158,10 +159,9 @@ def _match_sharpness(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     hole = band.shape[0]
     depth = min(source.shape[0], max(8, int(hole * SHARP_DEPTH)))
     strip = source[:depth].astype(np.float32)
-    band_detail = band - cv2.GaussianBlur(band, (0, 0), SHARP_SIGMA).reshape(band.shape)
-    strip_detail = strip - cv2.GaussianBlur(strip, (0, 0), SHARP_SIGMA).reshape(strip.shape)
-    band_size = np.sqrt(np.square(band_detail).sum(axis=2))
-    strip_size = np.sqrt(np.square(strip_detail).sum(axis=2))
+    band_detail = high_pass(band, SHARP_SIGMA)
+    band_size = strength(band_detail)
+    strip_size = strength(high_pass(strip, SHARP_SIGMA))
     levels = np.linspace(0.0, 1.0, SHARP_QUANTILES)
     have = np.quantile(band_size[::SHARP_STRIDE, ::SHARP_STRIDE], levels)
     want = np.quantile(strip_size[::SHARP_STRIDE, ::SHARP_STRIDE], levels)
