@@ -1,5 +1,5 @@
 """The new area is as sharp as the photo beside it: the wash-out guard in the patch search
-(``band._restore_detail``) and the sharpness match of the finish (``finish._match_sharpness``).
+(``detail.restore_detail``) and the sharpness match of the finish (``finish._match_sharpness``).
 
 Before both, the fill came out about half as sharp as the photo (mean gradient 3.0 against the
 truth's 5.7 on the bench's photos), and the more search rounds a speed ran, the softer it got.
@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from imagegate.engines.classic.band import RESTORE_CEILING, _restore_detail
-from imagegate.engines.classic.detail import high_pass, strength
+from imagegate.engines.classic.detail import RESTORE_CEILING, high_pass, restore_detail, strength
 from imagegate.engines.classic.finish import SHARP_CEILING, _match_sharpness
 from imagegate.engines.classic.geometry import place
 from imagegate.engines.classic.reframe import reframe_array, scale_source
@@ -34,7 +33,7 @@ def test_a_washed_out_estimate_gets_the_border_rows_detail_back() -> None:
     estimate = 128.0 + 0.3 * (_grain(hole, 64, seed=2) - 128.0)  # the same grain, washed out
     canvas = np.concatenate([estimate, border]).astype(np.float32)
     before = _rms(high_pass(canvas, 2.0)[:hole])
-    restored = _restore_detail(canvas.copy(), hole)
+    restored = restore_detail(canvas.copy(), hole)
     after = _rms(high_pass(restored, 2.0)[:hole])
     # Turned up by the ceiling at most, and towards the border's strength.
     assert 2.0 * before < after <= RESTORE_CEILING * before * 1.01
@@ -47,9 +46,9 @@ def test_detail_is_never_turned_down_nor_a_smooth_border_given_grain() -> None:
     smooth_border = np.full((hole, 48, 3), 90.0, np.float32)
     canvas = np.concatenate([sharp, smooth_border])
     # A sharper estimate than its border keeps its detail: the guard only undoes wash-out.
-    assert np.array_equal(_restore_detail(canvas.copy(), hole), canvas)
+    assert np.array_equal(restore_detail(canvas.copy(), hole), canvas)
     flat = np.concatenate([np.full((hole, 48, 3), 90.0, np.float32), smooth_border])
-    assert np.array_equal(_restore_detail(flat.copy(), hole), flat)
+    assert np.array_equal(restore_detail(flat.copy(), hole), flat)
 
 
 def test_the_band_gets_the_border_mix_of_weak_and_strong_detail_in_the_same_order() -> None:

@@ -22,11 +22,7 @@ What a plain fill lacks, and this one adds to each match's cost:
   cost more to copy than background, so the new area shows more background, as a wider shot
   would, instead of a second subject.
 
-And after each vote, the wash-out guard (``_restore_detail``): averaging overlapping patches
-blurs the estimate, the next search then matches the blur with smooth patches, and each round
-the fill gets smoother (the new area came out half as sharp as the photo beside it, and more
-rounds made it worse). The estimate's detail is turned back up to the border rows' before the
-next search, so the search keeps choosing textured patches where the photo has texture.
+After each vote, the wash-out guard (``detail.restore_detail``): else the fill gets smoother.
 """
 
 from __future__ import annotations
@@ -37,7 +33,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from imagegate.engines.classic.detail import high_pass
+from imagegate.engines.classic.detail import restore_detail
 from imagegate.engines.classic.effort import Effort
 from imagegate.engines.classic.features import describe, patch_basis
 from imagegate.engines.classic.layout import layout_fill
@@ -48,21 +44,13 @@ GUIDE_WEIGHT = 2.25
 OCCURRENCE_WEIGHT = 1.0
 SALIENCY_WEIGHT = 3.0
 COHERENCE_WEIGHT = 0.3
-# Locality was 2.0; at 8.0 the search prefers the photo nearest the border (whose texture a
-# viewer compares the new area with) a little more: gradient distance on the bench TURBO
-# 0.295 -> 0.284, BALANCED 0.285 -> 0.282, other measures within 0.3 of the error at 1/16.
+# 8 (was 2): more texture from the photo nearest the border, which a viewer compares the fill
+# with; bench gradient distance TURBO 0.295 -> 0.284, BALANCED 0.285 -> 0.282.
 LOCALITY_WEIGHT = 8.0
 VARIETY_WEIGHT = 1.0
 # A round's fixed cost (its level's set-up, per-call overheads), in pixels' worth of work: a
 # rough figure, which only makes progress run more evenly through a TURBO reframe's small levels.
 ROUND_OVERHEAD = 2000.0
-# The wash-out guard: detail is what a blur of RESTORE_SIGMA pixels (at the level's scale)
-# removes; the estimate's is scaled up to the border rows' (as many rows as the band has), by
-# at most RESTORE_CEILING. On bench/reframe_quality.py this took BALANCED's gradient distance
-# from 0.394 to 0.325 and QUALITY's from 0.438 to 0.334 (the gap between the speeds was the
-# wash-out: more rounds, smoother fill), for 0.02 of SSIM.
-RESTORE_SIGMA = 2.0
-RESTORE_CEILING = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,20 +372,7 @@ class _LevelContext:
                 total += w
         estimate = acc / np.maximum(total, 1e-6)
         canvas = np.concatenate([estimate, source], axis=0)
-        return np.ascontiguousarray(_restore_detail(canvas, hole))
-
-
-def _restore_detail(canvas: np.ndarray, hole: int) -> np.ndarray:
-    """``canvas`` with the detail of its first ``hole`` rows (the voted estimate) scaled up to
-    the detail energy of the ``hole`` source rows below them; never down (a smooth estimate
-    beside a smooth border is right) and by at most ``RESTORE_CEILING``."""
-    part = canvas[: 2 * hole]
-    detail = high_pass(part, RESTORE_SIGMA)
-    estimate_energy = float(np.sqrt(np.mean(np.square(detail[:hole])))) + 1e-6
-    border_energy = float(np.sqrt(np.mean(np.square(detail[hole:])))) + 1e-6
-    gain = min(max(border_energy / estimate_energy, 1.0), RESTORE_CEILING)
-    canvas[:hole] += (gain - 1.0) * detail[:hole]
-    return canvas
+        return np.ascontiguousarray(restore_detail(canvas, hole))
 
 
 def _saliency(source: np.ndarray, low: np.ndarray) -> np.ndarray:

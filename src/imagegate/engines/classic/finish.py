@@ -59,7 +59,7 @@ def copy_band(result: BandResult, source: np.ndarray, hole: int) -> np.ndarray:
 # How much of the band's low frequencies are the predicted layout's (``layout``) rather than
 # the copy's own, far from the border; how fast (share of the band's depth) that share is
 # reached; and the scale (share of the band's size) below which detail is the copy's own.
-# ANCHOR was 1.0. Since the search keeps its detail (``band._restore_detail``) its own layout
+# ANCHOR was 1.0. Since the search keeps its detail (``detail.restore_detail``) its own layout
 # is nearly as good (error at 1/16 on the bench 21.65 unanchored against 21.29 anchored, the
 # best baseline 22.23), and the full anchor laid the layout's along-the-line smear over the
 # texture (gradient distance 0.297); at 0.3 BALANCED measures 21.36 and 0.285.
