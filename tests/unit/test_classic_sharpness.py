@@ -1,5 +1,6 @@
 """The new area is as sharp as the photo beside it: the wash-out guard in the patch search
-(``detail.restore_detail``) and the sharpness match of the finish (``finish._match_sharpness``).
+(``detail.restore_detail``), and the finish's sharpness match (``finish._match_sharpness``) and
+continued stalls (``finish._continue_stalls``).
 
 Before both, the fill came out about half as sharp as the photo (mean gradient 3.0 against the
 truth's 5.7 on the bench's photos), and the more search rounds a speed ran, the softer it got.
@@ -12,8 +13,9 @@ import numpy as np
 import pytest
 from skimage import data
 
+from imagegate.engines.classic.band import BandResult
 from imagegate.engines.classic.detail import RESTORE_CEILING, high_pass, restore_detail, strength
-from imagegate.engines.classic.finish import SHARP_CEILING, _match_sharpness
+from imagegate.engines.classic.finish import SHARP_CEILING, _continue_stalls, _match_sharpness
 from imagegate.engines.classic.geometry import place
 from imagegate.engines.classic.reframe import reframe_array, scale_source
 
@@ -85,3 +87,18 @@ def test_the_engines_new_area_is_nearly_as_sharp_as_the_photo_beside_it(speed: s
     beside = magnitude[top + 2 : top + top, 2:-2].mean()  # as deep into the photo as the band
     assert np.array_equal(out[top : top + inner.shape[0]], inner)
     assert band > 0.62 * beside, (band, beside)
+
+
+def test_a_stalled_field_is_continued_as_a_coherent_copy() -> None:
+    """Rows of the field that match what the row above matched (a stall) would repeat one
+    source row; they go on down the source instead, and a run's count restarts after it."""
+    ys = np.array([[5, 9], [5, 9], [5, 3], [7, 3], [7, 3]], np.int32)
+    xs = np.array([[1, 4], [1, 4], [1, 6], [1, 6], [2, 6]], np.int32)
+    field = BandResult(hole=5, source_rows=10, width=2, ys=ys, xs=xs, usage=np.zeros((10, 2)))
+    continued = _continue_stalls(field)
+    assert continued.ys.tolist() == [[5, 9], [6, 9], [7, 3], [7, 4], [7, 5]]
+    assert continued.xs is xs  # columns are left as the search made them
+    # A run that would leave the source stops at its last row.
+    tall = BandResult(hole=3, source_rows=4, width=1, ys=np.full((3, 1), 3, np.int32),
+                      xs=np.zeros((3, 1), np.int32), usage=np.zeros((4, 1)))
+    assert _continue_stalls(tall).ys.ravel().tolist() == [3, 3, 3]

@@ -12,6 +12,8 @@ edges, and a smooth correction takes out what step is left at the border.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -24,6 +26,7 @@ from imagegate.engines.classic.layout import layout_fill
 def copy_band(result: BandResult, source: np.ndarray, hole: int) -> np.ndarray:
     """The ``hole`` rows above ``source`` (rows x width x C uint8), following ``result``."""
     rows, width, channels = source.shape
+    result = _continue_stalls(result)
     sy = result.source_rows / rows  # reduced pixels per full-resolution pixel
     sx = result.width / width
     field_rows = result.ys.shape[0]
@@ -54,6 +57,28 @@ def copy_band(result: BandResult, source: np.ndarray, hole: int) -> np.ndarray:
     band = _match_sharpness(band, source)
     band = _match_border(band, source)
     return np.clip(np.round(band), 0, 255).astype(np.uint8)
+
+
+def _continue_stalls(result: BandResult) -> BandResult:
+    """The field with every vertical stall turned into a continued copy.
+
+    About 15 % of the search's field entries match exactly what the entry above them matched
+    (a stall: the patch costs barely differ in smooth places, and the penalties break the tie
+    the same way for both). Copied as is, such a run repeats one source row, a stretched,
+    perfectly flat smear; continued (the k-th entry of a run matches k rows further down,
+    as a coherent copy does) it brings the photo's own rows and their grain. On the bench
+    (``bench/reframe_quality.py``) this took the gradient distance from 0.297 to 0.287 at
+    QUALITY, 0.281 to 0.274 at BALANCED and 0.284 to 0.279 at TURBO, for 0.001 of SSIM. The
+    same along rows measured worse (0.301 at QUALITY), so rows are left as the search made them.
+    """
+    ys, xs = result.ys, result.xs
+    stalled = (ys[1:] == ys[:-1]) & (xs[1:] == xs[:-1])
+    steps = np.concatenate([np.zeros((1, ys.shape[1]), np.int32), stalled.astype(np.int32)])
+    count = np.cumsum(steps, axis=0)
+    # The count at each run's start, carried down the run, is subtracted: k counts within a run.
+    start = np.maximum.accumulate(np.where(steps == 0, count, 0), axis=0)
+    continued = np.minimum(ys + (count - start), result.source_rows - 1).astype(ys.dtype)
+    return replace(result, ys=continued)
 
 
 # How much of the band's low frequencies are the predicted layout's (``layout``) rather than
