@@ -106,29 +106,34 @@ def _anchor_low_frequencies(band: np.ndarray, source: np.ndarray) -> np.ndarray:
     sigma = max(2.0, LOW_SIGMA_SHARE * max(width, hole))
     # The layout's low band minus the copy's is the low band of their difference (a blur is
     # linear), and below the border both continue into the same source rows, where the
-    # difference is zero: one blur, of the band and a few zero rows, does it.
+    # difference is zero: one blur, of the difference and a few zero rows, does it. The blur
+    # runs on a grid ``factor`` times coarser (what survives it is smooth enough to be
+    # interpolated back), and so does the layout: only its low band is used, and predicting it
+    # at full resolution was a quarter of a TURBO reframe.
+    factor = max(1, int(sigma // 3))
     margin = min(source.shape[0], hole, int(4 * sigma) + 1)
-    difference = np.concatenate(
-        [layout_fill(source, hole) - band, np.zeros((margin, width, channels), np.float32)]
-    )
-    shift = _low_pass(difference, sigma)[:hole]
+    small_width = max(1, width // factor)
+    small_hole = max(1, round(hole / factor))
+    small_margin = max(1, round(margin / factor))
+    small_source = cv2.resize(
+        source.astype(np.float32),
+        (small_width, max(1, source.shape[0] // factor)),
+        interpolation=cv2.INTER_AREA,
+    ).reshape(-1, small_width, channels)
+    small_band = cv2.resize(band, (small_width, small_hole), interpolation=cv2.INTER_AREA)
+    difference = np.concatenate([
+        layout_fill(small_source, small_hole) - small_band.reshape(small_hole, small_width, -1),
+        np.zeros((small_margin, small_width, channels), np.float32),
+    ])
+    blurred = cv2.GaussianBlur(difference, (0, 0), sigma / factor)
+    # Back to full resolution at the band's own scale, so the border rows line up.
+    rows_back = round((small_hole + small_margin) * hole / small_hole)
+    back = cv2.resize(blurred, (width, rows_back), interpolation=cv2.INTER_LINEAR)
+    shift = np.asarray(back, np.float32).reshape(rows_back, width, channels)[:hole]
     distance = hole - np.arange(hole, dtype=np.float32)
     weight = ANCHOR * (1.0 - np.exp(-distance / max(4.0, hole * ANCHOR_REACH)))
     anchored: np.ndarray = band + weight[:, None, None] * shift
     return anchored
-
-
-def _low_pass(image: np.ndarray, sigma: float) -> np.ndarray:
-    """A Gaussian blur of ``sigma`` pixels, done on a grid a few times coarser (what survives
-    such a blur is smooth enough to be interpolated back): a wide blur at full resolution
-    was most of a TURBO reframe's finish."""
-    rows, width, channels = image.shape
-    factor = max(1, int(sigma // 3))
-    small_size = (max(1, width // factor), max(1, rows // factor))
-    small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA)
-    blurred = cv2.GaussianBlur(small, (0, 0), sigma / factor)
-    back = cv2.resize(blurred, (width, rows), interpolation=cv2.INTER_LINEAR)
-    return np.asarray(back, np.float32).reshape(rows, width, channels)
 
 
 DETAIL_SIGMA = 1.5  # detail is what a blur of this many pixels removes
