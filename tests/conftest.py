@@ -153,6 +153,18 @@ def loopback() -> Iterator[LoopbackServer]:
     server.close()
 
 
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """torch on one thread for the test, as it was after. The tiny pipelines gain nothing from
+    more, and torch's default, a thread per core in every test process, has each process's
+    threads spin for the cores the other processes (pytest -n) and their servers need."""
+    torch = pytest.importorskip("torch", reason="the diffusers tests need torch (the test extra)")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def postgres_reason() -> str | None:
     """Why the PostgreSQL tests skip (None: they run), asked once per session."""
