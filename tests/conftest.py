@@ -155,9 +155,10 @@ def loopback() -> Iterator[LoopbackServer]:
 
 @pytest.fixture
 def one_torch_thread() -> Iterator[None]:
-    """torch on one thread for the test, as it was after. The tiny pipelines gain nothing from
-    more, and torch's default, a thread per core in every test process, has each process's
-    threads spin for the cores the other processes (pytest -n) and their servers need."""
+    """torch on one thread during the test (its setting restored after). The tiny pipelines
+    gain nothing from more, and torch's default, a thread per core in every test process, has
+    each process's threads spin for the cores the other processes (pytest -n) and their
+    servers need."""
     torch = pytest.importorskip("torch", reason="the diffusers tests need torch (the test extra)")
     before = torch.get_num_threads()
     torch.set_num_threads(1)
