@@ -50,22 +50,22 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def runtime_factory(tmp_path: Path) -> Iterator[Any]:
-    """Builds runtimes on the test's data dir; closes their databases afterwards."""
-    from imagegate.runtime import Runtime
+async def runtime_factory(tmp_path: Path) -> AsyncIterator[Any]:
+    """Builds runtimes on the test's data dir. Afterwards, whether the test passed or not,
+    stops each one it left running (within a bound), then closes its database
+    (tests/runtimes.py says why in that order)."""
+    from runtimes import TrackedRuntime, shut_down
 
-    made: list[Runtime] = []
+    made: list[TrackedRuntime] = []
 
-    def factory(**overrides: Any) -> Runtime:
-        runtime = Runtime(make_settings(tmp_path / "data", **overrides))
+    def factory(**overrides: Any) -> TrackedRuntime:
+        runtime = TrackedRuntime(make_settings(tmp_path / "data", **overrides))
         made.append(runtime)
         return runtime
 
     yield factory
     for runtime in made:
-        # A SQLite file's connection; the memory store has nothing to close.
-        if getattr(runtime.db, "conn_closed", True) is False:
-            runtime.db.close()
+        await shut_down(runtime)
 
 
 class ApiHarness:
@@ -109,16 +109,11 @@ MEMORY = {"database_url": "memory://"}
 
 
 async def harness_over(runtime: Any, *, start: bool) -> AsyncIterator[ApiHarness]:
-    """The harness over ``runtime`` for one test; a started runtime's background parts (worker,
-    callback sender, janitor) are stopped after it."""
+    """The harness over ``runtime`` (one of ``runtime_factory``'s, which stops it after the
+    test) for one test."""
     harness, client = await open_harness(runtime, start=start)
     async with client:
         yield harness
-    if start:
-        await harness.runtime.worker.stop()
-        await harness.runtime.callbacks.stop()
-        await harness.runtime.janitor.stop()
-        await harness.runtime.deadlines.stop()
 
 
 @pytest.fixture
@@ -156,6 +151,19 @@ def loopback() -> Iterator[LoopbackServer]:
     server = LoopbackServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """torch on one thread during the test (its setting restored after). The tiny pipelines
+    gain nothing from more, and torch's default, a thread per core in every test process, has
+    each process's threads spin for the cores the other processes (pytest -n) and their
+    servers need."""
+    torch = pytest.importorskip("torch", reason="the diffusers tests need torch (the test extra)")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

@@ -91,15 +91,17 @@ class LoopbackServer:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                # Recorded before it is answered: a sender that has its answer finds its POST
+                # here. Recorded after, a test that read the POSTs right after a send raced this
+                # thread, and lost it on a loaded machine.
                 with receiver.received:
                     status = receiver.post_statuses.pop(0) if receiver.post_statuses else 200
+                    receiver.posts.append(Post(self.path, dict(self.headers.items()), body))
+                    receiver.received.notify_all()
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
-                with receiver.received:
-                    receiver.posts.append(Post(self.path, dict(self.headers.items()), body))
-                    receiver.received.notify_all()
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = int(self.httpd.server_address[1])

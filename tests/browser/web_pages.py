@@ -62,9 +62,18 @@ def credits(site: Site, key: str) -> float:
     return float(api(site, "GET", "/api/v1/chat/credit", key=key)["data"])
 
 
+# Seconds the account's tasks may go without any of them moving (state or progress) before
+# tasks() calls them stuck. Not a deadline for all of them: the CPU engine's tasks run one at a
+# time in the server's one engine process, so how long the last one waits grows with how many
+# there are and how loaded the machine is (other test processes, pytest -n); a queue that keeps
+# moving is slow, not stuck, and one that stops moving fails here as before.
+STUCK_SECONDS = 60.0
+
+
 def tasks(site: Site, key: str) -> list[dict[str, Any]]:
     """Every task of the account, newest first, once none is still running."""
-    deadline = time.monotonic() + 60
+    seen: list[tuple[str, str, int]] = []
+    moved = time.monotonic()
     while True:
         listed: list[dict[str, Any]] = []
         cursor = None
@@ -75,7 +84,12 @@ def tasks(site: Site, key: str) -> list[dict[str, Any]]:
             cursor = page["nextCursor"]
             if not cursor:
                 break
-        if not any(task["state"] in RUNNING for task in listed):
+        running = [t for t in listed if t["state"] in RUNNING]
+        if not running:
             return listed
-        assert time.monotonic() < deadline, [t for t in listed if t["state"] in RUNNING]
+        now = [(t["taskId"], t["state"], t.get("progress") or 0) for t in running]
+        if now != seen:
+            seen, moved = now, time.monotonic()
+        assert time.monotonic() - moved < STUCK_SECONDS, (
+            f"no task moved for {STUCK_SECONDS:g} s", running, site.output()[-3000:])
         time.sleep(0.2)

@@ -65,13 +65,8 @@ class ThreadedApp:
         return Bridge()
 
     def close(self) -> None:
-        async def stop() -> None:
-            await self.runtime.worker.stop()
-            await self.runtime.callbacks.stop()
-            await self.runtime.janitor.stop()
-            await self.runtime.deadlines.stop()
-
-        self.call(stop())
+        # On this loop, where its parts run: runtime_factory stops only runtimes of the test's.
+        self.call(self.runtime.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
 

@@ -130,6 +130,7 @@ async def test_qwen21_webp_transparent_output(live_api: Any) -> None:
     ]
 
 
+@pytest.mark.usefixtures("one_torch_thread")
 async def test_market_text_models_run_on_a_tiny_flux_pipeline(
     harness_opener: Any, runtime_factory: Any, tmp_path: Any
 ) -> None:

@@ -21,6 +21,9 @@ from PIL import Image
 import diffusers_tiny as tiny
 from photos import assert_source_kept, photo_file
 
+# One torch thread in this process (tests/conftest.py says why).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 TEXT_MODEL = "qwen/text-to-image"
 KONTEXT = "/api/v1/flux/kontext/generate"
 

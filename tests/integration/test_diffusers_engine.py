@@ -29,6 +29,9 @@ from imagegate.errors import InputRejected
 
 import diffusers_tiny as tiny
 
+# One torch thread in this process (tests/conftest.py says why).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def source(size: tuple[int, int] = (48, 32)) -> SourceImage:
     buffer = io.BytesIO()

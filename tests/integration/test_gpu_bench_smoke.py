@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="bench/gpu.py needs torch (the test extra)")
 pytest.importorskip("diffusers", reason="bench/gpu.py needs diffusers (the test extra)")
+# One torch thread in this process (tests/conftest.py says why).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "gpu.py"
@@ -39,8 +42,10 @@ def bench_module() -> ModuleType:
 
 
 def run_bench(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    # The bench's torch on one thread too, as this process's (torch reads it at import).
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, str(BENCH), *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=environment)
 
 
 def test_tiny_runs_every_pipeline_and_writes_between_the_markers(tmp_path: Path) -> None:

@@ -24,9 +24,16 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
 
 # Runs follow() with fetch pointed at the server (the page's paths are relative), every path
 # fetched recorded; with NO_EVENTS the events route answers as a server without it would.
+# The task's id comes on stdin once Node says it is ready: created before Node started, the
+# 2 s task could end while Node was still starting on a loaded machine (pytest -n), and the
+# page then saw only its end.
 SCRIPT = """
 import { follow } from %(module)s;
-const [base, key, taskId, noEvents] = process.argv.slice(2);
+const [base, key, noEvents] = process.argv.slice(2);
+console.log("ready");
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+const taskId = input.trim();
 const fetched = [];
 const real = globalThis.fetch;
 globalThis.fetch = (path, init) => {
@@ -51,18 +58,24 @@ def slow(tmp_path: Path) -> Iterator[UpstreamImagegate]:
 
 
 def follow(server: UpstreamImagegate, tmp_path: Path, no_events: bool) -> dict[str, Any]:
-    made = httpx.post(server.url("/api/v1/jobs/createTask"), headers=server.auth,
-                      json={"model": "google/nano-banana", "input": {"prompt": "a kite"}})
-    task_id = made.json()["data"]["taskId"]
     script = tmp_path / "follow.mjs"
     script.write_text(SCRIPT % {"module": json.dumps(TASK_JS.as_uri())})
     assert NODE is not None
-    done = subprocess.run(
-        [NODE, str(script), server.base_url, server.api_key, task_id, "1" if no_events else "0"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    with subprocess.Popen(
+        [NODE, str(script), server.base_url, server.api_key, "1" if no_events else "0"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as node:
+        assert node.stdout is not None
+        assert node.stdout.readline() == "ready\n", node.communicate(timeout=60)
+        made = httpx.post(server.url("/api/v1/jobs/createTask"), headers=server.auth,
+                          json={"model": "google/nano-banana", "input": {"prompt": "a kite"}})
+        task_id = made.json()["data"]["taskId"]
+        try:
+            out, err = node.communicate(task_id, timeout=60)
+        finally:
+            node.kill()  # no-op once it has exited; a hung one must not outlive the test
+    assert node.returncode == 0, err
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     assert result["done"]["taskId"] == task_id and result["done"]["state"] == "success"
     return result
 

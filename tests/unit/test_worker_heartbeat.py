@@ -63,3 +63,26 @@ async def test_without_progress_the_first_beat_waits_for_its_interval() -> None:
     await asyncio.sleep(PROGRESS_GAP * 2)
     await beat.stop()
     assert lifecycle.beats == []
+
+
+async def test_a_stop_in_the_same_turn_as_new_progress_ends_the_beat() -> None:
+    # The engine's last progress and the end of its task often come together: stop() must end
+    # the beat all the same (it once waited forever for a beat that swallowed its cancel).
+    lifecycle = RecordingLifecycle()
+    beat = Heartbeat(
+        cast(Lifecycle, lifecycle), cast(Task, RUNNING), 30_000, {"value": 10},
+        on_lost=lambda: None, on_cancel=lambda: None,
+    )
+    beat.start()
+    beat.progressed()  # beats after PROGRESS_GAP, then rests waiting for more progress
+    await asyncio.sleep(PROGRESS_GAP * 2.5)
+    assert len(lifecycle.beats) == 1  # resting now, between beats
+
+    beat.progressed()
+    stopping = asyncio.ensure_future(beat.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=5)
+
+    assert done, "stop() did not end the beat"
+    beats = len(lifecycle.beats)
+    await asyncio.sleep(PROGRESS_GAP * 2)
+    assert len(lifecycle.beats) == beats  # and no beat after it

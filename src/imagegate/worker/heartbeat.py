@@ -107,5 +107,9 @@ class Heartbeat:
         loop = asyncio.get_running_loop()
         due = loop.time() + self.interval
         await asyncio.sleep(min(PROGRESS_GAP, self.interval))
+        # Not wait_for: on Python 3.11 it swallows a cancel (stop()) that lands in the same
+        # turn as new progress, and the beat went on forever with stop() waiting for it: a
+        # task whose engine reported progress as it finished stayed generating for good.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._moved.wait(), max(0.0, due - loop.time()))
+            async with asyncio.timeout(max(0.0, due - loop.time())):
+                await self._moved.wait()

@@ -121,6 +121,9 @@ class SqliteDatabase:
         COMMIT were 95 of the 170 µs of a createTask). The caller resumes once the commit is
         durable.
         """
+        if self._closed:
+            # As sqlite3 says it, but now: queued, it would wait for a flush that cannot run.
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._pending.append((fn, future))
@@ -137,8 +140,12 @@ class SqliteDatabase:
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if _is_busy(exc) and time.monotonic() - first_try < _BUSY_GIVE_UP_SECONDS:
+        except sqlite3.Error as exc:
+            # Any error settles the batch: closed meanwhile (a ProgrammingError) or not, an
+            # error escaping this callback would leave its writers waiting forever (a worker
+            # handing its task back at shutdown held a whole test run that way).
+            busy = isinstance(exc, sqlite3.OperationalError) and _is_busy(exc)
+            if busy and time.monotonic() - first_try < _BUSY_GIVE_UP_SECONDS:
                 # Another process writes: try again shortly, without blocking the loop.
                 self._pending[:0] = batch
                 self._flush_scheduled = True
