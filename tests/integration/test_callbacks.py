@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import sqlite3
 import threading
 import time
@@ -28,6 +27,8 @@ from imagegate.outbound import UrlPolicy
 from imagegate.storage.urls import UrlSigner
 from imagegate.tasks.outbox import CallbackRow
 from imagegate.wire.webhooks import verify_callback
+
+from loopback import free_port
 
 SECRET = "whsec-account-1"
 LOOPBACK = UrlPolicy(["127.0.0.1"])
@@ -112,11 +113,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def closed_port_url() -> str:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there any more: connections are refused
-    return f"http://127.0.0.1:{port}/hook"
+    # Nothing listens there: connections are refused. A port of this test process's own block
+    # (not bind(0)'s ephemeral range, which other processes' outgoing connections also use).
+    return f"http://127.0.0.1:{free_port()}/hook"
 
 
 @pytest.fixture

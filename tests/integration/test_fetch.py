@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import socket
 import struct
 import threading
 import time
@@ -21,6 +20,8 @@ from PIL import Image
 from imagegate.errors import InputRejected, OwnLinkRefused
 from imagegate.outbound import UrlPolicy
 from imagegate.worker.fetch import ImageFetcher
+
+from loopback import free_port
 
 FIELD = "input.image_url"
 SMALL_CAP = 50_000  # keeps the over-the-limit tests fast
@@ -445,10 +446,7 @@ async def test_dripping_body_hits_the_total_deadline(base_url: str) -> None:
 
 
 async def test_connection_refused_is_rejected(fetcher: ImageFetcher) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    # Nothing listens on the port any more.
+    port = free_port()  # nothing listens there (a port of this test process's own block)
     message = await _rejected(fetcher, f"http://127.0.0.1:{port}/img.png")
     assert message.startswith(f"{FIELD}: could not connect to the server")
 

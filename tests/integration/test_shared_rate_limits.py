@@ -11,6 +11,8 @@ import pytest
 from imagegate.api.ratelimit import RateLimits
 from imagegate.errors import RateLimited
 
+from loopback import free_port
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -52,9 +54,7 @@ async def test_without_shared_storage_each_process_counts_its_own() -> None:
 
 
 async def test_a_redis_that_does_not_answer_lets_requests_through() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens there (a port of this test process's own block)
     limits = RateLimits("1/10s", "1/1s", f"redis://127.0.0.1:{port}/0")
     for _ in range(3):
         await limits.hit("create", "acct")  # no 429, no 500: the service stays up

@@ -6,7 +6,6 @@ import contextlib
 import ipaddress
 import json
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
@@ -36,6 +35,8 @@ from imagegate.outbound import (
     outbound_client,
     send_pinned,
 )
+
+from loopback import free_port
 
 # --- address classification -------------------------------------------------------------
 
@@ -495,9 +496,7 @@ async def test_download_names_the_refused_redirect_target(files_url: str) -> Non
 
 
 async def test_download_translates_transport_errors() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens there (a port of this test process's own block)
     with pytest.raises(DownloadFailed, match="could not connect") as failed:
         await _download(f"http://127.0.0.1:{port}/file")
     assert isinstance(failed.value.__cause__, httpx.ConnectError)
