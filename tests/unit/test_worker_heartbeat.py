@@ -30,13 +30,18 @@ class RecordingLifecycle:
         return Beat.HELD
 
 
-async def test_new_progress_is_written_within_the_gap_and_beats_stay_apart() -> None:
-    lifecycle = RecordingLifecycle()
-    progress = {"value": 10}
-    beat = Heartbeat(
+def _heartbeat(lifecycle: RecordingLifecycle, progress: dict[str, int]) -> Heartbeat:
+    """A heartbeat of a 30 s lease on the RUNNING task, reading ``progress``."""
+    return Heartbeat(
         cast(Lifecycle, lifecycle), cast(Task, RUNNING), 30_000, progress,
         on_lost=lambda: None, on_cancel=lambda: None,
     )
+
+
+async def test_new_progress_is_written_within_the_gap_and_beats_stay_apart() -> None:
+    lifecycle = RecordingLifecycle()
+    progress = {"value": 10}
+    beat = _heartbeat(lifecycle, progress)
     beat.start()  # the regular beat is 10 s away
     try:
         await asyncio.sleep(0.05)
@@ -55,10 +60,7 @@ async def test_new_progress_is_written_within_the_gap_and_beats_stay_apart() -> 
 
 async def test_without_progress_the_first_beat_waits_for_its_interval() -> None:
     lifecycle = RecordingLifecycle()
-    beat = Heartbeat(
-        cast(Lifecycle, lifecycle), cast(Task, RUNNING), 30_000, {"value": 10},
-        on_lost=lambda: None, on_cancel=lambda: None,
-    )
+    beat = _heartbeat(lifecycle, {"value": 10})
     beat.start()
     await asyncio.sleep(PROGRESS_GAP * 2)
     await beat.stop()
@@ -69,10 +71,7 @@ async def test_a_stop_in_the_same_turn_as_new_progress_ends_the_beat() -> None:
     # The engine's last progress and the end of its task often come together: stop() must end
     # the beat all the same (it once waited forever for a beat that swallowed its cancel).
     lifecycle = RecordingLifecycle()
-    beat = Heartbeat(
-        cast(Lifecycle, lifecycle), cast(Task, RUNNING), 30_000, {"value": 10},
-        on_lost=lambda: None, on_cancel=lambda: None,
-    )
+    beat = _heartbeat(lifecycle, {"value": 10})
     beat.start()
     beat.progressed()  # beats after PROGRESS_GAP, then rests waiting for more progress
     await asyncio.sleep(PROGRESS_GAP * 2.5)
